@@ -1,0 +1,396 @@
+//! Framework-neutral requests and responses: what handlers see, independent of the Spin SDK,
+//! plus cookies, forms, and the security headers every response carries.
+
+use maud::Markup;
+use serde::Serialize;
+
+/// The request methods handlers distinguish.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Method {
+    /// GET
+    Get,
+    /// HEAD
+    Head,
+    /// POST
+    Post,
+    /// PUT
+    Put,
+    /// PATCH
+    Patch,
+    /// DELETE
+    Delete,
+    /// Anything else.
+    Other(String),
+}
+
+impl Method {
+    /// Whether the method changes state (and so needs CSRF protection).
+    pub fn is_unsafe(&self) -> bool {
+        !matches!(self, Method::Get | Method::Head)
+    }
+}
+
+/// An incoming request.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// The method.
+    pub method: Method,
+    /// The path, percent-encoded as received.
+    pub path: String,
+    /// The raw query string without `?`.
+    pub query: String,
+    /// Header names lower-cased.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Vec<u8>,
+    /// The request id: the incoming `x-request-id` if it is sane, else a new one.
+    pub request_id: String,
+}
+
+impl Request {
+    /// Builds a request, assigning its request id.
+    pub fn new(
+        method: Method,
+        path: &str,
+        query: &str,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+    ) -> Self {
+        let incoming = headers
+            .iter()
+            .find(|(k, _)| k == "x-request-id")
+            .map(|(_, v)| v.as_str())
+            .filter(|v| {
+                !v.is_empty()
+                    && v.len() <= 64
+                    && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            });
+        let request_id = incoming.map_or_else(|| crate::ids::new_id("req"), str::to_string);
+        Self {
+            method,
+            path: path.to_string(),
+            query: query.to_string(),
+            headers,
+            body,
+            request_id,
+        }
+    }
+
+    /// A header's value (name lower-case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// A cookie's value.
+    pub fn cookie(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .filter(|(k, _)| k == "cookie")
+            .flat_map(|(_, v)| v.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v)
+    }
+
+    /// A query parameter, decoded.
+    pub fn query_param(&self, name: &str) -> Option<String> {
+        parse_urlencoded(&self.query)
+            .into_iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v)
+    }
+
+    /// The body parsed as an `application/x-www-form-urlencoded` form.
+    pub fn form(&self) -> Form {
+        Form(parse_urlencoded(&String::from_utf8_lossy(&self.body)))
+    }
+
+    /// Whether the caller wants JSON: API paths, or an `Accept` preferring JSON.
+    pub fn wants_json(&self) -> bool {
+        self.path.starts_with("/api/")
+            || self.header("accept").is_some_and(|a| {
+                a.contains("application/json") || a.contains("application/problem+json")
+            })
+    }
+
+    /// The client address Spin reports (`spin-client-addr`), without the port.
+    pub fn client_ip(&self) -> String {
+        let addr = self.header("spin-client-addr").unwrap_or("unknown");
+        match addr.rsplit_once(':') {
+            Some((ip, port)) if port.bytes().all(|b| b.is_ascii_digit()) => {
+                ip.trim_matches(['[', ']']).to_string()
+            }
+            _ => addr.to_string(),
+        }
+    }
+
+    /// The path split into its non-empty segments.
+    pub fn segments(&self) -> Vec<&str> {
+        self.path.split('/').filter(|s| !s.is_empty()).collect()
+    }
+}
+
+/// A decoded form body.
+#[derive(Debug, Clone, Default)]
+pub struct Form(pub Vec<(String, String)>);
+
+impl Form {
+    /// A field's value, trimmed; `None` when absent.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim())
+    }
+}
+
+/// Decodes `a=1&b=two+words` into pairs (percent-decoding, `+` as space).
+pub fn parse_urlencoded(s: &str) -> Vec<(String, String)> {
+    s.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode(k), percent_decode(v))
+        })
+        .collect()
+}
+
+/// Percent-decodes, treating `+` as a space; invalid escapes are kept as written.
+pub fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
+                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                    Some(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Percent-encodes a query value.
+pub fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// A cookie to set.
+#[derive(Debug, Clone)]
+pub struct Cookie {
+    /// Name (already `__Host-` prefixed where wanted).
+    pub name: String,
+    /// Value.
+    pub value: String,
+    /// Lifetime in seconds; 0 deletes the cookie.
+    pub max_age: i64,
+    /// `Secure` (HTTPS origins).
+    pub secure: bool,
+    /// `HttpOnly`.
+    pub http_only: bool,
+    /// `SameSite=Strict` instead of `Lax`.
+    pub strict: bool,
+}
+
+impl Cookie {
+    /// The `Set-Cookie` header value: host-only (no `Domain`), `Path=/`.
+    pub fn header_value(&self) -> String {
+        let mut v = format!(
+            "{}={}; Path=/; Max-Age={}; SameSite={}",
+            self.name,
+            self.value,
+            self.max_age,
+            if self.strict { "Strict" } else { "Lax" }
+        );
+        if self.http_only {
+            v.push_str("; HttpOnly");
+        }
+        if self.secure {
+            v.push_str("; Secure");
+        }
+        v
+    }
+}
+
+/// An outgoing response.
+#[derive(Debug, Clone)]
+pub struct Response {
+    /// Status code.
+    pub status: u16,
+    /// Headers.
+    pub headers: Vec<(String, String)>,
+    /// Body.
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    /// An HTML page.
+    pub fn html(status: u16, markup: Markup) -> Self {
+        Self {
+            status,
+            headers: vec![("content-type".into(), "text/html; charset=utf-8".into())],
+            body: markup.into_string().into_bytes(),
+        }
+    }
+
+    /// A JSON body.
+    pub fn json<T: Serialize>(status: u16, value: &T) -> Self {
+        Self::json_typed(status, "application/json", value)
+    }
+
+    /// A JSON body with a specific media type (`application/problem+json`).
+    pub fn json_typed<T: Serialize>(status: u16, content_type: &str, value: &T) -> Self {
+        Self {
+            status,
+            headers: vec![("content-type".into(), content_type.into())],
+            body: serde_json::to_vec(value).unwrap_or_else(|_| b"{}".to_vec()),
+        }
+    }
+
+    /// Plain text.
+    pub fn text(status: u16, body: &str) -> Self {
+        Self {
+            status,
+            headers: vec![("content-type".into(), "text/plain; charset=utf-8".into())],
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    /// A `303 See Other` to `location` (after a form POST) .
+    pub fn see_other(location: &str) -> Self {
+        Self {
+            status: 303,
+            headers: vec![("location".into(), location.into())],
+            body: Vec::new(),
+        }
+    }
+
+    /// A `302 Found` to `location`.
+    pub fn found(location: &str) -> Self {
+        Self {
+            status: 302,
+            headers: vec![("location".into(), location.into())],
+            body: Vec::new(),
+        }
+    }
+
+    /// Adds a header.
+    pub fn with_header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    /// Adds a `Set-Cookie`.
+    pub fn with_cookie(self, cookie: &Cookie) -> Self {
+        let v = cookie.header_value();
+        self.with_header("set-cookie", &v)
+    }
+
+    /// A header's value.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Adds the headers every response carries: request id, CSP and the usual hardening, and
+    /// `no-store` unless the handler chose a cache policy.
+    pub fn finish(mut self, request_id: &str, https: bool) -> Self {
+        let mut add = |k: &str, v: &str| {
+            if self.header(k).is_none() {
+                self.headers.push((k.to_string(), v.to_string()));
+            }
+        };
+        add("x-request-id", request_id);
+        add(
+            "content-security-policy",
+            "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; \
+             form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        );
+        add("x-content-type-options", "nosniff");
+        add("x-frame-options", "DENY");
+        add("referrer-policy", "same-origin");
+        add("permissions-policy", "camera=(), microphone=(), geolocation=()");
+        add("cross-origin-opener-policy", "same-origin");
+        add("cache-control", "no-store");
+        if https {
+            add("strict-transport-security", "max-age=63072000; includeSubDomains");
+        }
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(headers: &[(&str, &str)]) -> Request {
+        Request::new(
+            Method::Get,
+            "/x",
+            "a=1&b=two+words&c=%C3%A9%2",
+            headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            Vec::new(),
+        )
+    }
+
+    #[test]
+    fn cookies_queries_and_client_addresses_parse() {
+        let r = req(&[
+            ("cookie", "a=1; pa_token=abc.def; z=9"),
+            ("spin-client-addr", "127.0.0.1:5555"),
+        ]);
+        assert_eq!(r.cookie("pa_token"), Some("abc.def"));
+        assert_eq!(r.cookie("missing"), None);
+        assert_eq!(r.query_param("b").as_deref(), Some("two words"));
+        assert_eq!(r.query_param("c").as_deref(), Some("é%2"));
+        assert_eq!(r.client_ip(), "127.0.0.1");
+    }
+
+    #[test]
+    fn request_ids_are_kept_only_when_sane() {
+        assert_eq!(req(&[("x-request-id", "abc-123")]).request_id, "abc-123");
+        assert!(req(&[("x-request-id", "<bad>")]).request_id.starts_with("req_"));
+    }
+
+    #[test]
+    fn cookies_are_host_only_and_flagged() {
+        let c = Cookie {
+            name: "__Host-pa_token".into(),
+            value: "v".into(),
+            max_age: 900,
+            secure: true,
+            http_only: true,
+            strict: false,
+        };
+        assert_eq!(
+            c.header_value(),
+            "__Host-pa_token=v; Path=/; Max-Age=900; SameSite=Lax; HttpOnly; Secure"
+        );
+    }
+}

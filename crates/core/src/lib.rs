@@ -1,0 +1,21 @@
+//! Pulse Account's shared library: the domain, storage, security primitives and the maud shell
+//! that every portal area builds on. Spin SDK types stay in the [`spin`] adapter.
+
+pub mod config;
+pub mod csrf;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod identity;
+pub mod ids;
+pub mod money;
+pub mod store;
+pub mod time;
+pub mod token;
+pub mod views;
+
+#[cfg(target_arch = "wasm32")]
+pub mod spin;
+
+pub use error::AppError;
+pub use http::{Request, Response};

@@ -1,0 +1,369 @@
+//! The one adapter between the domain and Spin: variables, SQL (SQLite or Postgres), key-value,
+//! HTTP request/response conversion, the `pulse:account/session` import, and the per-request
+//! context handlers receive.
+
+use std::cell::OnceCell;
+
+use spin_sdk::http as sh;
+use spin_sdk::{key_value, pg3, sqlite, variables};
+
+use crate::config::{Backend, Config, ConfigError, Vars};
+use crate::db::{Db, DbError, Dialect, Row, Value, to_sqlite_placeholders};
+use crate::error::AppError;
+use crate::http::{Method, Request, Response};
+use crate::identity::Identity;
+use crate::views::{Nav, Shell};
+
+/// Spin variables of the running component.
+pub struct SpinVars;
+
+impl Vars for SpinVars {
+    fn var(&self, name: &str) -> Result<String, ConfigError> {
+        variables::get(name).map_err(|e| match e {
+            variables::Error::Undefined(_) | variables::Error::InvalidName(_) => {
+                ConfigError::Missing(name.to_string())
+            }
+            variables::Error::Provider(m) | variables::Error::Other(m) => ConfigError::Provider(m),
+        })
+    }
+}
+
+/// A connection to the configured database.
+pub enum SpinDb {
+    /// Spin's SQLite database `default`.
+    Sqlite(sqlite::Connection),
+    /// A Postgres connection.
+    Postgres(pg3::Connection),
+}
+
+/// Opens the database the configuration names.
+pub fn open_db(config: &Config) -> Result<SpinDb, DbError> {
+    match config.backend {
+        Backend::Sqlite => sqlite::Connection::open("default")
+            .map(SpinDb::Sqlite)
+            .map_err(|e| DbError::Unavailable(format!("sqlite: {e:?}"))),
+        Backend::Postgres => pg3::Connection::open(&config.db_url)
+            .map(SpinDb::Postgres)
+            .map_err(|e| DbError::Unavailable(format!("postgres: {}", pg_message(&e)))),
+    }
+}
+
+fn pg_message(e: &pg3::PgError) -> String {
+    match e {
+        pg3::PgError::ConnectionFailed(m)
+        | pg3::PgError::BadParameter(m)
+        | pg3::PgError::QueryFailed(m)
+        | pg3::PgError::ValueConversionFailed(m)
+        | pg3::PgError::Other(m) => m.clone(),
+    }
+}
+
+fn pg_error(e: pg3::PgError) -> DbError {
+    match e {
+        pg3::PgError::ConnectionFailed(m) => DbError::Unavailable(m),
+        pg3::PgError::QueryFailed(m) if m.contains("duplicate key") || m.contains("violates") => {
+            DbError::Constraint(m)
+        }
+        other => DbError::Query(pg_message(&other)),
+    }
+}
+
+fn sqlite_error(e: sqlite::Error) -> DbError {
+    match e {
+        sqlite::Error::Io(m) if m.contains("constraint failed") => DbError::Constraint(m),
+        sqlite::Error::Io(m) => DbError::Query(m),
+        other => DbError::Unavailable(format!("{other:?}")),
+    }
+}
+
+fn to_sqlite(v: &Value) -> sqlite::Value {
+    match v {
+        Value::Null => sqlite::Value::Null,
+        Value::Int(n) => sqlite::Value::Integer(*n),
+        Value::Real(f) => sqlite::Value::Real(*f),
+        Value::Text(s) => sqlite::Value::Text(s.clone()),
+        Value::Blob(b) => sqlite::Value::Blob(b.clone()),
+    }
+}
+
+fn from_sqlite(v: &sqlite::Value) -> Value {
+    match v {
+        sqlite::Value::Null => Value::Null,
+        sqlite::Value::Integer(n) => Value::Int(*n),
+        sqlite::Value::Real(f) => Value::Real(*f),
+        sqlite::Value::Text(s) => Value::Text(s.clone()),
+        sqlite::Value::Blob(b) => Value::Blob(b.clone()),
+    }
+}
+
+fn to_pg(v: &Value) -> pg3::ParameterValue {
+    match v {
+        Value::Null => pg3::ParameterValue::DbNull,
+        Value::Int(n) => pg3::ParameterValue::Int64(*n),
+        Value::Real(f) => pg3::ParameterValue::Floating64(*f),
+        Value::Text(s) => pg3::ParameterValue::Str(s.clone()),
+        Value::Blob(b) => pg3::ParameterValue::Binary(b.clone()),
+    }
+}
+
+fn from_pg(v: &pg3::DbValue) -> Value {
+    match v {
+        pg3::DbValue::Boolean(b) => Value::Int(i64::from(*b)),
+        pg3::DbValue::Int8(n) => Value::Int(i64::from(*n)),
+        pg3::DbValue::Int16(n) => Value::Int(i64::from(*n)),
+        pg3::DbValue::Int32(n) => Value::Int(i64::from(*n)),
+        pg3::DbValue::Int64(n) => Value::Int(*n),
+        pg3::DbValue::Floating32(f) => Value::Real(f64::from(*f)),
+        pg3::DbValue::Floating64(f) => Value::Real(*f),
+        pg3::DbValue::Str(s) => Value::Text(s.clone()),
+        pg3::DbValue::Binary(b) => Value::Blob(b.clone()),
+        _ => Value::Null,
+    }
+}
+
+impl Db for SpinDb {
+    fn dialect(&self) -> Dialect {
+        match self {
+            SpinDb::Sqlite(_) => Dialect::Sqlite,
+            SpinDb::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Row>, DbError> {
+        match self {
+            SpinDb::Sqlite(c) => {
+                let params: Vec<_> = params.iter().map(to_sqlite).collect();
+                let result = c
+                    .execute(&to_sqlite_placeholders(sql), &params)
+                    .map_err(sqlite_error)?;
+                Ok(result
+                    .rows
+                    .iter()
+                    .map(|r| Row(r.values.iter().map(from_sqlite).collect()))
+                    .collect())
+            }
+            SpinDb::Postgres(c) => {
+                let params: Vec<_> = params.iter().map(to_pg).collect();
+                let set = c.query(sql, &params).map_err(pg_error)?;
+                Ok(set
+                    .rows
+                    .iter()
+                    .map(|r| Row(r.iter().map(from_pg).collect()))
+                    .collect())
+            }
+        }
+    }
+
+    fn execute(&self, sql: &str, params: &[Value]) -> Result<u64, DbError> {
+        match self {
+            SpinDb::Sqlite(c) => {
+                let params: Vec<_> = params.iter().map(to_sqlite).collect();
+                c.execute(&to_sqlite_placeholders(sql), &params)
+                    .map_err(sqlite_error)?;
+                // Spin's SQLite interface does not report affected rows; ask SQLite.
+                let changes = c
+                    .execute("SELECT changes()", &[])
+                    .map_err(sqlite_error)?;
+                Ok(changes
+                    .rows
+                    .first()
+                    .and_then(|r| match r.values.first() {
+                        Some(sqlite::Value::Integer(n)) => Some(*n as u64),
+                        _ => None,
+                    })
+                    .unwrap_or(0))
+            }
+            SpinDb::Postgres(c) => {
+                let params: Vec<_> = params.iter().map(to_pg).collect();
+                c.execute(sql, &params).map_err(pg_error)
+            }
+        }
+    }
+}
+
+/// The `default` key-value store.
+pub fn open_kv() -> Result<key_value::Store, AppError> {
+    key_value::Store::open("default")
+        .map_err(|e| AppError::Unavailable(format!("key-value store: {e:?}")))
+}
+
+/// Converts Spin's request into the portal's.
+pub fn to_request(req: &sh::Request) -> Request {
+    let method = match req.method() {
+        sh::Method::Get => Method::Get,
+        sh::Method::Head => Method::Head,
+        sh::Method::Post => Method::Post,
+        sh::Method::Put => Method::Put,
+        sh::Method::Patch => Method::Patch,
+        sh::Method::Delete => Method::Delete,
+        other => Method::Other(format!("{other:?}")),
+    };
+    let headers = req
+        .headers()
+        .filter_map(|(k, v)| Some((k.to_ascii_lowercase(), v.as_str()?.to_string())))
+        .collect();
+    Request::new(
+        method,
+        req.path(),
+        req.query(),
+        headers,
+        req.body().to_vec(),
+    )
+}
+
+/// Converts the portal's response into Spin's.
+pub fn from_response(resp: Response) -> sh::Response {
+    let mut b = sh::Response::builder();
+    b.status(resp.status);
+    for (k, v) in resp.headers {
+        b.header(k, v);
+    }
+    b.body(resp.body).build()
+}
+
+#[cfg(feature = "session-client")]
+#[expect(unsafe_code, missing_docs, reason = "bindings generated by wit-bindgen")]
+mod session_client {
+    wit_bindgen::generate!({ world: "session-client", path: "../../wit" });
+}
+
+/// Everything a handler needs for one request: configuration, and the database and the
+/// caller's identity, each fetched at most once and only when asked for.
+pub struct Ctx {
+    /// The shared configuration.
+    pub config: Config,
+    db: OnceCell<SpinDb>,
+    identity: OnceCell<Option<Identity>>,
+}
+
+impl Ctx {
+    /// Loads the configuration; a missing or unsafe setting is a 503.
+    pub fn load() -> Result<Self, AppError> {
+        Ok(Self {
+            config: Config::load(&SpinVars)?,
+            db: OnceCell::new(),
+            identity: OnceCell::new(),
+        })
+    }
+
+    /// The database connection, opened on first use.
+    pub fn db(&self) -> Result<&SpinDb, AppError> {
+        if let Some(db) = self.db.get() {
+            return Ok(db);
+        }
+        let db = open_db(&self.config)?;
+        Ok(self.db.get_or_init(|| db))
+    }
+
+    /// The shell for pages, with the caller if already resolved.
+    pub fn shell(&self, active: Nav) -> Shell<'_> {
+        Shell {
+            identity: self.identity.get().and_then(Option::as_ref),
+            active,
+            local: self.config.is_local(),
+        }
+    }
+
+    /// Who is calling, asked of the session component once per request.
+    #[cfg(feature = "session-client")]
+    pub fn identity(&self, req: &Request) -> Result<Option<&Identity>, AppError> {
+        use session_client::pulse::account::session as s;
+        if let Some(id) = self.identity.get() {
+            return Ok(id.as_ref());
+        }
+        let account_hint = req
+            .query_param("account")
+            .or_else(|| req.cookie("pa_account").map(str::to_string));
+        let creds = s::Credentials {
+            cookie: req.header("cookie").map(str::to_string),
+            authorization: req.header("authorization").map(str::to_string),
+            account_hint,
+        };
+        let resolved = match s::resolve(&creds) {
+            Ok(who) => Some(convert_identity(who)),
+            Err(s::Failure::Missing | s::Failure::Invalid) => None,
+            Err(s::Failure::Unavailable(m)) => return Err(AppError::Unavailable(m)),
+        };
+        Ok(self.identity.get_or_init(|| resolved).as_ref())
+    }
+
+    /// The caller, or `Unauthenticated` (a redirect to sign-in for pages, 401 for the API).
+    #[cfg(feature = "session-client")]
+    pub fn require(&self, req: &Request) -> Result<&Identity, AppError> {
+        self.identity(req)?.ok_or(AppError::Unauthenticated)
+    }
+
+    /// The caller, who must be allowed to write (CSRF-checked for cookie sessions).
+    #[cfg(feature = "session-client")]
+    pub fn require_writer(&self, req: &Request) -> Result<&Identity, AppError> {
+        let who = self.require(req)?;
+        crate::csrf::check(req, &self.config, Some(who))?;
+        if !who.can_write {
+            return Err(AppError::Forbidden(
+                "This API token is read-only. Create a token with write scope to make changes."
+                    .into(),
+            ));
+        }
+        Ok(who)
+    }
+}
+
+#[cfg(feature = "session-client")]
+fn convert_identity(who: session_client::pulse::account::session::Identity) -> Identity {
+    use crate::identity::{AccountKind, Credential, Membership, Role};
+    use session_client::pulse::account::session as s;
+    let membership = |m: s::Membership| Membership {
+        account_id: m.account_id,
+        account_name: m.account_name,
+        account_kind: match m.account_kind {
+            s::AccountKind::Customer => AccountKind::Customer,
+            s::AccountKind::Provider => AccountKind::Provider,
+        },
+        role: match m.role {
+            s::Role::Owner => Role::Owner,
+            s::Role::Admin => Role::Admin,
+            s::Role::Billing => Role::Billing,
+            s::Role::Member => Role::Member,
+        },
+    };
+    Identity {
+        session_id: who.session_id,
+        user_id: who.user_id,
+        email: who.email,
+        display_name: who.display_name,
+        account: membership(who.account),
+        memberships: who.memberships.into_iter().map(membership).collect(),
+        credential: match who.credential {
+            s::Credential::Cookie => Credential::Cookie,
+            s::Credential::ApiToken => Credential::ApiToken,
+        },
+        can_write: who.can_write,
+        verified_at: who.verified_at,
+        csrf_token: who.csrf_token,
+    }
+}
+
+/// Runs a component's router for one Spin request: loads the context, converts errors into
+/// pages or problem bodies, and adds the headers every response carries.
+pub fn serve(
+    req: sh::Request,
+    route: fn(&Ctx, &Request) -> Result<Response, AppError>,
+) -> sh::Response {
+    let request = to_request(&req);
+    let https = req
+        .header("spin-full-url")
+        .and_then(|v| v.as_str())
+        .is_some_and(|u| u.starts_with("https://"));
+    let response = match Ctx::load() {
+        Ok(ctx) => match route(&ctx, &request) {
+            Ok(resp) => resp.finish(&request.request_id, ctx.config.https()),
+            Err(e) => e
+                .into_response(&request, &ctx.shell(Nav::None))
+                .finish(&request.request_id, ctx.config.https()),
+        },
+        Err(e) => e
+            .into_response(&request, &Shell::signed_out(false))
+            .finish(&request.request_id, https),
+    };
+    from_response(response)
+}

@@ -1,0 +1,127 @@
+//! Accounts, users, memberships and invitations.
+
+use serde::Serialize;
+
+use crate::db::{Db, DbError, Row};
+use crate::identity::{AccountKind, Membership, Role};
+
+/// A member of an account, as the team page lists them.
+#[derive(Debug, Clone, Serialize)]
+pub struct Member {
+    /// `usr_...`
+    pub user_id: String,
+    /// Email.
+    pub email: String,
+    /// Name.
+    pub display_name: String,
+    /// Role in this account.
+    pub role: Role,
+    /// When they joined.
+    pub joined_at: String,
+}
+
+/// An invitation not yet accepted.
+#[derive(Debug, Clone, Serialize)]
+pub struct Invitation {
+    /// `inv_...`
+    pub id: String,
+    /// Invited email.
+    pub email: String,
+    /// Role on acceptance.
+    pub role: Role,
+    /// Expiry.
+    pub expires_at: String,
+}
+
+/// A client account of an MSP provider.
+#[derive(Debug, Clone, Serialize)]
+pub struct Client {
+    /// `acc_...`
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Country code.
+    pub country: Option<String>,
+    /// Tenants the client owns (not deleted).
+    pub tenant_count: i64,
+}
+
+fn role(row: &Row, i: usize) -> Result<Role, DbError> {
+    let s = row.text(i)?;
+    Role::parse(&s).ok_or_else(|| DbError::Decode(format!("unknown role {s}")))
+}
+
+/// Reads a membership row of `(account_id, name, kind, role)` starting at column `at`.
+pub fn membership(row: &Row, at: usize) -> Result<Membership, DbError> {
+    let kind = row.text(at + 2)?;
+    Ok(Membership {
+        account_id: row.text(at)?,
+        account_name: row.text(at + 1)?,
+        account_kind: AccountKind::parse(&kind)
+            .ok_or_else(|| DbError::Decode(format!("unknown account kind {kind}")))?,
+        role: role(row, at + 3)?,
+    })
+}
+
+/// The members of an account, owners first.
+pub fn members(db: &dyn Db, account_id: &str) -> Result<Vec<Member>, DbError> {
+    db.query(
+        "SELECT u.id, u.email, u.display_name, m.role, m.created_at
+           FROM memberships m JOIN users u ON u.id = m.user_id
+          WHERE m.account_id = $1
+          ORDER BY CASE m.role WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 WHEN 'billing' THEN 2 ELSE 3 END,
+                   u.display_name",
+        &[account_id.into()],
+    )?
+    .iter()
+    .map(|r| {
+        Ok(Member {
+            user_id: r.text(0)?,
+            email: r.text(1)?,
+            display_name: r.text(2)?,
+            role: role(r, 3)?,
+            joined_at: r.text(4)?,
+        })
+    })
+    .collect()
+}
+
+/// Open invitations of an account.
+pub fn pending_invitations(db: &dyn Db, account_id: &str, now: &str) -> Result<Vec<Invitation>, DbError> {
+    db.query(
+        "SELECT id, email, role, expires_at FROM invitations
+          WHERE account_id = $1 AND accepted_at IS NULL AND expires_at > $2
+          ORDER BY created_at",
+        &[account_id.into(), now.into()],
+    )?
+    .iter()
+    .map(|r| {
+        Ok(Invitation {
+            id: r.text(0)?,
+            email: r.text(1)?,
+            role: role(r, 2)?,
+            expires_at: r.text(3)?,
+        })
+    })
+    .collect()
+}
+
+/// The clients of an MSP provider account with their tenant counts.
+pub fn clients(db: &dyn Db, provider_id: &str) -> Result<Vec<Client>, DbError> {
+    db.query(
+        "SELECT a.id, a.name, a.country,
+                (SELECT COUNT(*) FROM tenants t WHERE t.account_id = a.id AND t.status <> 'deleted')
+           FROM accounts a WHERE a.provider_id = $1 ORDER BY a.name",
+        &[provider_id.into()],
+    )?
+    .iter()
+    .map(|r| {
+        Ok(Client {
+            id: r.text(0)?,
+            name: r.text(1)?,
+            country: r.opt_text(2)?,
+            tenant_count: r.int(3)?,
+        })
+    })
+    .collect()
+}

@@ -1,0 +1,8 @@
+//! Data access: every query the areas run, written once for both dialects and always scoped to
+//! the caller's account.
+
+pub mod accounts;
+pub mod billing;
+pub mod licenses;
+pub mod sessions;
+pub mod tenants;

@@ -1,0 +1,228 @@
+//! Browser sessions and their refresh tokens.
+//!
+//! A session row is the server-side truth behind a `pa_token`: revoking it signs the browser
+//! out at its next request even though the JWT itself has not expired.
+
+use serde::Serialize;
+
+use crate::db::{Db, DbError, transaction};
+use crate::identity::Membership;
+use crate::ids::{new_id, new_secret};
+use crate::time::{now_rfc3339, rfc3339};
+use crate::token::{REFRESH_TTL_SECONDS, hash_secret};
+
+/// The user and account memberships behind a live session.
+#[derive(Debug, Clone)]
+pub struct LiveSession {
+    /// `usr_...`
+    pub user_id: String,
+    /// Email.
+    pub email: String,
+    /// Name.
+    pub display_name: String,
+    /// Unix seconds of the last verification.
+    pub verified_at: i64,
+    /// Every account the user belongs to, by name.
+    pub memberships: Vec<Membership>,
+}
+
+/// Looks up a session that is neither revoked nor expired, with the user's memberships, in
+/// one query.
+pub fn live(db: &dyn Db, session_id: &str, user_id: &str, now: &str) -> Result<Option<LiveSession>, DbError> {
+    let rows = db.query(
+        "SELECT u.id, u.email, u.display_name, s.verified_at, a.id, a.name, a.kind, m.role
+           FROM sessions s
+           JOIN users u ON u.id = s.user_id
+           JOIN memberships m ON m.user_id = u.id
+           JOIN accounts a ON a.id = m.account_id
+          WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND s.expires_at > $3
+          ORDER BY a.name",
+        &[session_id.into(), user_id.into(), now.into()],
+    )?;
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    Ok(Some(LiveSession {
+        user_id: first.text(0)?,
+        email: first.text(1)?,
+        display_name: first.text(2)?,
+        verified_at: first.int(3)?,
+        memberships: rows
+            .iter()
+            .map(|r| super::accounts::membership(r, 4))
+            .collect::<Result<_, _>>()?,
+    }))
+}
+
+/// A new session and its first refresh token.
+#[derive(Debug)]
+pub struct Started {
+    /// `ses_...`
+    pub session_id: String,
+    /// The opaque refresh token (only its hash is stored).
+    pub refresh_token: String,
+}
+
+/// Starts a session for a user who just proved who they are.
+pub fn start(
+    db: &dyn Db,
+    user_id: &str,
+    method: &str,
+    user_agent: &str,
+    ip: &str,
+    now: i64,
+) -> Result<Started, DbError> {
+    let session_id = new_id("ses");
+    let refresh_token = new_secret();
+    let now_s = rfc3339(now);
+    let expires = rfc3339(now + REFRESH_TTL_SECONDS);
+    transaction(db, |db| {
+        db.execute(
+            "INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at, verified_at, method, user_agent, ip)
+             VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8)",
+            &[
+                session_id.as_str().into(),
+                user_id.into(),
+                now_s.as_str().into(),
+                expires.as_str().into(),
+                now.into(),
+                method.into(),
+                truncate(user_agent, 200).into(),
+                ip.into(),
+            ],
+        )?;
+        db.execute(
+            "INSERT INTO refresh_tokens (token_hash, session_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+            &[
+                hash_secret(&refresh_token).into(),
+                session_id.as_str().into(),
+                now_s.as_str().into(),
+                expires.as_str().into(),
+            ],
+        )?;
+        Ok::<_, DbError>(())
+    })?;
+    Ok(Started {
+        session_id,
+        refresh_token,
+    })
+}
+
+/// What presenting a refresh token led to.
+#[derive(Debug)]
+pub enum Refreshed {
+    /// Rotated: the old token is spent, here is the new one.
+    Rotated {
+        /// Session id.
+        session_id: String,
+        /// User id.
+        user_id: String,
+        /// The next refresh token.
+        refresh_token: String,
+    },
+    /// The token was already spent: its whole family (the session) is now revoked.
+    ReuseDetected,
+    /// Unknown, expired, or its session is revoked.
+    Invalid,
+}
+
+/// Rotates a refresh token. Reusing a spent token revokes the session it belongs to.
+pub fn refresh(db: &dyn Db, token: &str, now: i64) -> Result<Refreshed, DbError> {
+    let now_s = rfc3339(now);
+    transaction(db, |db| {
+        let Some(row) = db.query_opt(
+            "SELECT r.session_id, r.used_at, r.expires_at, s.user_id, s.revoked_at
+               FROM refresh_tokens r JOIN sessions s ON s.id = r.session_id
+              WHERE r.token_hash = $1",
+            &[hash_secret(token).into()],
+        )?
+        else {
+            return Ok(Refreshed::Invalid);
+        };
+        let session_id = row.text(0)?;
+        if row.opt_text(4)?.is_some() || row.text(2)? <= now_s {
+            return Ok(Refreshed::Invalid);
+        }
+        if row.opt_text(1)?.is_some() {
+            revoke(db, &session_id, &now_s)?;
+            return Ok(Refreshed::ReuseDetected);
+        }
+        let next = new_secret();
+        db.execute(
+            "UPDATE refresh_tokens SET used_at = $1 WHERE token_hash = $2",
+            &[now_s.as_str().into(), hash_secret(token).into()],
+        )?;
+        db.execute(
+            "INSERT INTO refresh_tokens (token_hash, session_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+            &[
+                hash_secret(&next).into(),
+                session_id.as_str().into(),
+                now_s.as_str().into(),
+                rfc3339(now + REFRESH_TTL_SECONDS).into(),
+            ],
+        )?;
+        db.execute(
+            "UPDATE sessions SET last_used_at = $1 WHERE id = $2",
+            &[now_s.as_str().into(), session_id.as_str().into()],
+        )?;
+        Ok(Refreshed::Rotated {
+            session_id,
+            user_id: row.text(3)?,
+            refresh_token: next,
+        })
+    })
+}
+
+/// Revokes a session (sign-out, reuse detection, "sign out everywhere").
+pub fn revoke(db: &dyn Db, session_id: &str, now: &str) -> Result<u64, DbError> {
+    db.execute(
+        "UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+        &[now.into(), session_id.into()],
+    )
+}
+
+/// A session as the Security page lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SessionSummary {
+    /// `ses_...`
+    pub id: String,
+    /// Browser.
+    pub user_agent: String,
+    /// Address.
+    pub ip: String,
+    /// How it signed in.
+    pub method: String,
+    /// Started.
+    pub created_at: String,
+    /// Last refreshed.
+    pub last_used_at: String,
+}
+
+/// The user's live sessions, most recently used first.
+pub fn list_live(db: &dyn Db, user_id: &str) -> Result<Vec<SessionSummary>, DbError> {
+    db.query(
+        "SELECT id, user_agent, ip, method, created_at, last_used_at FROM sessions
+          WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2
+          ORDER BY last_used_at DESC",
+        &[user_id.into(), now_rfc3339().into()],
+    )?
+    .iter()
+    .map(|r| {
+        Ok(SessionSummary {
+            id: r.text(0)?,
+            user_agent: r.text(1)?,
+            ip: r.text(2)?,
+            method: r.text(3)?,
+            created_at: r.text(4)?,
+            last_used_at: r.text(5)?,
+        })
+    })
+    .collect()
+}
+
+fn truncate(s: &str, max: usize) -> &str {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}

@@ -1,0 +1,109 @@
+//! Cloud tenants: one tenant is one hosted workspace at `{slug}.planapulse.app`.
+
+use serde::Serialize;
+
+use crate::db::{Db, DbError, Row};
+
+/// A hosted tenant.
+#[derive(Debug, Clone, Serialize)]
+pub struct Tenant {
+    /// `ten_...`
+    pub id: String,
+    /// The owning account.
+    pub account_id: String,
+    /// Workspace slug: the host name's first label.
+    pub slug: String,
+    /// Display name.
+    pub name: String,
+    /// provisioning, active, suspended or deleted.
+    pub status: String,
+    /// Plan name.
+    pub plan: String,
+    /// Region.
+    pub region: String,
+    /// Created.
+    pub created_at: String,
+}
+
+const COLUMNS: &str = "id, account_id, slug, name, status, plan, region, created_at";
+
+fn tenant(r: &Row) -> Result<Tenant, DbError> {
+    Ok(Tenant {
+        id: r.text(0)?,
+        account_id: r.text(1)?,
+        slug: r.text(2)?,
+        name: r.text(3)?,
+        status: r.text(4)?,
+        plan: r.text(5)?,
+        region: r.text(6)?,
+        created_at: r.text(7)?,
+    })
+}
+
+/// The account's tenants that are not deleted, newest last.
+pub fn list_for_account(db: &dyn Db, account_id: &str) -> Result<Vec<Tenant>, DbError> {
+    db.query(
+        &format!(
+            "SELECT {COLUMNS} FROM tenants WHERE account_id = $1 AND status <> 'deleted' ORDER BY created_at"
+        ),
+        &[account_id.into()],
+    )?
+    .iter()
+    .map(tenant)
+    .collect()
+}
+
+/// The tenants of every client of an MSP provider.
+pub fn list_for_provider(db: &dyn Db, provider_id: &str) -> Result<Vec<Tenant>, DbError> {
+    db.query(
+        &format!(
+            "SELECT {} FROM tenants t JOIN accounts a ON a.id = t.account_id
+              WHERE a.provider_id = $1 AND t.status <> 'deleted' ORDER BY t.slug",
+            COLUMNS
+                .split(", ")
+                .map(|c| format!("t.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        &[provider_id.into()],
+    )?
+    .iter()
+    .map(tenant)
+    .collect()
+}
+
+/// Whether a workspace slug belongs to a live tenant (for the BOS catch-all).
+pub fn slug_is_live(db: &dyn Db, slug: &str) -> Result<bool, DbError> {
+    Ok(db
+        .query_opt(
+            "SELECT 1 FROM tenants WHERE slug = $1 AND status IN ('active', 'suspended', 'provisioning')",
+            &[slug.into()],
+        )?
+        .is_some())
+}
+
+/// Whether `slug` is a well-formed workspace name: a DNS label of lower-case letters, digits
+/// and inner hyphens, 3 to 40 characters.
+pub fn valid_slug(slug: &str) -> bool {
+    (3..=40).contains(&slug.len())
+        && slug
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !slug.starts_with('-')
+        && !slug.ends_with('-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::valid_slug;
+
+    #[test]
+    fn slugs_are_dns_labels() {
+        assert!(valid_slug("acme"));
+        assert!(valid_slug("acme-staging-2"));
+        assert!(!valid_slug("ac"));
+        assert!(!valid_slug("Acme"));
+        assert!(!valid_slug("-acme"));
+        assert!(!valid_slug("acme.app"));
+    }
+}

@@ -1,0 +1,210 @@
+//! The maud shell every page renders in, and partials shared by the areas.
+
+pub mod error;
+
+use maud::{DOCTYPE, Markup, Render, html};
+
+use crate::identity::{AccountKind, Identity};
+use crate::money::Money;
+
+/// The navigation section a page belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Nav {
+    /// No section (landing, errors).
+    None,
+    /// `/dashboard`
+    Home,
+    /// `/licenses`
+    Licenses,
+    /// `/cloud`
+    Cloud,
+    /// `/billing`
+    Billing,
+    /// `/team`
+    Team,
+    /// `/msp`
+    Msp,
+    /// `/support` and recovery
+    Support,
+    /// `/profile`, `/security`
+    Account,
+}
+
+/// What the shell needs to know about the request.
+#[derive(Debug, Clone, Copy)]
+pub struct Shell<'a> {
+    /// The signed-in caller, if any.
+    pub identity: Option<&'a Identity>,
+    /// The active section.
+    pub active: Nav,
+    /// Local development (shows a banner and the mailbox link).
+    pub local: bool,
+}
+
+impl<'a> Shell<'a> {
+    /// A signed-out shell.
+    pub fn signed_out(local: bool) -> Self {
+        Self {
+            identity: None,
+            active: Nav::None,
+            local,
+        }
+    }
+
+    /// The same shell with another active section.
+    pub fn at(self, active: Nav) -> Self {
+        Self { active, ..self }
+    }
+}
+
+/// The hidden CSRF field every state-changing form carries.
+pub fn csrf_field(identity: Option<&Identity>) -> Markup {
+    html! {
+        @if let Some(id) = identity {
+            input type="hidden" name="csrf" value=(id.csrf_token);
+        }
+    }
+}
+
+fn nav_link(shell: &Shell, target: Nav, href: &str, label: &str) -> Markup {
+    html! {
+        li {
+            @if shell.active == target {
+                a href=(href) aria-current="page" { (label) }
+            } @else {
+                a href=(href) { (label) }
+            }
+        }
+    }
+}
+
+/// A full page: head, header with navigation and account switcher, main content, footer.
+pub fn page(shell: &Shell, title: &str, content: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · Pulse Account" }
+                link rel="stylesheet" href="/static/app.css";
+                link rel="icon" href="/static/favicon.svg" type="image/svg+xml";
+            }
+            body {
+                a.skip href="#main" { "Skip to content" }
+                @if shell.local {
+                    p.devbar role="note" {
+                        "Local development: demo data, emails go to the "
+                        a href="/dev/mailbox" { "developer mailbox" } "."
+                    }
+                }
+                header.top {
+                    a.brand href=(if shell.identity.is_some() { "/dashboard" } else { "/" }) { "Pulse Account" }
+                    @if let Some(id) = shell.identity {
+                        nav aria-label="Main" {
+                            ul {
+                                (nav_link(shell, Nav::Home, "/dashboard", "Home"))
+                                @if id.account.account_kind == AccountKind::Provider {
+                                    (nav_link(shell, Nav::Msp, "/msp", "MSP"))
+                                } @else {
+                                    (nav_link(shell, Nav::Licenses, "/licenses", "Licenses"))
+                                    (nav_link(shell, Nav::Cloud, "/cloud", "Pulse Cloud"))
+                                }
+                                (nav_link(shell, Nav::Billing, "/billing", "Billing"))
+                                (nav_link(shell, Nav::Team, "/team", "Team"))
+                                (nav_link(shell, Nav::Support, "/support", "Support"))
+                            }
+                        }
+                        div.account {
+                            @if id.memberships.len() > 1 {
+                                form method="post" action="/accounts/switch" {
+                                    (csrf_field(Some(id)))
+                                    label for="account-switch" { "Account" }
+                                    select id="account-switch" name="account" {
+                                        @for m in &id.memberships {
+                                            option value=(m.account_id) selected[m.account_id == id.account.account_id] { (m.account_name) }
+                                        }
+                                    }
+                                    button type="submit" { "Switch" }
+                                }
+                            } @else {
+                                span.account-name { (id.account.account_name) }
+                            }
+                            a href="/profile" aria-current=[(shell.active == Nav::Account).then_some("page")] { (id.display_name) }
+                            form method="post" action="/logout" {
+                                (csrf_field(Some(id)))
+                                button.link type="submit" { "Sign out" }
+                            }
+                        }
+                    } @else {
+                        nav aria-label="Main" {
+                            ul {
+                                li { a href="/recover" { "Recover access" } }
+                                li { a href="/support" { "Support" } }
+                                li { a.button href="/login" { "Sign in" } }
+                            }
+                        }
+                    }
+                }
+                main id="main" tabindex="-1" { (content) }
+                footer {
+                    p {
+                        a href="/privacy" { "Privacy and your data" } " · "
+                        a href="/support" { "Support" } " · "
+                        a href="/api/openapi.json" { "API" }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A status shown as text with a colour class (never colour alone).
+pub struct Badge<'a>(pub &'a str);
+
+impl Render for Badge<'_> {
+    fn render(&self) -> Markup {
+        let tone = match self.0 {
+            "active" | "paid" | "resolved" | "trialing" => "ok",
+            "provisioning" | "open" | "pending" | "past_due" | "draft" | "received" => "warn",
+            "suspended" | "expired" | "cancelled" | "void" | "uncollectible" | "deleted" => "bad",
+            _ => "neutral",
+        };
+        html! { span class={ "badge " (tone) } { (self.0.replace('_', " ")) } }
+    }
+}
+
+impl Render for Money {
+    fn render(&self) -> Markup {
+        html! { (self.to_string()) }
+    }
+}
+
+/// A `<time>` element for an RFC 3339 timestamp, showing the date.
+pub struct Date<'a>(pub &'a str);
+
+impl Render for Date<'_> {
+    fn render(&self) -> Markup {
+        html! { time datetime=(self.0) { (crate::time::date_part(self.0)) } }
+    }
+}
+
+/// A short notice at the top of a page (after a redirect).
+pub fn flash(message: Option<&str>) -> Markup {
+    html! {
+        @if let Some(m) = message {
+            p.flash role="status" { (m) }
+        }
+    }
+}
+
+/// Form field errors for a field, linked by id for screen readers.
+pub fn field_error(errors: &[(String, String)], field: &str) -> Markup {
+    html! {
+        @for (f, msg) in errors {
+            @if f == field {
+                p.field-error id={ (field) "-error" } { (msg) }
+            }
+        }
+    }
+}

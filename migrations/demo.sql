@@ -1,0 +1,75 @@
+-- Demo data for local development only (loaded by `scripts/serve`, never by migrations).
+-- Every statement is idempotent so the file can be applied at each start, as
+-- `spin up --sqlite @migrations/demo.sql` does. It is valid SQLite and Postgres.
+-- Sign in as ada@acme.example (owner of Acme Robotics, admin at Northwind MSP) or
+-- mia@northwind.example (owner of the Northwind MSP provider account).
+
+INSERT INTO accounts (id, name, kind, provider_id, country, created_at) VALUES
+  ('acc_demo_acme', 'Acme Robotics', 'customer', NULL, 'DE', '2025-02-03T09:00:00Z'),
+  ('acc_demo_northwind', 'Northwind MSP', 'provider', NULL, 'NL', '2025-04-11T10:00:00Z'),
+  ('acc_demo_globex', 'Globex Dental', 'customer', 'acc_demo_northwind', 'BE', '2025-05-02T08:30:00Z'),
+  ('acc_demo_initech', 'Initech Logistics', 'customer', 'acc_demo_northwind', 'BG', '2025-06-20T12:15:00Z')
+ON CONFLICT DO NOTHING;
+
+INSERT INTO users (id, email, display_name, created_at) VALUES
+  ('usr_demo_ada', 'ada@acme.example', 'Ada Lovelace', '2025-02-03T09:00:00Z'),
+  ('usr_demo_bob', 'bob@acme.example', 'Bob Kahn', '2025-02-10T09:00:00Z'),
+  ('usr_demo_cy', 'cy@acme.example', 'Cy Young', '2025-03-01T09:00:00Z'),
+  ('usr_demo_mia', 'mia@northwind.example', 'Mia Hamm', '2025-04-11T10:00:00Z'),
+  ('usr_demo_gus', 'gus@globex.example', 'Gus Grissom', '2025-05-02T08:30:00Z')
+ON CONFLICT DO NOTHING;
+
+INSERT INTO memberships (account_id, user_id, role, created_at) VALUES
+  ('acc_demo_acme', 'usr_demo_ada', 'owner', '2025-02-03T09:00:00Z'),
+  ('acc_demo_acme', 'usr_demo_bob', 'billing', '2025-02-10T09:00:00Z'),
+  ('acc_demo_acme', 'usr_demo_cy', 'member', '2025-03-01T09:00:00Z'),
+  ('acc_demo_northwind', 'usr_demo_mia', 'owner', '2025-04-11T10:00:00Z'),
+  ('acc_demo_northwind', 'usr_demo_ada', 'admin', '2025-04-12T10:00:00Z'),
+  ('acc_demo_globex', 'usr_demo_gus', 'owner', '2025-05-02T08:30:00Z')
+ON CONFLICT DO NOTHING;
+
+INSERT INTO invitations (id, account_id, email, role, invited_by, created_at, expires_at, accepted_at) VALUES
+  ('inv_demo_dee', 'acc_demo_acme', 'dee@acme.example', 'member', 'usr_demo_ada', '2026-11-20T09:00:00Z', '2026-12-04T09:00:00Z', NULL)
+ON CONFLICT DO NOTHING;
+
+INSERT INTO templates (id, name, edition, odoo_version, database_name) VALUES
+  ('tpl_basic_17', 'Basic v17', 'basic', '17', 'basic-template.planapulse.app'),
+  ('tpl_pro_17', 'Pro v17', 'pro', '17', 'pro-template.planapulse.app'),
+  ('tpl_basic_18', 'Basic v18', 'basic', '18', 'basic-template-18.planapulse.app'),
+  ('tpl_pro_18', 'Pro v18', 'pro', '18', 'pro-template-18.planapulse.app'),
+  ('tpl_basic_19', 'Basic v19', 'basic', '19', 'basic-template-19.planapulse.app')
+ON CONFLICT DO NOTHING;
+
+INSERT INTO tenants (id, account_id, slug, name, status, template_id, plan, region, created_at, deleted_at) VALUES
+  ('ten_demo_acme', 'acc_demo_acme', 'acme', 'Acme Robotics', 'active', 'tpl_pro_18', 'Cloud Pro', 'eu-central', '2025-02-04T09:00:00Z', NULL),
+  ('ten_demo_acmestg', 'acc_demo_acme', 'acme-staging', 'Acme staging', 'provisioning', 'tpl_pro_18', 'Cloud Pro', 'eu-central', '2026-11-22T16:00:00Z', NULL),
+  ('ten_demo_globex', 'acc_demo_globex', 'globex', 'Globex Dental', 'active', 'tpl_basic_18', 'Cloud Basic', 'eu-central', '2025-05-03T09:00:00Z', NULL),
+  ('ten_demo_initech', 'acc_demo_initech', 'initech', 'Initech Logistics', 'suspended', 'tpl_basic_17', 'Cloud Basic', 'eu-central', '2025-06-21T09:00:00Z', NULL)
+ON CONFLICT DO NOTHING;
+
+INSERT INTO tenant_aliases (hostname, tenant_id, created_at) VALUES
+  ('acme.planapulse.online', 'ten_demo_acme', '2025-03-01T09:00:00Z')
+ON CONFLICT DO NOTHING;
+
+INSERT INTO licenses (id, account_id, product, plan, key_hash, key_hint, seats, max_activations, status, issued_at, expires_at, cancel_at_period_end) VALUES
+  ('lic_demo_pro', 'acc_demo_acme', 'Pulse Pro', 'Pro, 25 seats', '6b9ec130fa9e8119a26ff57e925d29239285e4a5652d3f6e471b13f2418ec92a', '9RTA', 25, 3, 'active', '2025-03-01T00:00:00Z', '2027-03-01T00:00:00Z', 0),
+  ('lic_demo_lab', 'acc_demo_acme', 'Pulse Pro', 'Lab, 5 seats', 'bd439829fdc57ab1135c96187aa7feda898a39bd082c2568cd35420ec97e6400', '1PLC', 5, 1, 'expired', '2024-09-01T00:00:00Z', '2025-09-01T00:00:00Z', 0)
+ON CONFLICT DO NOTHING;
+
+INSERT INTO activations (id, license_id, instance_name, fingerprint, activated_at, last_seen_at, deactivated_at) VALUES
+  ('act_demo_1', 'lic_demo_pro', 'pulse.acme.internal', 'fp-2c41', '2025-03-02T10:00:00Z', '2026-11-23T06:00:00Z', NULL),
+  ('act_demo_2', 'lic_demo_pro', 'pulse-dr.acme.internal', 'fp-9b07', '2025-07-14T10:00:00Z', '2026-11-22T06:00:00Z', NULL)
+ON CONFLICT DO NOTHING;
+
+INSERT INTO subscriptions (id, account_id, plan, status, currency, amount, billing_interval, current_period_end, cancel_at_period_end, created_at) VALUES
+  ('sub_demo_acme', 'acc_demo_acme', 'Pulse Cloud Pro', 'active', 'EUR', 24900, 'month', '2026-12-04T00:00:00Z', 0, '2025-02-04T09:00:00Z'),
+  ('sub_demo_northwind', 'acc_demo_northwind', 'Pulse MSP', 'active', 'EUR', 99000, 'month', '2026-12-11T00:00:00Z', 0, '2025-04-11T10:00:00Z')
+ON CONFLICT DO NOTHING;
+
+INSERT INTO invoices (id, account_id, subscription_id, number, status, currency, subtotal, tax, total, issued_at, due_at, paid_at) VALUES
+  ('inv_demo_0008', 'acc_demo_acme', 'sub_demo_acme', 'PA-2026-0008', 'paid', 'EUR', 24900, 4731, 29631, '2026-08-04T00:00:00Z', '2026-08-18T00:00:00Z', '2026-08-05T07:00:00Z'),
+  ('inv_demo_0009', 'acc_demo_acme', 'sub_demo_acme', 'PA-2026-0009', 'paid', 'EUR', 24900, 4731, 29631, '2026-09-04T00:00:00Z', '2026-09-18T00:00:00Z', '2026-09-05T07:00:00Z'),
+  ('inv_demo_0010', 'acc_demo_acme', 'sub_demo_acme', 'PA-2026-0010', 'paid', 'EUR', 24900, 4731, 29631, '2026-10-04T00:00:00Z', '2026-10-18T00:00:00Z', '2026-10-06T07:00:00Z'),
+  ('inv_demo_0011', 'acc_demo_acme', 'sub_demo_acme', 'PA-2026-0011', 'open', 'EUR', 24900, 4731, 29631, '2026-11-04T00:00:00Z', '2026-11-25T00:00:00Z', NULL),
+  ('inv_demo_n011', 'acc_demo_northwind', 'sub_demo_northwind', 'PA-2026-N011', 'paid', 'EUR', 99000, 0, 99000, '2026-11-11T00:00:00Z', '2026-11-25T00:00:00Z', '2026-11-12T07:00:00Z')
+ON CONFLICT DO NOTHING;
