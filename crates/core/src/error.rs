@@ -197,8 +197,15 @@ impl AppError {
                 },
             )
         } else if matches!(self, AppError::Unauthenticated) && !req.method.is_unsafe() {
+            // An expired access token with a live refresh cookie goes through refresh first.
             let next = crate::http::percent_encode(&req.path);
-            return Response::see_other(&format!("/login?next={next}"));
+            let refreshable = req.cookie("pa_refresh").or(req.cookie("__Host-pa_refresh"));
+            let to = if refreshable.is_some_and(|v| !v.is_empty()) {
+                format!("/api/auth/refresh?next={next}")
+            } else {
+                format!("/login?next={next}")
+            };
+            return Response::see_other(&to);
         } else {
             Response::html(status, views::error::page(shell, &self, &req.request_id))
         };

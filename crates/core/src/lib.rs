@@ -8,6 +8,7 @@ pub mod error;
 pub mod http;
 pub mod identity;
 pub mod ids;
+pub mod kv;
 pub mod money;
 pub mod store;
 pub mod time;

@@ -232,7 +232,7 @@ mod tests {
     use super::*;
 
     const KEY_A: &str = "a1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
-    const KEY_B: &str = "b2:BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB";
+    const KEY_B: &str = "b2:BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBA";
 
     fn claims(now: i64) -> Claims {
         Claims {

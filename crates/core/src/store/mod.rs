@@ -2,7 +2,10 @@
 //! the caller's account.
 
 pub mod accounts;
+pub mod api_tokens;
 pub mod billing;
 pub mod licenses;
+pub mod outbox;
 pub mod sessions;
 pub mod tenants;
+pub mod users;

@@ -226,3 +226,19 @@ fn truncate(s: &str, max: usize) -> &str {
         None => s,
     }
 }
+
+/// Revokes one of the user's own sessions; `false` if it is not theirs or already revoked.
+pub fn revoke_own(db: &dyn Db, user_id: &str, session_id: &str) -> Result<bool, DbError> {
+    Ok(db.execute(
+        "UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL",
+        &[now_rfc3339().into(), session_id.into(), user_id.into()],
+    )? > 0)
+}
+
+/// Revokes every session of the user except `keep`.
+pub fn revoke_others(db: &dyn Db, user_id: &str, keep: &str) -> Result<u64, DbError> {
+    db.execute(
+        "UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND id <> $3 AND revoked_at IS NULL",
+        &[now_rfc3339().into(), user_id.into(), keep.into()],
+    )
+}

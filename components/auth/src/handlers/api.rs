@@ -1,0 +1,76 @@
+//! The JSON API for the caller, their sessions and their API tokens.
+
+use pulse_core::AppError;
+use pulse_core::http::{Request, Response};
+use pulse_core::spin::Ctx;
+use pulse_core::store::{api_tokens, sessions};
+use serde_json::{Value, json};
+
+use super::security::token_input;
+
+/// `GET /api/v1/me`.
+pub fn show_me(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
+    let who = ctx.require(req)?;
+    Ok(Response::json(
+        200,
+        &json!({
+            "object": "user",
+            "id": who.user_id,
+            "email": who.email,
+            "display_name": who.display_name,
+            "account": who.account,
+            "memberships": who.memberships,
+            "credential": who.credential,
+            "can_write": who.can_write,
+        }),
+    ))
+}
+
+/// `GET /api/v1/sessions`.
+pub fn list_sessions(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
+    let who = ctx.require(req)?;
+    let data = sessions::list_live(ctx.db()?, &who.user_id)?;
+    Ok(Response::json(200, &json!({ "object": "list", "data": data, "has_more": false })))
+}
+
+/// `DELETE /api/v1/sessions/{id}`.
+pub fn delete_session(ctx: &Ctx, req: &Request, id: &str) -> Result<Response, AppError> {
+    let who = ctx.require_writer(req)?;
+    if !sessions::revoke_own(ctx.db()?, &who.user_id, id)? {
+        return Err(AppError::NotFound);
+    }
+    Ok(Response::json(200, &json!({ "object": "session", "id": id, "revoked": true })))
+}
+
+/// `GET /api/v1/api-tokens`.
+pub fn list_tokens(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
+    let who = ctx.require(req)?;
+    let data = api_tokens::list(ctx.db()?, &who.user_id)?;
+    Ok(Response::json(200, &json!({ "object": "list", "data": data, "has_more": false })))
+}
+
+/// `POST /api/v1/api-tokens` with `{"name": "...", "scope": "read"|"write"}`: the secret is in
+/// this response only.
+pub fn create_token(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
+    let who = ctx.require_writer(req)?;
+    let body: Value = serde_json::from_slice(&req.body).map_err(|e| AppError::Invalid {
+        detail: format!("The body must be JSON: {e}"),
+        errors: Vec::new(),
+    })?;
+    let (name, scope) = token_input(body["name"].as_str(), body["scope"].as_str())?;
+    let (token, secret) = api_tokens::create(ctx.db()?, &who.user_id, &who.account.account_id, &name, &scope)?;
+    Ok(Response::json(
+        201,
+        &json!({ "object": "api_token", "id": token.id, "name": token.name, "scope": token.scope,
+                 "account_id": token.account_id, "created_at": token.created_at, "token": secret }),
+    ))
+}
+
+/// `DELETE /api/v1/api-tokens/{id}`.
+pub fn delete_token(ctx: &Ctx, req: &Request, id: &str) -> Result<Response, AppError> {
+    let who = ctx.require_writer(req)?;
+    if !api_tokens::revoke(ctx.db()?, &who.user_id, id)? {
+        return Err(AppError::NotFound);
+    }
+    Ok(Response::json(200, &json!({ "object": "api_token", "id": id, "revoked": true })))
+}

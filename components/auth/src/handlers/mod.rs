@@ -1,0 +1,35 @@
+//! Request handlers, one module per resource.
+
+pub mod api;
+pub mod login;
+pub mod mailbox;
+pub mod security;
+pub mod session;
+
+use pulse_core::AppError;
+use pulse_core::config::Mode;
+use pulse_core::spin::Ctx;
+use pulse_core::token::KeyRing;
+
+/// The signing keys; a development key in production is refused (503, nothing signed).
+pub fn key_ring(ctx: &Ctx) -> Result<KeyRing, AppError> {
+    let spec = spin_sdk::variables::get("session_keys")
+        .map_err(|_| AppError::Unavailable("variable `session_keys` is not set".into()))?;
+    let ring = KeyRing::parse(&spec).map_err(|e| AppError::Unavailable(e.to_string()))?;
+    if ctx.config.mode == Mode::Production && ring.has_development_key() {
+        return Err(AppError::Unavailable(
+            "variable `session_keys` holds a development key in production".into(),
+        ));
+    }
+    Ok(ring)
+}
+
+/// A safe place to return to after sign-in: a local path, never another site.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && n.len() < 500 => {
+            n.to_string()
+        }
+        _ => "/dashboard".to_string(),
+    }
+}

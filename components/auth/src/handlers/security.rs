@@ -1,0 +1,98 @@
+//! The Security page: the user's sessions (revoke one or all others) and personal API tokens
+//! (create, shown once; revoke).
+
+use pulse_core::AppError;
+use pulse_core::error::invalid;
+use pulse_core::http::{Request, Response};
+use pulse_core::identity::Credential;
+use pulse_core::spin::Ctx;
+use pulse_core::store::{api_tokens, sessions};
+use pulse_core::views::Nav;
+
+use crate::views;
+
+fn cookie_session<'a>(ctx: &'a Ctx, req: &Request) -> Result<&'a pulse_core::identity::Identity, AppError> {
+    let who = ctx.require_writer(req)?;
+    if who.credential != Credential::Cookie {
+        return Err(AppError::Forbidden("Manage sessions and tokens from the Security page or the sessions API.".into()));
+    }
+    Ok(who)
+}
+
+/// `GET /security`.
+pub fn show_security(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
+    let who = ctx.require(req)?;
+    let db = ctx.db()?;
+    let flash = req.query_param("done");
+    Ok(Response::html(
+        200,
+        views::security::page(
+            &ctx.shell(Nav::Account),
+            who,
+            &sessions::list_live(db, &who.user_id)?,
+            &api_tokens::list(db, &who.user_id)?,
+            flash.as_deref(),
+            None,
+        ),
+    ))
+}
+
+/// `POST /security/sessions/revoke` (`session`): signs that session out.
+pub fn revoke_session(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
+    let who = cookie_session(ctx, req)?;
+    let id = req.form().get("session").unwrap_or_default().to_string();
+    if !sessions::revoke_own(ctx.db()?, &who.user_id, &id)? {
+        return Err(AppError::NotFound);
+    }
+    Ok(Response::see_other("/security?done=session-revoked"))
+}
+
+/// `POST /security/sessions/revoke-others`: signs out every other device.
+pub fn revoke_other_sessions(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
+    let who = cookie_session(ctx, req)?;
+    sessions::revoke_others(ctx.db()?, &who.user_id, &who.session_id)?;
+    Ok(Response::see_other("/security?done=others-revoked"))
+}
+
+/// Validates a token name and scope from a form or JSON body.
+pub fn token_input(name: Option<&str>, scope: Option<&str>) -> Result<(String, String), AppError> {
+    let name = name.unwrap_or_default().trim();
+    if name.is_empty() || name.chars().count() > 60 {
+        return Err(invalid("name", "Give the token a name of 1 to 60 characters, such as \"CI deploys\"."));
+    }
+    let scope = scope.unwrap_or("read");
+    if scope != "read" && scope != "write" {
+        return Err(invalid("scope", "Scope must be `read` or `write`."));
+    }
+    Ok((name.to_string(), scope.to_string()))
+}
+
+/// `POST /security/tokens` (`name`, `scope`): creates a token and shows it once.
+pub fn create_token(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
+    let who = cookie_session(ctx, req)?;
+    let form = req.form();
+    let (name, scope) = token_input(form.get("name"), form.get("scope"))?;
+    let db = ctx.db()?;
+    let (_, secret) = api_tokens::create(db, &who.user_id, &who.account.account_id, &name, &scope)?;
+    Ok(Response::html(
+        201,
+        views::security::page(
+            &ctx.shell(Nav::Account),
+            who,
+            &sessions::list_live(db, &who.user_id)?,
+            &api_tokens::list(db, &who.user_id)?,
+            None,
+            Some(&secret),
+        ),
+    ))
+}
+
+/// `POST /security/tokens/revoke` (`token`).
+pub fn revoke_token(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
+    let who = cookie_session(ctx, req)?;
+    let id = req.form().get("token").unwrap_or_default().to_string();
+    if !api_tokens::revoke(ctx.db()?, &who.user_id, &id)? {
+        return Err(AppError::NotFound);
+    }
+    Ok(Response::see_other("/security?done=token-revoked"))
+}

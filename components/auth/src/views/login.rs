@@ -1,0 +1,72 @@
+//! Sign-in pages.
+
+use maud::{Markup, html};
+use pulse_core::views::{Shell, field_error, page};
+
+/// The email form.
+pub fn form(shell: &Shell, next: &str, email: &str, errors: &[(String, String)]) -> Markup {
+    let has_error = !errors.is_empty();
+    page(
+        shell,
+        "Sign in",
+        html! {
+            h1 { "Sign in to Pulse Account" }
+            form.panel method="post" action="/login" novalidate {
+                input type="hidden" name="next" value=(next);
+                label for="email" { "Work email" }
+                (field_error(errors, "email"))
+                input type="email" id="email" name="email" value=(email) autocomplete="email" required
+                    aria-invalid=[has_error.then_some("true")]
+                    aria-describedby=[has_error.then_some("email-error")];
+                p.muted { "We'll email you a sign-in link that works once, for ten minutes." }
+                button type="submit" { "Email me a sign-in link" }
+            }
+            p { a href="/recover" { "Can't get into your email or lost a license key?" } }
+        },
+    )
+}
+
+/// The answer to every link request, known address or not.
+pub fn sent(shell: &Shell, email: &str) -> Markup {
+    page(
+        shell,
+        "Check your email",
+        html! {
+            h1 { "Check your email" }
+            p role="status" {
+                "If " strong { (email) } " can sign in to Pulse Account, a link is on its way. "
+                "It works once and expires in ten minutes."
+            }
+            p { "Nothing arrived? Check spam, or " a href="/login" { "try again" } "." }
+        },
+    )
+}
+
+/// Confirmation before the single-use token is spent.
+pub fn confirm(shell: &Shell, token: &str, email: &str) -> Markup {
+    page(
+        shell,
+        "Confirm sign-in",
+        html! {
+            h1 { "Continue signing in" }
+            form.panel method="post" action="/login/verify" {
+                input type="hidden" name="token" value=(token);
+                p { "Sign in as " strong { (email) } "?" }
+                button type="submit" { "Sign in" }
+            }
+        },
+    )
+}
+
+/// An expired, spent or unknown link.
+pub fn link_invalid(shell: &Shell) -> Markup {
+    page(
+        shell,
+        "Link expired",
+        html! {
+            h1 { "This sign-in link no longer works" }
+            p { "Links work once and expire after ten minutes. Ask for a new one and use the newest email." }
+            p { a.button href="/login" { "Get a new link" } }
+        },
+    )
+}

@@ -1,0 +1,9 @@
+//! Request handlers, one module per resource.
+
+pub mod accounts;
+pub mod assets;
+pub mod health;
+pub mod home;
+pub mod landing;
+pub mod profile;
+pub mod team;

@@ -1,0 +1,6 @@
+//! Page views: pure functions from loaded data to markup.
+
+pub mod home;
+pub mod landing;
+pub mod profile;
+pub mod team;

@@ -1,0 +1,46 @@
+//! The team page.
+
+use maud::{Markup, html};
+use pulse_core::identity::Identity;
+use pulse_core::store::accounts::{Invitation, Member};
+use pulse_core::views::{Date, Shell, page as layout};
+
+/// Members and, for managers, pending invitations.
+pub fn page(shell: &Shell, who: &Identity, members: &[Member], invitations: &[Invitation]) -> Markup {
+    layout(
+        shell,
+        "Team",
+        html! {
+            h1 { "Team" }
+            p.muted { (members.len()) " members of " (who.account.account_name) }
+            table {
+                caption.visually-hidden { "Members" }
+                thead { tr { th scope="col" { "Name" } th scope="col" { "Email" } th scope="col" { "Role" } th scope="col" { "Joined" } } }
+                tbody {
+                    @for m in members {
+                        tr {
+                            td { (m.display_name) @if m.user_id == who.user_id { " (you)" } }
+                            td { (m.email) }
+                            td { (m.role.label()) }
+                            td { (Date(&m.joined_at)) }
+                        }
+                    }
+                }
+            }
+            @if who.account.role.can_manage_team() {
+                section aria-labelledby="invites-title" {
+                    h2 id="invites-title" { "Pending invitations" }
+                    @if invitations.is_empty() {
+                        p { "No pending invitations." }
+                    } @else {
+                        ul.plain {
+                            @for i in invitations {
+                                li { (i.email) " as " (i.role.label()) ", expires " (Date(&i.expires_at)) }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    )
+}

@@ -1,0 +1,83 @@
+//! Users, found by email or created on first sign-in from an invitation.
+
+use crate::db::{Db, DbError};
+use crate::ids::new_id;
+use crate::time::now_rfc3339;
+
+/// Normalises an email for lookup and storage, or `None` if it is not a plausible address.
+pub fn normalize_email(input: &str) -> Option<String> {
+    let email = input.trim().to_lowercase();
+    let (local, domain) = email.split_once('@')?;
+    let plausible = !local.is_empty()
+        && local.len() <= 64
+        && domain.len() >= 3
+        && domain.len() <= 253
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !email.contains(char::is_whitespace)
+        && email.matches('@').count() == 1;
+    plausible.then_some(email)
+}
+
+/// The id of the user with this (normalised) email.
+pub fn find_by_email(db: &dyn Db, email: &str) -> Result<Option<String>, DbError> {
+    Ok(db
+        .query_opt("SELECT id FROM users WHERE email = $1", &[email.into()])?
+        .map(|r| r.text(0))
+        .transpose()?)
+}
+
+/// Whether an unaccepted, unexpired invitation exists for this email.
+pub fn has_invitation(db: &dyn Db, email: &str) -> Result<bool, DbError> {
+    Ok(db
+        .query_opt(
+            "SELECT 1 FROM invitations WHERE email = $1 AND accepted_at IS NULL AND expires_at > $2",
+            &[email.into(), now_rfc3339().into()],
+        )?
+        .is_some())
+}
+
+/// Creates the user for an invited email and accepts every open invitation for it, in the
+/// caller's transaction.
+pub fn create_from_invitations(db: &dyn Db, email: &str, display_name: &str) -> Result<String, DbError> {
+    let id = new_id("usr");
+    let now = now_rfc3339();
+    db.execute(
+        "INSERT INTO users (id, email, display_name, created_at) VALUES ($1, $2, $3, $4)",
+        &[id.as_str().into(), email.into(), display_name.into(), now.as_str().into()],
+    )?;
+    accept_invitations(db, &id, email)?;
+    Ok(id)
+}
+
+/// Turns a user's open invitations into memberships.
+pub fn accept_invitations(db: &dyn Db, user_id: &str, email: &str) -> Result<(), DbError> {
+    let now = now_rfc3339();
+    db.execute(
+        "INSERT INTO memberships (account_id, user_id, role, created_at)
+         SELECT account_id, $1, role, $2 FROM invitations
+          WHERE email = $3 AND accepted_at IS NULL AND expires_at > $2
+         ON CONFLICT DO NOTHING",
+        &[user_id.into(), now.as_str().into(), email.into()],
+    )?;
+    db.execute(
+        "UPDATE invitations SET accepted_at = $1 WHERE email = $2 AND accepted_at IS NULL AND expires_at > $1",
+        &[now.as_str().into(), email.into()],
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize_email;
+
+    #[test]
+    fn emails_are_normalised_or_refused() {
+        assert_eq!(normalize_email("  Ada@Acme.Example "), Some("ada@acme.example".into()));
+        assert_eq!(normalize_email("no-at-sign"), None);
+        assert_eq!(normalize_email("a@b"), None);
+        assert_eq!(normalize_email("a b@c.de"), None);
+        assert_eq!(normalize_email("a@@c.de"), None);
+    }
+}
