@@ -300,7 +300,7 @@ async fn query(
     statement: &str,
     values: Vec<ParameterValue>,
 ) -> Result<RowSet, WitError> {
-    let params = params(&values).map_err(|e| WitError::BadParameter(e))?;
+    let params = params(&values).map_err(WitError::BadParameter)?;
     let stream = client
         .query_raw(
             statement,

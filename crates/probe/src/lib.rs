@@ -260,6 +260,13 @@ async fn handle(req: Request) -> anyhow::Result<impl IntoResponse> {
         "pg" => pg(&query),
         "fetch" => fetch(&query).await,
         "trap" => panic!("probe asked to trap"),
+        "sleep" => {
+            let ms = param(&query, "ms")
+                .and_then(|m| m.parse().ok())
+                .unwrap_or(0);
+            std::thread::sleep(std::time::Duration::from_millis(ms));
+            format!("ok:slept {ms}")
+        }
         other => return Ok(text(400, format!("err:probe:unknown op {other}"))),
     };
     Ok(text(200, body))
