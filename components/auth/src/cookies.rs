@@ -28,13 +28,18 @@ pub fn sign_in(
             exp: now + ACCESS_TTL_SECONDS,
         },
     );
-    resp.with_cookie(&cookie(config, config.token_cookie(), &jwt, ACCESS_TTL_SECONDS))
-        .with_cookie(&cookie(
-            config,
-            config.refresh_cookie(),
-            refresh_token,
-            REFRESH_TTL_SECONDS,
-        ))
+    resp.with_cookie(&cookie(
+        config,
+        config.token_cookie(),
+        &jwt,
+        ACCESS_TTL_SECONDS,
+    ))
+    .with_cookie(&cookie(
+        config,
+        config.refresh_cookie(),
+        refresh_token,
+        REFRESH_TTL_SECONDS,
+    ))
 }
 
 /// Expires both cookies.

@@ -1,6 +1,9 @@
 //! The auth area: email-link sign-in, sessions and their refresh tokens, sign-out, the Security
 //! page (sessions and personal API tokens) and, in local mode, the developer mailbox.
-#![expect(unsafe_code, reason = "#[http_component] generates the exported entry point")]
+#![expect(
+    unsafe_code,
+    reason = "#[http_component] generates the exported entry point"
+)]
 
 mod cookies;
 mod handlers;
@@ -52,8 +55,13 @@ fn route(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
         }
         (
             _,
-            ["login"] | ["login", "verify"] | ["logout"] | ["security"] | ["api", "v1", "me"]
-            | ["api", "v1", "sessions"] | ["api", "v1", "api-tokens"],
+            ["login"]
+            | ["login", "verify"]
+            | ["logout"]
+            | ["security"]
+            | ["api", "v1", "me"]
+            | ["api", "v1", "sessions"]
+            | ["api", "v1", "api-tokens"],
         ) => Err(AppError::MethodNotAllowed),
         _ => Err(AppError::NotFound),
     }

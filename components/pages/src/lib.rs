@@ -1,14 +1,17 @@
 //! The pages area: the signed-out landing, the shell, Home, team, profile, account switching,
 //! static assets, the OpenAPI document and `/healthz`.
 
-#![expect(unsafe_code, reason = "#[http_component] generates the exported entry point")]
+#![expect(
+    unsafe_code,
+    reason = "#[http_component] generates the exported entry point"
+)]
 
 mod handlers;
 mod views;
 
+use pulse_core::AppError;
 use pulse_core::http::{Method, Request, Response};
 use pulse_core::spin::{Ctx, serve};
-use pulse_core::AppError;
 use spin_sdk::http_component;
 
 /// Spin entry point.

@@ -50,8 +50,8 @@ impl Guest for Session {
             return Err(Failure::Missing);
         };
         let now = now_unix();
-        let claims = token::verify(&ring, jwt, &config.public_origin, now)
-            .map_err(|_| Failure::Invalid)?;
+        let claims =
+            token::verify(&ring, jwt, &config.public_origin, now).map_err(|_| Failure::Invalid)?;
         let db = db(&config)?;
         let live = sessions::live(&db, &claims.sid, &claims.sub, &now_rfc3339())
             .map_err(unavailable)?

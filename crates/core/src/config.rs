@@ -173,9 +173,14 @@ mod tests {
     #[test]
     fn production_refuses_a_plain_http_origin_naming_the_variable() {
         let err = Config::load(&vars(&[("mode", "production")])).err();
-        assert!(matches!(err, Some(ConfigError::Invalid { ref name, .. }) if name == "public_origin"));
-        let c = Config::load(&vars(&[("mode", "production"), ("public_origin", "https://my.example/")]))
-            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            matches!(err, Some(ConfigError::Invalid { ref name, .. }) if name == "public_origin")
+        );
+        let c = Config::load(&vars(&[
+            ("mode", "production"),
+            ("public_origin", "https://my.example/"),
+        ]))
+        .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(c.public_origin, "https://my.example");
         assert_eq!(c.token_cookie(), "__Host-pa_token");
     }
@@ -185,7 +190,9 @@ mod tests {
         let err = Config::load(&vars(&[("db_backend", "postgres")])).err();
         assert!(matches!(err, Some(ConfigError::Invalid { ref name, .. }) if name == "db_url"));
         assert_eq!(
-            Config::load(&vars(&[("mode", "staging")])).err().map(|e| e.to_string()),
+            Config::load(&vars(&[("mode", "staging")]))
+                .err()
+                .map(|e| e.to_string()),
             Some("variable `mode` is invalid: expected `local` or `production`".into())
         );
     }

@@ -64,7 +64,9 @@ impl Row {
     pub fn text(&self, i: usize) -> Result<String, DbError> {
         match self.at(i)? {
             Value::Text(s) => Ok(s.clone()),
-            other => Err(DbError::Decode(format!("column {i}: expected text, got {other:?}"))),
+            other => Err(DbError::Decode(format!(
+                "column {i}: expected text, got {other:?}"
+            ))),
         }
     }
 
@@ -80,7 +82,9 @@ impl Row {
     pub fn int(&self, i: usize) -> Result<i64, DbError> {
         match self.at(i)? {
             Value::Int(n) => Ok(*n),
-            other => Err(DbError::Decode(format!("column {i}: expected integer, got {other:?}"))),
+            other => Err(DbError::Decode(format!(
+                "column {i}: expected integer, got {other:?}"
+            ))),
         }
     }
 
@@ -143,10 +147,7 @@ pub trait Db {
 }
 
 /// Runs `f` inside a transaction: everything it writes commits together or not at all.
-pub fn transaction<D: Db + ?Sized, T, E>(
-    db: &D,
-    f: impl FnOnce(&D) -> Result<T, E>,
-) -> Result<T, E>
+pub fn transaction<D: Db + ?Sized, T, E>(db: &D, f: impl FnOnce(&D) -> Result<T, E>) -> Result<T, E>
 where
     E: From<DbError>,
 {

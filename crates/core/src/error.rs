@@ -58,7 +58,9 @@ impl From<DbError> for AppError {
     fn from(e: DbError) -> Self {
         match e {
             DbError::Unavailable(m) => AppError::Unavailable(m),
-            DbError::Constraint(m) => AppError::Conflict(format!("that conflicts with existing data ({m})")),
+            DbError::Constraint(m) => {
+                AppError::Conflict(format!("that conflicts with existing data ({m})"))
+            }
             other => AppError::Internal(other.to_string()),
         }
     }

@@ -63,7 +63,8 @@ impl Request {
             .filter(|v| {
                 !v.is_empty()
                     && v.len() <= 64
-                    && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                    && v.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
             });
         let request_id = incoming.map_or_else(|| crate::ids::new_id("req"), str::to_string);
         Self {
@@ -332,11 +333,17 @@ impl Response {
         add("x-content-type-options", "nosniff");
         add("x-frame-options", "DENY");
         add("referrer-policy", "same-origin");
-        add("permissions-policy", "camera=(), microphone=(), geolocation=()");
+        add(
+            "permissions-policy",
+            "camera=(), microphone=(), geolocation=()",
+        );
         add("cross-origin-opener-policy", "same-origin");
         add("cache-control", "no-store");
         if https {
-            add("strict-transport-security", "max-age=63072000; includeSubDomains");
+            add(
+                "strict-transport-security",
+                "max-age=63072000; includeSubDomains",
+            );
         }
         self
     }
@@ -375,7 +382,11 @@ mod tests {
     #[test]
     fn request_ids_are_kept_only_when_sane() {
         assert_eq!(req(&[("x-request-id", "abc-123")]).request_id, "abc-123");
-        assert!(req(&[("x-request-id", "<bad>")]).request_id.starts_with("req_"));
+        assert!(
+            req(&[("x-request-id", "<bad>")])
+                .request_id
+                .starts_with("req_")
+        );
     }
 
     #[test]

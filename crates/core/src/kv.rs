@@ -1,8 +1,8 @@
 //! Short-lived state in Spin's key-value store: rate-limit counters, single-use tokens and
 //! idempotency records.
 
-use serde::{Deserialize, Serialize};
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 /// A key-value store.
 pub trait Kv {
@@ -35,10 +35,19 @@ struct Window {
 
 /// Counts an attempt against `limit` per `window` seconds for `key`. Returns `Err(seconds)`
 /// to wait when the limit is exceeded.
-pub fn hit(kv: &dyn Kv, key: &str, limit: u32, window: i64, now: i64) -> Result<Result<(), u64>, String> {
+pub fn hit(
+    kv: &dyn Kv,
+    key: &str,
+    limit: u32,
+    window: i64,
+    now: i64,
+) -> Result<Result<(), u64>, String> {
     let key = format!("rl:{key}");
     let current = get_json::<Window>(kv, &key)?.filter(|w| now - w.start < window);
-    let mut w = current.unwrap_or(Window { start: now, count: 0 });
+    let mut w = current.unwrap_or(Window {
+        start: now,
+        count: 0,
+    });
     if w.count >= limit {
         return Ok(Err((w.start + window - now).max(1) as u64));
     }

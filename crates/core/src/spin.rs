@@ -161,9 +161,7 @@ impl Db for SpinDb {
                 c.execute(&to_sqlite_placeholders(sql), &params)
                     .map_err(sqlite_error)?;
                 // Spin's SQLite interface does not report affected rows; ask SQLite.
-                let changes = c
-                    .execute("SELECT changes()", &[])
-                    .map_err(sqlite_error)?;
+                let changes = c.execute("SELECT changes()", &[]).map_err(sqlite_error)?;
                 Ok(changes
                     .rows
                     .first()

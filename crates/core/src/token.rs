@@ -56,10 +56,21 @@ impl KeyRing {
     /// Parses `kid:base64url-secret[,kid:secret...]`.
     pub fn parse(spec: &str) -> Result<Self, KeyRingError> {
         let mut keys = Vec::new();
-        for (i, entry) in spec.split(',').map(str::trim).filter(|e| !e.is_empty()).enumerate() {
-            let (kid, secret) = entry.split_once(':').ok_or(KeyRingError::Malformed(i + 1))?;
+        for (i, entry) in spec
+            .split(',')
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .enumerate()
+        {
+            let (kid, secret) = entry
+                .split_once(':')
+                .ok_or(KeyRingError::Malformed(i + 1))?;
             let kid = kid.trim();
-            if kid.is_empty() || !kid.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+            if kid.is_empty()
+                || !kid
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            {
                 return Err(KeyRingError::Malformed(i + 1));
             }
             let secret = URL_SAFE_NO_PAD
@@ -254,7 +265,10 @@ mod tests {
     fn a_signed_token_verifies_and_an_old_key_still_verifies_after_rotation() {
         let old = ring(KEY_A);
         let token = sign(&old, &claims(1000));
-        assert_eq!(verify(&old, &token, "https://my.example", 1000), Ok(claims(1000)));
+        assert_eq!(
+            verify(&old, &token, "https://my.example", 1000),
+            Ok(claims(1000))
+        );
         let rotated = ring(&format!("{KEY_B},{KEY_A}"));
         assert_eq!(rotated.current().kid, "b2");
         assert!(verify(&rotated, &token, "https://my.example", 1000).is_ok());
@@ -268,23 +282,47 @@ mod tests {
     fn expired_foreign_tampered_and_unsigned_tokens_are_refused() {
         let r = ring(KEY_A);
         let token = sign(&r, &claims(1000));
-        assert_eq!(verify(&r, &token, "https://my.example", 1000 + 901 + 30), Err(TokenError::Claims));
-        assert_eq!(verify(&r, &token, "https://evil.example", 1000), Err(TokenError::Claims));
+        assert_eq!(
+            verify(&r, &token, "https://my.example", 1000 + 901 + 30),
+            Err(TokenError::Claims)
+        );
+        assert_eq!(
+            verify(&r, &token, "https://evil.example", 1000),
+            Err(TokenError::Claims)
+        );
         let mut parts: Vec<&str> = token.split('.').collect();
         let forged = URL_SAFE_NO_PAD.encode(br#"{"iss":"https://my.example","sub":"usr_2","aud":"pulse-account","sid":"ses_1","iat":1000,"nbf":1000,"exp":99999}"#);
         parts[1] = &forged;
-        assert_eq!(verify(&r, &parts.join("."), "https://my.example", 1000), Err(TokenError::Signature));
+        assert_eq!(
+            verify(&r, &parts.join("."), "https://my.example", 1000),
+            Err(TokenError::Signature)
+        );
         let none_head = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"at+jwt","kid":"a1"}"#);
-        let unsigned = format!("{none_head}.{}.", token.split('.').nth(1).unwrap_or_default());
-        assert_eq!(verify(&r, &unsigned, "https://my.example", 1000), Err(TokenError::Header));
-        assert_eq!(verify(&r, "garbage", "https://my.example", 1000), Err(TokenError::Malformed));
+        let unsigned = format!(
+            "{none_head}.{}.",
+            token.split('.').nth(1).unwrap_or_default()
+        );
+        assert_eq!(
+            verify(&r, &unsigned, "https://my.example", 1000),
+            Err(TokenError::Header)
+        );
+        assert_eq!(
+            verify(&r, "garbage", "https://my.example", 1000),
+            Err(TokenError::Malformed)
+        );
     }
 
     #[test]
     fn key_rings_reject_short_or_malformed_keys() {
         assert_eq!(KeyRing::parse("").err(), Some(KeyRingError::Empty));
-        assert_eq!(KeyRing::parse("k:c2hvcnQ").err(), Some(KeyRingError::TooShort("k".into())));
-        assert_eq!(KeyRing::parse("nocolon").err(), Some(KeyRingError::Malformed(1)));
+        assert_eq!(
+            KeyRing::parse("k:c2hvcnQ").err(),
+            Some(KeyRingError::TooShort("k".into()))
+        );
+        assert_eq!(
+            KeyRing::parse("nocolon").err(),
+            Some(KeyRingError::Malformed(1))
+        );
     }
 
     #[test]

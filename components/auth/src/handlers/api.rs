@@ -30,7 +30,10 @@ pub fn show_me(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
 pub fn list_sessions(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let who = ctx.require(req)?;
     let data = sessions::list_live(ctx.db()?, &who.user_id)?;
-    Ok(Response::json(200, &json!({ "object": "list", "data": data, "has_more": false })))
+    Ok(Response::json(
+        200,
+        &json!({ "object": "list", "data": data, "has_more": false }),
+    ))
 }
 
 /// `DELETE /api/v1/sessions/{id}`.
@@ -39,14 +42,20 @@ pub fn delete_session(ctx: &Ctx, req: &Request, id: &str) -> Result<Response, Ap
     if !sessions::revoke_own(ctx.db()?, &who.user_id, id)? {
         return Err(AppError::NotFound);
     }
-    Ok(Response::json(200, &json!({ "object": "session", "id": id, "revoked": true })))
+    Ok(Response::json(
+        200,
+        &json!({ "object": "session", "id": id, "revoked": true }),
+    ))
 }
 
 /// `GET /api/v1/api-tokens`.
 pub fn list_tokens(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let who = ctx.require(req)?;
     let data = api_tokens::list(ctx.db()?, &who.user_id)?;
-    Ok(Response::json(200, &json!({ "object": "list", "data": data, "has_more": false })))
+    Ok(Response::json(
+        200,
+        &json!({ "object": "list", "data": data, "has_more": false }),
+    ))
 }
 
 /// `POST /api/v1/api-tokens` with `{"name": "...", "scope": "read"|"write"}`: the secret is in
@@ -58,7 +67,13 @@ pub fn create_token(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
         errors: Vec::new(),
     })?;
     let (name, scope) = token_input(body["name"].as_str(), body["scope"].as_str())?;
-    let (token, secret) = api_tokens::create(ctx.db()?, &who.user_id, &who.account.account_id, &name, &scope)?;
+    let (token, secret) = api_tokens::create(
+        ctx.db()?,
+        &who.user_id,
+        &who.account.account_id,
+        &name,
+        &scope,
+    )?;
     Ok(Response::json(
         201,
         &json!({ "object": "api_token", "id": token.id, "name": token.name, "scope": token.scope,
@@ -72,5 +87,8 @@ pub fn delete_token(ctx: &Ctx, req: &Request, id: &str) -> Result<Response, AppE
     if !api_tokens::revoke(ctx.db()?, &who.user_id, id)? {
         return Err(AppError::NotFound);
     }
-    Ok(Response::json(200, &json!({ "object": "api_token", "id": id, "revoked": true })))
+    Ok(Response::json(
+        200,
+        &json!({ "object": "api_token", "id": id, "revoked": true }),
+    ))
 }

@@ -66,7 +66,8 @@ pub fn request_link(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let db = ctx.db()?;
     let origin = &ctx.config.public_origin;
     transaction(db, |db| {
-        let known = users::find_by_email(db, &email)?.is_some() || users::has_invitation(db, &email)?;
+        let known =
+            users::find_by_email(db, &email)?.is_some() || users::has_invitation(db, &email)?;
         let mail = if known {
             let token = pulse_core::ids::new_secret();
             kv::set_json(
@@ -79,14 +80,20 @@ pub fn request_link(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
                 },
             )
             .map_err(|e| AppError::Unavailable(format!("key-value store: {e}")))?;
-            views::mail::sign_in_link(&email, &format!("{origin}/login/verify?token={}", percent_encode(&token)))
+            views::mail::sign_in_link(
+                &email,
+                &format!("{origin}/login/verify?token={}", percent_encode(&token)),
+            )
         } else {
             views::mail::no_account(&email, origin)
         };
         outbox::enqueue(db, &mail)?;
         Ok::<_, AppError>(())
     })?;
-    Ok(Response::html(200, views::login::sent(&ctx.shell(Nav::None), &email)))
+    Ok(Response::html(
+        200,
+        views::login::sent(&ctx.shell(Nav::None), &email),
+    ))
 }
 
 fn limit(store: &dyn Kv, key: &str, max: u32, now: i64) -> Result<(), AppError> {
@@ -116,7 +123,10 @@ pub fn show_verify(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
             200,
             views::login::confirm(&ctx.shell(Nav::None), &token, &link.email),
         )),
-        None => Ok(Response::html(400, views::login::link_invalid(&ctx.shell(Nav::None)))),
+        None => Ok(Response::html(
+            400,
+            views::login::link_invalid(&ctx.shell(Nav::None)),
+        )),
     }
 }
 
@@ -129,7 +139,10 @@ pub fn verify_link(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let token = form.get("token").unwrap_or_default();
     let store = SpinKv::open()?;
     let Some(link) = pending(&store, token)? else {
-        return Ok(Response::html(400, views::login::link_invalid(&ctx.shell(Nav::None))));
+        return Ok(Response::html(
+            400,
+            views::login::link_invalid(&ctx.shell(Nav::None)),
+        ));
     };
     // Spend the token first: a second use must fail even if the rest fails.
     store
@@ -150,7 +163,10 @@ pub fn verify_link(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
             }
         };
         let has_account = db
-            .query_opt("SELECT 1 FROM memberships WHERE user_id = $1", &[user_id.as_str().into()])?
+            .query_opt(
+                "SELECT 1 FROM memberships WHERE user_id = $1",
+                &[user_id.as_str().into()],
+            )?
             .is_some();
         if !has_account {
             return Err(AppError::Forbidden(

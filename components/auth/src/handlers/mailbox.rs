@@ -18,7 +18,13 @@ pub fn show_mailbox(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
         messages.retain(|m| m.to == to);
     }
     if req.wants_json() {
-        return Ok(Response::json(200, &json!({ "object": "list", "data": messages })));
+        return Ok(Response::json(
+            200,
+            &json!({ "object": "list", "data": messages }),
+        ));
     }
-    Ok(Response::html(200, views::mailbox::page(&ctx.shell(Nav::None), &messages)))
+    Ok(Response::html(
+        200,
+        views::mailbox::page(&ctx.shell(Nav::None), &messages),
+    ))
 }

@@ -27,7 +27,9 @@ pub fn key_ring(ctx: &Ctx) -> Result<KeyRing, AppError> {
 /// A safe place to return to after sign-in: a local path, never another site.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && n.len() < 500 => {
+        Some(n)
+            if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && n.len() < 500 =>
+        {
             n.to_string()
         }
         _ => "/dashboard".to_string(),

@@ -11,10 +11,15 @@ use pulse_core::views::Nav;
 
 use crate::views;
 
-fn cookie_session<'a>(ctx: &'a Ctx, req: &Request) -> Result<&'a pulse_core::identity::Identity, AppError> {
+fn cookie_session<'a>(
+    ctx: &'a Ctx,
+    req: &Request,
+) -> Result<&'a pulse_core::identity::Identity, AppError> {
     let who = ctx.require_writer(req)?;
     if who.credential != Credential::Cookie {
-        return Err(AppError::Forbidden("Manage sessions and tokens from the Security page or the sessions API.".into()));
+        return Err(AppError::Forbidden(
+            "Manage sessions and tokens from the Security page or the sessions API.".into(),
+        ));
     }
     Ok(who)
 }
@@ -58,7 +63,10 @@ pub fn revoke_other_sessions(ctx: &Ctx, req: &Request) -> Result<Response, AppEr
 pub fn token_input(name: Option<&str>, scope: Option<&str>) -> Result<(String, String), AppError> {
     let name = name.unwrap_or_default().trim();
     if name.is_empty() || name.chars().count() > 60 {
-        return Err(invalid("name", "Give the token a name of 1 to 60 characters, such as \"CI deploys\"."));
+        return Err(invalid(
+            "name",
+            "Give the token a name of 1 to 60 characters, such as \"CI deploys\".",
+        ));
     }
     let scope = scope.unwrap_or("read");
     if scope != "read" && scope != "write" {

@@ -32,15 +32,29 @@ pub fn refresh(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
             let resp = if browser {
                 Response::see_other(&next)
             } else {
-                Response::json(200, &json!({ "object": "session", "id": session_id, "expires_in": 900 }))
+                Response::json(
+                    200,
+                    &json!({ "object": "session", "id": session_id, "expires_in": 900 }),
+                )
             };
-            Ok(cookies::sign_in(resp, &ctx.config, &ring, &user_id, &session_id, &refresh_token))
+            Ok(cookies::sign_in(
+                resp,
+                &ctx.config,
+                &ring,
+                &user_id,
+                &session_id,
+                &refresh_token,
+            ))
         }
         Refreshed::ReuseDetected | Refreshed::Invalid => {
             let resp = if browser {
-                Response::see_other(&format!("/login?next={}", pulse_core::http::percent_encode(&next)))
+                Response::see_other(&format!(
+                    "/login?next={}",
+                    pulse_core::http::percent_encode(&next)
+                ))
             } else {
-                AppError::Unauthenticated.into_response(req, &ctx.shell(pulse_core::views::Nav::None))
+                AppError::Unauthenticated
+                    .into_response(req, &ctx.shell(pulse_core::views::Nav::None))
             };
             Ok(cookies::sign_out(resp, &ctx.config))
         }

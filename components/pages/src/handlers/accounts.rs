@@ -1,9 +1,9 @@
 //! Accounts the user belongs to, and switching between them.
 
+use pulse_core::AppError;
 use pulse_core::error::invalid;
 use pulse_core::http::{Cookie, Request, Response};
 use pulse_core::spin::Ctx;
-use pulse_core::AppError;
 use serde_json::json;
 
 /// `POST /accounts/switch`: act in another of the user's accounts (remembered in a cookie that

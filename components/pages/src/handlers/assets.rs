@@ -1,7 +1,7 @@
 //! Static assets compiled into the component, and the OpenAPI document.
 
-use pulse_core::http::Response;
 use pulse_core::AppError;
+use pulse_core::http::Response;
 
 const APP_CSS: &str = include_str!("../../static/app.css");
 const FAVICON: &str = include_str!("../../static/favicon.svg");

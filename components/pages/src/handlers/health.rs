@@ -1,10 +1,10 @@
 //! `/healthz`: 200 only when the configuration is safe, the session keys load and the database
 //! answers, so probes take an unsafe or disconnected replica out of service.
 
+use pulse_core::AppError;
 use pulse_core::db::Db;
 use pulse_core::http::{Request, Response};
 use pulse_core::spin::Ctx;
-use pulse_core::AppError;
 use serde_json::json;
 
 /// Checks configuration, keys and database; answers `ok` or a 503 naming what failed.
@@ -20,7 +20,10 @@ pub fn show_health(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let db = ctx.db()?;
     db.query("SELECT 1", &[])?;
     if req.wants_json() {
-        return Ok(Response::json(200, &json!({ "status": "ok", "database": db.dialect().to_string() })));
+        return Ok(Response::json(
+            200,
+            &json!({ "status": "ok", "database": db.dialect().to_string() }),
+        ));
     }
     Ok(Response::text(200, "ok\n"))
 }

@@ -1,11 +1,11 @@
 //! Home (`/dashboard`): the account summary.
 
+use pulse_core::AppError;
 use pulse_core::http::{Request, Response};
 use pulse_core::identity::AccountKind;
 use pulse_core::spin::Ctx;
 use pulse_core::store::{accounts, billing, licenses, tenants};
 use pulse_core::views::Nav;
-use pulse_core::AppError;
 
 use crate::views::home::{self, Summary};
 

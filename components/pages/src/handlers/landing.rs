@@ -1,9 +1,9 @@
 //! The signed-out landing page at `/`.
 
+use pulse_core::AppError;
 use pulse_core::http::{Request, Response};
 use pulse_core::spin::Ctx;
 use pulse_core::views::Nav;
-use pulse_core::AppError;
 
 use crate::views;
 

@@ -1,11 +1,11 @@
 //! Team: the current account's members and pending invitations.
 
+use pulse_core::AppError;
 use pulse_core::http::{Request, Response};
 use pulse_core::spin::Ctx;
 use pulse_core::store::accounts;
 use pulse_core::time::now_rfc3339;
 use pulse_core::views::Nav;
-use pulse_core::AppError;
 use serde_json::json;
 
 use crate::views;

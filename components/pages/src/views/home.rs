@@ -34,9 +34,20 @@ pub enum Summary {
 
 fn attention(summary: &Summary) -> Vec<String> {
     let mut items = Vec::new();
-    if let Summary::Customer { invoices, tenants, licenses, .. } = summary {
+    if let Summary::Customer {
+        invoices,
+        tenants,
+        licenses,
+        ..
+    } = summary
+    {
         for i in invoices.iter().filter(|i| i.status == "open") {
-            items.push(format!("Invoice {} for {} is due on {}.", i.number, i.total, &i.due_at[..10.min(i.due_at.len())]));
+            items.push(format!(
+                "Invoice {} for {} is due on {}.",
+                i.number,
+                i.total,
+                &i.due_at[..10.min(i.due_at.len())]
+            ));
         }
         for t in tenants.iter().filter(|t| t.status == "suspended") {
             items.push(format!("Workspace {} is suspended.", t.slug));

@@ -6,7 +6,12 @@ use pulse_core::store::accounts::{Invitation, Member};
 use pulse_core::views::{Date, Shell, page as layout};
 
 /// Members and, for managers, pending invitations.
-pub fn page(shell: &Shell, who: &Identity, members: &[Member], invitations: &[Invitation]) -> Markup {
+pub fn page(
+    shell: &Shell,
+    who: &Identity,
+    members: &[Member],
+    invitations: &[Invitation],
+) -> Markup {
     layout(
         shell,
         "Team",

@@ -87,7 +87,11 @@ pub fn members(db: &dyn Db, account_id: &str) -> Result<Vec<Member>, DbError> {
 }
 
 /// Open invitations of an account.
-pub fn pending_invitations(db: &dyn Db, account_id: &str, now: &str) -> Result<Vec<Invitation>, DbError> {
+pub fn pending_invitations(
+    db: &dyn Db,
+    account_id: &str,
+    now: &str,
+) -> Result<Vec<Invitation>, DbError> {
     db.query(
         "SELECT id, email, role, expires_at FROM invitations
           WHERE account_id = $1 AND accepted_at IS NULL AND expires_at > $2

@@ -25,7 +25,13 @@ pub struct ApiToken {
 }
 
 /// Creates a token; returns its listing and the secret, which is never shown again.
-pub fn create(db: &dyn Db, user_id: &str, account_id: &str, name: &str, scope: &str) -> Result<(ApiToken, String), DbError> {
+pub fn create(
+    db: &dyn Db,
+    user_id: &str,
+    account_id: &str,
+    name: &str,
+    scope: &str,
+) -> Result<(ApiToken, String), DbError> {
     let secret = format!("pat_{}", new_secret());
     let token = ApiToken {
         id: new_id("tok"),

@@ -59,3 +59,50 @@ pub fn list_for_account(db: &dyn Db, account_id: &str) -> Result<Vec<License>, D
     })
     .collect()
 }
+
+/// An activation of a license on one self-hosted instance.
+#[derive(Debug, Clone, Serialize)]
+pub struct Activation {
+    /// `act_...`
+    pub id: String,
+    /// Instance host name.
+    pub instance_name: String,
+    /// Activated.
+    pub activated_at: String,
+    /// Last check-in.
+    pub last_seen_at: String,
+    /// Deactivated, if it was.
+    pub deactivated_at: Option<String>,
+}
+
+/// One license of the account, with its activations.
+pub fn find_for_account(
+    db: &dyn Db,
+    account_id: &str,
+    id: &str,
+) -> Result<Option<(License, Vec<Activation>)>, DbError> {
+    let Some(license) = list_for_account(db, account_id)?
+        .into_iter()
+        .find(|l| l.id == id)
+    else {
+        return Ok(None);
+    };
+    let activations = db
+        .query(
+            "SELECT id, instance_name, activated_at, last_seen_at, deactivated_at FROM activations
+              WHERE license_id = $1 ORDER BY activated_at",
+            &[id.into()],
+        )?
+        .iter()
+        .map(|r| {
+            Ok(Activation {
+                id: r.text(0)?,
+                instance_name: r.text(1)?,
+                activated_at: r.text(2)?,
+                last_seen_at: r.text(3)?,
+                deactivated_at: r.opt_text(4)?,
+            })
+        })
+        .collect::<Result<_, DbError>>()?;
+    Ok(Some((license, activations)))
+}

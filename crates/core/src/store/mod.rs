@@ -6,6 +6,7 @@ pub mod api_tokens;
 pub mod billing;
 pub mod licenses;
 pub mod outbox;
+pub mod requests;
 pub mod sessions;
 pub mod tenants;
 pub mod users;

@@ -28,7 +28,12 @@ pub struct LiveSession {
 
 /// Looks up a session that is neither revoked nor expired, with the user's memberships, in
 /// one query.
-pub fn live(db: &dyn Db, session_id: &str, user_id: &str, now: &str) -> Result<Option<LiveSession>, DbError> {
+pub fn live(
+    db: &dyn Db,
+    session_id: &str,
+    user_id: &str,
+    now: &str,
+) -> Result<Option<LiveSession>, DbError> {
     let rows = db.query(
         "SELECT u.id, u.email, u.display_name, s.verified_at, a.id, a.name, a.kind, m.role
            FROM sessions s

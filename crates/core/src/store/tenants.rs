@@ -107,3 +107,60 @@ mod tests {
         assert!(!valid_slug("acme.app"));
     }
 }
+
+/// One tenant, only if it belongs to `account_id` (another account's id is `None`, never data).
+pub fn find_for_account(
+    db: &dyn Db,
+    account_id: &str,
+    id: &str,
+) -> Result<Option<Tenant>, DbError> {
+    db.query_opt(
+        &format!("SELECT {COLUMNS} FROM tenants WHERE id = $1 AND account_id = $2 AND status <> 'deleted'"),
+        &[id.into(), account_id.into()],
+    )?
+    .as_ref()
+    .map(tenant)
+    .transpose()
+}
+
+/// A template a tenant can be created from.
+#[derive(Debug, Clone, Serialize)]
+pub struct Template {
+    /// `tpl_...`
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// basic or pro.
+    pub edition: String,
+    /// Odoo major version.
+    pub odoo_version: String,
+}
+
+/// Every template, newest version first.
+pub fn templates(db: &dyn Db) -> Result<Vec<Template>, DbError> {
+    db.query(
+        "SELECT id, name, edition, odoo_version FROM templates ORDER BY odoo_version DESC, edition",
+        &[],
+    )?
+    .iter()
+    .map(|r| {
+        Ok(Template {
+            id: r.text(0)?,
+            name: r.text(1)?,
+            edition: r.text(2)?,
+            odoo_version: r.text(3)?,
+        })
+    })
+    .collect()
+}
+
+/// The tenant's alias host names.
+pub fn aliases(db: &dyn Db, tenant_id: &str) -> Result<Vec<String>, DbError> {
+    db.query(
+        "SELECT hostname FROM tenant_aliases WHERE tenant_id = $1 ORDER BY hostname",
+        &[tenant_id.into()],
+    )?
+    .iter()
+    .map(|r| r.text(0))
+    .collect()
+}

@@ -40,12 +40,21 @@ pub fn has_invitation(db: &dyn Db, email: &str) -> Result<bool, DbError> {
 
 /// Creates the user for an invited email and accepts every open invitation for it, in the
 /// caller's transaction.
-pub fn create_from_invitations(db: &dyn Db, email: &str, display_name: &str) -> Result<String, DbError> {
+pub fn create_from_invitations(
+    db: &dyn Db,
+    email: &str,
+    display_name: &str,
+) -> Result<String, DbError> {
     let id = new_id("usr");
     let now = now_rfc3339();
     db.execute(
         "INSERT INTO users (id, email, display_name, created_at) VALUES ($1, $2, $3, $4)",
-        &[id.as_str().into(), email.into(), display_name.into(), now.as_str().into()],
+        &[
+            id.as_str().into(),
+            email.into(),
+            display_name.into(),
+            now.as_str().into(),
+        ],
     )?;
     accept_invitations(db, &id, email)?;
     Ok(id)
@@ -74,7 +83,10 @@ mod tests {
 
     #[test]
     fn emails_are_normalised_or_refused() {
-        assert_eq!(normalize_email("  Ada@Acme.Example "), Some("ada@acme.example".into()));
+        assert_eq!(
+            normalize_email("  Ada@Acme.Example "),
+            Some("ada@acme.example".into())
+        );
         assert_eq!(normalize_email("no-at-sign"), None);
         assert_eq!(normalize_email("a@b"), None);
         assert_eq!(normalize_email("a b@c.de"), None);

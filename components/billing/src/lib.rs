@@ -1,0 +1,43 @@
+//! The billing area: self-hosted licenses and activations, subscriptions and invoices.
+#![expect(
+    unsafe_code,
+    reason = "#[http_component] generates the exported entry point"
+)]
+
+mod handlers;
+mod views;
+
+use pulse_core::AppError;
+use pulse_core::http::{Method, Request, Response};
+use pulse_core::spin::{Ctx, serve};
+use spin_sdk::http_component;
+
+/// Spin entry point.
+#[http_component]
+fn handle(req: spin_sdk::http::Request) -> spin_sdk::http::Response {
+    serve(req, route)
+}
+
+/// The billing route table.
+fn route(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
+    use handlers::*;
+    let get = matches!(req.method, Method::Get | Method::Head);
+    match (get, req.segments().as_slice()) {
+        // Licenses and one license with its activations.
+        (true, ["licenses"]) => licenses::list_licenses(ctx, req),
+        (true, ["licenses", id]) => licenses::show_license(ctx, req, id),
+        // Billing: subscriptions and invoices; one invoice.
+        (true, ["billing"]) => invoices::show_billing(ctx, req),
+        (true, ["billing", "invoices", id]) => invoices::show_invoice(ctx, req, id),
+        // JSON API.
+        (true, ["api", "v1", "licenses"]) => licenses::api_list_licenses(ctx, req),
+        (true, ["api", "v1", "licenses", id]) => licenses::api_show_license(ctx, req, id),
+        (true, ["api", "v1", "subscriptions"]) => invoices::api_list_subscriptions(ctx, req),
+        (true, ["api", "v1", "invoices"]) => invoices::api_list_invoices(ctx, req),
+        (true, ["api", "v1", "invoices", id]) => invoices::api_show_invoice(ctx, req, id),
+        (false, ["licenses" | "billing", ..] | ["api", "v1", ..]) => {
+            Err(AppError::MethodNotAllowed)
+        }
+        _ => Err(AppError::NotFound),
+    }
+}

@@ -1,0 +1,4 @@
+//! Page views: pure functions from loaded data to markup.
+
+pub mod billing;
+pub mod licenses;

@@ -1,0 +1,4 @@
+//! Request handlers.
+
+pub mod index;
+pub mod requests;

@@ -1,0 +1,198 @@
+//! Recovery, privacy, refund and support requests. Each is rate-limited, recorded in the same
+//! transaction as its confirmation email, and answered identically whether or not the email
+//! belongs to an account.
+
+use pulse_core::AppError;
+use pulse_core::csrf;
+use pulse_core::db::transaction;
+use pulse_core::error::invalid;
+use pulse_core::http::{Request, Response};
+use pulse_core::kv;
+use pulse_core::spin::{Ctx, SpinKv};
+use pulse_core::store::outbox::{self, Mail};
+use pulse_core::store::requests::{self, Kind};
+use pulse_core::store::users::normalize_email;
+use pulse_core::time::now_unix;
+use pulse_core::views::Nav;
+use serde_json::json;
+
+use crate::views;
+
+/// Which form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Topic {
+    /// Retrieve license details.
+    License,
+    /// Ask for a refund.
+    Refund,
+    /// Export personal data.
+    Export,
+    /// Delete personal data.
+    Deletion,
+    /// Contact support.
+    Support,
+}
+
+impl Topic {
+    /// The stored request kind.
+    pub fn kind(self) -> Kind {
+        match self {
+            Topic::License => Kind::LicenseRetrieval,
+            Topic::Refund => Kind::Refund,
+            Topic::Export => Kind::Export,
+            Topic::Deletion => Kind::Deletion,
+            Topic::Support => Kind::Support,
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "license_retrieval" => Topic::License,
+            "refund" => Topic::Refund,
+            "export" => Topic::Export,
+            "deletion" => Topic::Deletion,
+            "support" => Topic::Support,
+            _ => return None,
+        })
+    }
+
+    /// Whether the form needs a message.
+    pub fn needs_message(self) -> bool {
+        matches!(self, Topic::Refund | Topic::Support)
+    }
+}
+
+/// Shows the form for a topic.
+pub fn show_form(ctx: &Ctx, req: &Request, topic: Topic) -> Result<Response, AppError> {
+    let email = ctx
+        .identity(req)
+        .ok()
+        .flatten()
+        .map(|w| w.email.clone())
+        .unwrap_or_default();
+    Ok(Response::html(
+        200,
+        views::forms::form(&ctx.shell(Nav::Support), topic, &email, "", &[]),
+    ))
+}
+
+/// Validated input of a request.
+struct Input {
+    email: String,
+    message: String,
+}
+
+fn validate(topic: Topic, email: &str, message: &str) -> Result<Input, AppError> {
+    let mut errors = Vec::new();
+    let normalized = normalize_email(email);
+    if normalized.is_none() {
+        errors.push((
+            "email".to_string(),
+            "Enter the email address you use with Pulse.".to_string(),
+        ));
+    }
+    let message = message.trim();
+    if topic.needs_message() && message.is_empty() {
+        errors.push((
+            "message".to_string(),
+            "Tell us what happened so we can help.".to_string(),
+        ));
+    }
+    if message.chars().count() > 5000 {
+        errors.push((
+            "message".to_string(),
+            "Keep the message under 5,000 characters.".to_string(),
+        ));
+    }
+    match normalized {
+        Some(email) if errors.is_empty() => Ok(Input {
+            email,
+            message: message.to_string(),
+        }),
+        _ => Err(AppError::Invalid {
+            detail: "Some fields need attention.".into(),
+            errors,
+        }),
+    }
+}
+
+fn record(ctx: &Ctx, req: &Request, topic: Topic, input: &Input) -> Result<String, AppError> {
+    let store = SpinKv::open()?;
+    let now = now_unix();
+    for (key, max) in [
+        (format!("recovery-ip:{}", req.client_ip()), 20),
+        (format!("recovery-email:{}", input.email), 5),
+    ] {
+        match kv::hit(&store, &key, max, 3600, now) {
+            Ok(Ok(())) => {}
+            Ok(Err(retry_after)) => return Err(AppError::RateLimited { retry_after }),
+            Err(e) => return Err(AppError::Unavailable(format!("key-value store: {e}"))),
+        }
+    }
+    let db = ctx.db()?;
+    let origin = ctx.config.public_origin.clone();
+    transaction(db, |db| {
+        let id = requests::create(db, topic.kind(), &input.email, None, &input.message)?;
+        let licenses = if topic == Topic::License {
+            requests::licenses_for_email(db, &input.email)?
+        } else {
+            Vec::new()
+        };
+        let mail: Mail = views::mail::confirmation(topic, &input.email, &id, &licenses, &origin);
+        outbox::enqueue(db, &mail)?;
+        Ok::<_, AppError>(id)
+    })
+}
+
+/// Records a request from the form and shows the same confirmation to everyone.
+pub fn submit_form(ctx: &Ctx, req: &Request, topic: Topic) -> Result<Response, AppError> {
+    let who = ctx.identity(req).ok().flatten();
+    csrf::check(req, &ctx.config, who)?;
+    let form = req.form();
+    let email = form.get("email").unwrap_or_default();
+    let message = form.get("message").unwrap_or_default();
+    let input = match validate(topic, email, message) {
+        Ok(input) => input,
+        Err(e) => {
+            let errors = e.field_errors().to_vec();
+            return Ok(Response::html(
+                422,
+                views::forms::form(&ctx.shell(Nav::Support), topic, email, message, &errors),
+            ));
+        }
+    };
+    let id = record(ctx, req, topic, &input)?;
+    Ok(Response::html(
+        201,
+        views::forms::received(&ctx.shell(Nav::Support), topic, &input.email, &id),
+    ))
+}
+
+/// `POST /api/v1/requests` with `{"kind": "...", "email": "...", "message": "..."}`.
+pub fn api_create(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
+    csrf::check(req, &ctx.config, None)?;
+    let body: serde_json::Value =
+        serde_json::from_slice(&req.body).map_err(|e| AppError::Invalid {
+            detail: format!("The body must be JSON: {e}"),
+            errors: Vec::new(),
+        })?;
+    let topic = body["kind"]
+        .as_str()
+        .and_then(Topic::parse)
+        .ok_or_else(|| {
+            invalid(
+                "kind",
+                "kind must be one of license_retrieval, refund, export, deletion, support.",
+            )
+        })?;
+    let input = validate(
+        topic,
+        body["email"].as_str().unwrap_or_default(),
+        body["message"].as_str().unwrap_or_default(),
+    )?;
+    let id = record(ctx, req, topic, &input)?;
+    Ok(Response::json(
+        201,
+        &json!({ "object": "request", "id": id, "kind": topic.kind().as_str(), "status": "received" }),
+    ))
+}

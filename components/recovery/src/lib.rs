@@ -1,0 +1,50 @@
+//! The recovery area: license retrieval, data export and deletion requests, refunds and
+//! support, each usable signed out and answered by email.
+#![expect(
+    unsafe_code,
+    reason = "#[http_component] generates the exported entry point"
+)]
+
+mod handlers;
+mod views;
+
+use pulse_core::AppError;
+use pulse_core::http::{Method, Request, Response};
+use pulse_core::spin::{Ctx, serve};
+use spin_sdk::http_component;
+
+/// Spin entry point.
+#[http_component]
+fn handle(req: spin_sdk::http::Request) -> spin_sdk::http::Response {
+    serve(req, route)
+}
+
+/// The recovery route table.
+fn route(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
+    use handlers::index::{show_privacy, show_recover};
+    use handlers::requests::{Topic, show_form, submit_form};
+    let get = matches!(req.method, Method::Get | Method::Head);
+    let post = req.method == Method::Post;
+    match req.segments().as_slice() {
+        // The signed-out hubs.
+        ["recover"] if get => show_recover(ctx, req),
+        ["privacy"] if get => show_privacy(ctx, req),
+        // One form per request kind: show it, or record the request and confirm by email.
+        ["recover", "license"] if get => show_form(ctx, req, Topic::License),
+        ["recover", "license"] if post => submit_form(ctx, req, Topic::License),
+        ["recover", "refund"] if get => show_form(ctx, req, Topic::Refund),
+        ["recover", "refund"] if post => submit_form(ctx, req, Topic::Refund),
+        ["privacy", "export"] if get => show_form(ctx, req, Topic::Export),
+        ["privacy", "export"] if post => submit_form(ctx, req, Topic::Export),
+        ["privacy", "delete"] if get => show_form(ctx, req, Topic::Deletion),
+        ["privacy", "delete"] if post => submit_form(ctx, req, Topic::Deletion),
+        ["support"] if get => show_form(ctx, req, Topic::Support),
+        ["support"] if post => submit_form(ctx, req, Topic::Support),
+        // JSON: the same requests for scripts.
+        ["api", "v1", "requests"] if post => handlers::requests::api_create(ctx, req),
+        ["recover" | "privacy" | "support", ..] | ["api", "v1", "requests"] => {
+            Err(AppError::MethodNotAllowed)
+        }
+        _ => Err(AppError::NotFound),
+    }
+}

@@ -1,0 +1,83 @@
+//! Request forms and their confirmation.
+
+use maud::{Markup, html};
+use pulse_core::views::{Shell, csrf_field, field_error, page};
+
+use crate::handlers::requests::Topic;
+
+fn copy(topic: Topic) -> (&'static str, &'static str, &'static str) {
+    match topic {
+        Topic::License => (
+            "Retrieve a license",
+            "/recover/license",
+            "Enter the email of an account owner, admin or billing contact. We'll email the details of the account's licenses there.",
+        ),
+        Topic::Refund => (
+            "Ask for a refund",
+            "/recover/refund",
+            "Tell us which payment and why. We answer within two working days.",
+        ),
+        Topic::Export => (
+            "Export your data",
+            "/privacy/export",
+            "We'll confirm by email, then send a download link for everything we hold about you.",
+        ),
+        Topic::Deletion => (
+            "Delete your data",
+            "/privacy/delete",
+            "We'll confirm by email before erasing anything. Accounts you own must be transferred or closed first.",
+        ),
+        Topic::Support => (
+            "Contact support",
+            "/support",
+            "Describe what you need. We answer by email.",
+        ),
+    }
+}
+
+/// The form.
+pub fn form(
+    shell: &Shell,
+    topic: Topic,
+    email: &str,
+    message: &str,
+    errors: &[(String, String)],
+) -> Markup {
+    let (title, action, intro) = copy(topic);
+    let email_error = errors.iter().any(|(f, _)| f == "email");
+    let message_error = errors.iter().any(|(f, _)| f == "message");
+    page(
+        shell,
+        title,
+        html! {
+            h1 { (title) }
+            p { (intro) }
+            form.panel method="post" action=(action) novalidate {
+                (csrf_field(shell.identity))
+                label for="email" { "Email" }
+                (field_error(errors, "email"))
+                input type="email" id="email" name="email" value=(email) autocomplete="email" required
+                    aria-invalid=[email_error.then_some("true")] aria-describedby=[email_error.then_some("email-error")];
+                label for="message" { "Message" @if !topic.needs_message() { " (optional)" } }
+                (field_error(errors, "message"))
+                textarea id="message" name="message" rows="5" maxlength="5000"
+                    aria-invalid=[message_error.then_some("true")] aria-describedby=[message_error.then_some("message-error")] { (message) }
+                p { button type="submit" { "Send request" } }
+            }
+        },
+    )
+}
+
+/// The confirmation, identical for known and unknown emails.
+pub fn received(shell: &Shell, topic: Topic, email: &str, id: &str) -> Markup {
+    let (title, _, _) = copy(topic);
+    page(
+        shell,
+        "Request received",
+        html! {
+            h1 { "Request received" }
+            p role="status" { (title) ": we've recorded your request and will write to " strong { (email) } "." }
+            p.muted { "Reference: " code { (id) } }
+        },
+    )
+}

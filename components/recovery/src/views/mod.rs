@@ -1,0 +1,5 @@
+//! Page and mail views.
+
+pub mod forms;
+pub mod index;
+pub mod mail;

@@ -1,0 +1,57 @@
+//! Pulse Cloud pages: tenants, one tenant, templates, integrations.
+
+use pulse_core::AppError;
+use pulse_core::http::{Request, Response};
+use pulse_core::spin::Ctx;
+use pulse_core::store::tenants;
+use pulse_core::views::Nav;
+
+use super::{caller, workspace_domain};
+use crate::views;
+
+/// `GET /cloud`.
+pub fn list_tenants(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
+    let who = caller(ctx, req)?;
+    let list = tenants::list_for_account(ctx.db()?, &who.account.account_id)?;
+    Ok(Response::html(
+        200,
+        views::cloud::list(&ctx.shell(Nav::Cloud), who, &list, &workspace_domain()),
+    ))
+}
+
+/// `GET /cloud/{id}`: another account's tenant is a 404.
+pub fn show_tenant(ctx: &Ctx, req: &Request, id: &str) -> Result<Response, AppError> {
+    let who = caller(ctx, req)?;
+    let db = ctx.db()?;
+    let tenant =
+        tenants::find_for_account(db, &who.account.account_id, id)?.ok_or(AppError::NotFound)?;
+    let aliases = tenants::aliases(db, &tenant.id)?;
+    Ok(Response::html(
+        200,
+        views::cloud::detail(
+            &ctx.shell(Nav::Cloud),
+            &tenant,
+            &aliases,
+            &workspace_domain(),
+        ),
+    ))
+}
+
+/// `GET /cloud/new`: the templates a workspace can start from.
+pub fn show_templates(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
+    caller(ctx, req)?;
+    let list = tenants::templates(ctx.db()?)?;
+    Ok(Response::html(
+        200,
+        views::cloud::templates(&ctx.shell(Nav::Cloud), &list),
+    ))
+}
+
+/// `GET /integrations`.
+pub fn show_integrations(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
+    caller(ctx, req)?;
+    Ok(Response::html(
+        200,
+        views::cloud::integrations(&ctx.shell(Nav::Cloud)),
+    ))
+}

@@ -1,0 +1,30 @@
+//! Request handlers, one module per resource.
+
+pub mod api;
+pub mod cloud;
+pub mod msp;
+pub mod workspace;
+
+use pulse_core::AppError;
+use pulse_core::spin::Ctx;
+
+/// The domain tenants are served under (`{slug}.planapulse.app`).
+pub fn workspace_domain() -> String {
+    spin_sdk::variables::get("workspace_domain").unwrap_or_else(|_| "planapulse.app".into())
+}
+
+/// Refuses non-provider accounts: MSP views exist only for provider accounts.
+pub fn require_provider(who: &pulse_core::identity::Identity) -> Result<(), AppError> {
+    if who.account.account_kind != pulse_core::identity::AccountKind::Provider {
+        return Err(AppError::NotFound);
+    }
+    Ok(())
+}
+
+/// Shorthand for the caller.
+pub fn caller<'a>(
+    ctx: &'a Ctx,
+    req: &pulse_core::http::Request,
+) -> Result<&'a pulse_core::identity::Identity, AppError> {
+    ctx.require(req)
+}

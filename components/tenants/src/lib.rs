@@ -1,0 +1,49 @@
+//! The tenants area: Pulse Cloud tenants and templates, the integrations catalog, the MSP
+//! provider view, and the catch-all that sends `/{workspace-slug}` to the workspace (BOS).
+#![expect(
+    unsafe_code,
+    reason = "#[http_component] generates the exported entry point"
+)]
+
+mod handlers;
+mod views;
+
+use pulse_core::AppError;
+use pulse_core::http::{Method, Request, Response};
+use pulse_core::spin::{Ctx, serve};
+use spin_sdk::http_component;
+
+/// Spin entry point.
+#[http_component]
+fn handle(req: spin_sdk::http::Request) -> spin_sdk::http::Response {
+    serve(req, route)
+}
+
+/// The tenants route table.
+fn route(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
+    use handlers::*;
+    let get = matches!(req.method, Method::Get | Method::Head);
+    let segments = req.segments();
+    match (get, segments.as_slice()) {
+        // Pulse Cloud: the account's tenants, one tenant, the templates to start from.
+        (true, ["cloud"]) => cloud::list_tenants(ctx, req),
+        (true, ["cloud", "new"]) => cloud::show_templates(ctx, req),
+        (true, ["cloud", id]) => cloud::show_tenant(ctx, req, id),
+        // The integrations catalog.
+        (true, ["integrations"]) => cloud::show_integrations(ctx, req),
+        // MSP provider view: clients and their workspaces.
+        (true, ["msp"]) => msp::show_clients(ctx, req),
+        (true, ["msp", "clients", id]) => msp::show_client(ctx, req, id),
+        // JSON API.
+        (true, ["api", "v1", "tenants"]) => api::list_tenants(ctx, req),
+        (true, ["api", "v1", "tenants", id]) => api::show_tenant(ctx, req, id),
+        (true, ["api", "v1", "templates"]) => api::list_templates(ctx, req),
+        (true, ["api", "v1", "clients"]) => api::list_clients(ctx, req),
+        // The catch-all: a workspace slug goes to its workspace; anything else is not found.
+        (true, [slug]) => workspace::open_workspace(ctx, req, slug),
+        (false, ["cloud" | "integrations" | "msp", ..] | ["api", "v1", ..]) => {
+            Err(AppError::MethodNotAllowed)
+        }
+        _ => Err(AppError::NotFound),
+    }
+}

@@ -1,0 +1,77 @@
+//! Requests people make without (or besides) signing in: license retrieval, data export or
+//! deletion, refunds and support. Each is recorded with the email that confirms it.
+
+use crate::db::{Db, DbError};
+use crate::ids::new_id;
+use crate::time::now_rfc3339;
+
+/// What kind of request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Email me my license keys' details.
+    LicenseRetrieval,
+    /// Export my data.
+    Export,
+    /// Delete my data.
+    Deletion,
+    /// Refund a payment.
+    Refund,
+    /// Anything else.
+    Support,
+}
+
+impl Kind {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::LicenseRetrieval => "license_retrieval",
+            Kind::Export => "export",
+            Kind::Deletion => "deletion",
+            Kind::Refund => "refund",
+            Kind::Support => "support",
+        }
+    }
+}
+
+/// Records a request; call inside the transaction that queues its confirmation email.
+pub fn create(
+    db: &dyn Db,
+    kind: Kind,
+    email: &str,
+    account_id: Option<&str>,
+    detail: &str,
+) -> Result<String, DbError> {
+    let id = new_id("req");
+    db.execute(
+        "INSERT INTO requests (id, account_id, kind, email, status, detail, created_at)
+         VALUES ($1, $2, $3, $4, 'received', $5, $6)",
+        &[
+            id.as_str().into(),
+            account_id.into(),
+            kind.as_str().into(),
+            email.into(),
+            detail.into(),
+            now_rfc3339().into(),
+        ],
+    )?;
+    Ok(id)
+}
+
+/// Licenses held by accounts where this email is an owner, admin or billing member: what a
+/// retrieval email lists (product, plan and key hint, never a key).
+pub fn licenses_for_email(
+    db: &dyn Db,
+    email: &str,
+) -> Result<Vec<(String, String, String, String)>, DbError> {
+    db.query(
+        "SELECT a.name, l.product, l.plan, l.key_hint FROM licenses l
+           JOIN accounts a ON a.id = l.account_id
+           JOIN memberships m ON m.account_id = a.id AND m.role IN ('owner', 'admin', 'billing')
+           JOIN users u ON u.id = m.user_id
+          WHERE u.email = $1 ORDER BY a.name, l.product",
+        &[email.into()],
+    )?
+    .iter()
+    .map(|r| Ok((r.text(0)?, r.text(1)?, r.text(2)?, r.text(3)?)))
+    .collect()
+}
