@@ -73,6 +73,20 @@ enum Command {
     },
 }
 
+/// wasmtime-wasi-http builds (and drops) an error value on ordinary request paths; with
+/// `RUST_BACKTRACE=1` in the environment each one captures a backtrace, halving throughput.
+/// Panics keep their backtraces: only library (`std::backtrace`) captures are turned off.
+#[expect(
+    unsafe_code,
+    reason = "setting an environment variable before any thread starts"
+)]
+fn quiet_library_backtraces() {
+    if std::env::var_os("RUST_LIB_BACKTRACE").is_none() {
+        // SAFETY: called first thing in `main`, before the runtime or any other thread exists.
+        unsafe { std::env::set_var("RUST_LIB_BACKTRACE", "0") };
+    }
+}
+
 fn parse_pair(s: &str) -> Result<(String, String), String> {
     s.split_once('=')
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -81,6 +95,7 @@ fn parse_pair(s: &str) -> Result<(String, String), String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    quiet_library_backtraces();
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
         tracing_subscriber::EnvFilter::new("info,wasmtime=warn,cranelift=warn")
     });

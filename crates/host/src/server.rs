@@ -103,25 +103,36 @@ pub fn engine() -> Result<Engine> {
     const MB: usize = 1 << 20;
     let mut config = wasmtime::Config::new();
     config.wasm_component_model(true);
+    // Spin's defaults, overridable with the same environment variables Spin reads.
+    fn env<T: std::str::FromStr>(name: &str, default: T) -> T {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    }
+    let max_instances: u32 = env("SPIN_MAX_INSTANCE_COUNT", 1_000);
     let mut pooling = PoolingAllocationConfig::default();
     pooling
-        .total_component_instances(1_000)
-        .total_memories(1_000)
-        .total_tables(2_000)
-        .total_stacks(1_000)
-        .total_core_instances(4_000)
-        .table_elements(100_000)
-        .max_component_instance_size(10 * MB)
-        .max_core_instance_size(10 * MB)
-        .max_core_instances_per_component(200)
-        .max_tables_per_component(64)
-        .max_memories_per_component(32)
-        .max_tables_per_module(2)
-        .max_memories_per_module(2)
+        .total_component_instances(env("SPIN_WASMTIME_INSTANCE_COUNT", max_instances))
+        .total_memories(env("SPIN_WASMTIME_TOTAL_MEMORIES", max_instances))
+        .total_tables(env("SPIN_WASMTIME_TOTAL_TABLES", 2 * max_instances))
+        .total_stacks(env("SPIN_WASMTIME_TOTAL_STACKS", max_instances))
+        .total_core_instances(env("SPIN_WASMTIME_TOTAL_CORE_INSTANCES", 4 * max_instances))
+        .table_elements(env("SPIN_WASMTIME_INSTANCE_TABLE_ELEMENTS", 100_000))
+        .max_component_instance_size(env("SPIN_WASMTIME_INSTANCE_SIZE", 10 * MB))
+        .max_core_instance_size(env("SPIN_WASMTIME_CORE_INSTANCE_SIZE", 10 * MB))
+        .max_core_instances_per_component(env("SPIN_WASMTIME_CORE_INSTANCE_COUNT", 200))
+        .max_tables_per_component(env("SPIN_WASMTIME_INSTANCE_TABLES", 64))
+        .max_memories_per_component(env("SPIN_WASMTIME_INSTANCE_MEMORIES", 32))
+        .max_tables_per_module(env("SPIN_WASMTIME_MAX_TABLES_PER_MODULE", 2))
+        .max_memories_per_module(env("SPIN_WASMTIME_MAX_MEMORIES_PER_MODULE", 2))
         .max_memory_size(4 << 30)
-        .linear_memory_keep_resident(2 * MB)
-        .table_keep_resident(MB / 2);
+        .linear_memory_keep_resident(env("SPIN_WASMTIME_LINEAR_MEMORY_KEEP_RESIDENT", 2 * MB))
+        .table_keep_resident(env("SPIN_WASMTIME_TABLE_KEEP_RESIDENT", MB / 2));
     let mut pooled = config.clone();
+    if env("SPIN_WASMTIME_POOLING", 1u8) == 0 {
+        return Ok(Engine::new(&config)?);
+    }
     pooled.allocation_strategy(InstanceAllocationStrategy::Pooling(pooling));
     match Engine::new(&pooled) {
         Ok(engine) => Ok(engine),
