@@ -16,8 +16,8 @@ use spin_sdk::http_component;
 
 /// Spin entry point.
 #[http_component]
-fn handle(req: spin_sdk::http::Request) -> spin_sdk::http::Response {
-    serve(req, route)
+async fn handle(req: spin_sdk::http::IncomingRequest, out: spin_sdk::http::ResponseOutparam) {
+    serve(req, out, route).await
 }
 
 /// The pages route table.

@@ -185,8 +185,8 @@ pub fn open_kv() -> Result<key_value::Store, AppError> {
         .map_err(|e| AppError::Unavailable(format!("key-value store: {e:?}")))
 }
 
-/// Converts Spin's request into the portal's.
-pub fn to_request(req: &sh::Request) -> Request {
+/// Reads a WASI incoming request into the portal's request, body included.
+async fn to_request(req: sh::IncomingRequest) -> Request {
     let method = match req.method() {
         sh::Method::Get => Method::Get,
         sh::Method::Head => Method::Head,
@@ -194,29 +194,38 @@ pub fn to_request(req: &sh::Request) -> Request {
         sh::Method::Put => Method::Put,
         sh::Method::Patch => Method::Patch,
         sh::Method::Delete => Method::Delete,
-        other => Method::Other(format!("{other:?}")),
+        other => Method::Other(other.to_string()),
     };
+    let path_with_query = req.path_with_query().unwrap_or_else(|| "/".into());
+    let (path, query) = path_with_query
+        .split_once('?')
+        .unwrap_or((path_with_query.as_str(), ""));
     let headers = req
         .headers()
-        .filter_map(|(k, v)| Some((k.to_ascii_lowercase(), v.as_str()?.to_string())))
+        .entries()
+        .into_iter()
+        .filter_map(|(k, v)| Some((k.to_ascii_lowercase(), String::from_utf8(v).ok()?)))
         .collect();
-    Request::new(
-        method,
-        req.path(),
-        req.query(),
-        headers,
-        req.body().to_vec(),
-    )
+    let (path, query) = (path.to_string(), query.to_string());
+    // A body that cannot be read is treated as empty; handlers then report the missing input.
+    let body = req.into_body().await.unwrap_or_default();
+    Request::new(method, &path, &query, headers, body)
 }
 
-/// Converts the portal's response into Spin's.
-pub fn from_response(resp: Response) -> sh::Response {
-    let mut b = sh::Response::builder();
-    b.status(resp.status);
-    for (k, v) in resp.headers {
-        b.header(k, v);
-    }
-    b.body(resp.body).build()
+/// Writes the portal's response, keeping repeated headers such as `Set-Cookie` apart (Spin's
+/// simple response type would merge them).
+async fn send_response(out: sh::ResponseOutparam, resp: Response) {
+    let fields: Vec<(String, Vec<u8>)> = resp
+        .headers
+        .into_iter()
+        .map(|(k, v)| (k, v.into_bytes()))
+        .collect();
+    let headers = sh::Headers::from_list(&fields).unwrap_or_else(|_| sh::Headers::new());
+    let outgoing = sh::OutgoingResponse::new(headers);
+    // Status codes come from this crate's own constants, always valid.
+    let _ = outgoing.set_status_code(resp.status);
+    // A client that went away mid-response cannot be answered; there is nothing left to do.
+    let _ = out.set_with_body(outgoing, resp.body).await;
 }
 
 #[cfg(feature = "session-client")]
@@ -340,16 +349,16 @@ fn convert_identity(who: session_client::pulse::account::session::Identity) -> I
     }
 }
 
-/// Runs a component's router for one Spin request: loads the context, converts errors into
-/// pages or problem bodies, and adds the headers every response carries.
-pub fn serve(
-    req: sh::Request,
+/// Runs a component's router for one request: loads the context, converts errors into pages
+/// or problem bodies, and adds the headers every response carries.
+pub async fn serve(
+    req: sh::IncomingRequest,
+    out: sh::ResponseOutparam,
     route: fn(&Ctx, &Request) -> Result<Response, AppError>,
-) -> sh::Response {
-    let request = to_request(&req);
-    let https = req
+) {
+    let request = to_request(req).await;
+    let https = request
         .header("spin-full-url")
-        .and_then(|v| v.as_str())
         .is_some_and(|u| u.starts_with("https://"));
     let response = match Ctx::load() {
         Ok(ctx) => match route(&ctx, &request) {
@@ -362,7 +371,15 @@ pub fn serve(
             .into_response(&request, &Shell::signed_out(false))
             .finish(&request.request_id, https),
     };
-    from_response(response)
+    let response = if request.method == Method::Head {
+        Response {
+            body: Vec::new(),
+            ..response
+        }
+    } else {
+        response
+    };
+    send_response(out, response).await;
 }
 
 /// Spin's key-value store as the domain's [`crate::kv::Kv`].

@@ -68,7 +68,8 @@ pub struct Started {
     pub refresh_token: String,
 }
 
-/// Starts a session for a user who just proved who they are.
+/// Starts a session for a user who just proved who they are. Call it inside the transaction
+/// that also records how they proved it.
 pub fn start(
     db: &dyn Db,
     user_id: &str,
@@ -81,7 +82,7 @@ pub fn start(
     let refresh_token = new_secret();
     let now_s = rfc3339(now);
     let expires = rfc3339(now + REFRESH_TTL_SECONDS);
-    transaction(db, |db| {
+    {
         db.execute(
             "INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at, verified_at, method, user_agent, ip)
              VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8)",
@@ -105,8 +106,7 @@ pub fn start(
                 expires.as_str().into(),
             ],
         )?;
-        Ok::<_, DbError>(())
-    })?;
+    }
     Ok(Started {
         session_id,
         refresh_token,

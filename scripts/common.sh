@@ -1,0 +1,46 @@
+# Shared by scripts/serve, scripts/test and scripts/bench: toolchain set-up and one release
+# build of the host and every wasm component, reused by everything that follows.
+
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+# Builds live outside the clone so later runs on the same machine reuse them; a new machine
+# simply builds from scratch.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/pulse-account/target}"
+HOST_BIN="$CARGO_TARGET_DIR/release/pulse-host"
+export PULSE_HOST_BIN="$HOST_BIN"
+
+COMPONENTS=(auth session pages billing tenants recovery)
+
+step() { printf '\n==> %s\n' "$*" >&2; }
+
+ensure_toolchain() {
+    if ! command -v cargo >/dev/null; then
+        echo "cargo is not installed: install Rust from https://rustup.rs and run this again." >&2
+        exit 1
+    fi
+    if command -v rustup >/dev/null; then
+        if ! rustup target list --installed | grep -qx wasm32-wasip2; then
+            step "Installing the wasm32-wasip2 target"
+            rustup target add wasm32-wasip2
+        fi
+    fi
+}
+
+# Builds every component (and the probe used by host tests) to wasm in release, then the host,
+# and places the wasm where spin.toml's `source` paths point (target/ in the clone), so the
+# same manifest works for `spin up` and the host.
+build_all() {
+    local pkgs=()
+    for c in "${COMPONENTS[@]}"; do pkgs+=(-p "pulse-$c"); done
+    step "Building components (wasm32-wasip2, release)"
+    cargo build --locked --release --target wasm32-wasip2 "${pkgs[@]}" -p pulse-probe
+    step "Building the local host (release)"
+    cargo build --locked --release -p pulse-host
+    local out="$ROOT/target/wasm32-wasip2/release"
+    mkdir -p "$out"
+    for c in "${COMPONENTS[@]}" probe; do
+        cp -f "$CARGO_TARGET_DIR/wasm32-wasip2/release/pulse_$c.wasm" "$out/"
+    done
+}
