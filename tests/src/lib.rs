@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
+pub mod app;
+
 /// The repository root (the directory holding `spin.toml`).
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -127,6 +129,7 @@ pub struct HostBuilder {
     env: Vec<(String, String)>,
     runtime_config: Option<String>,
     migrations: Vec<(PathBuf, String)>,
+    port: u16,
 }
 
 impl HostBuilder {
@@ -138,7 +141,13 @@ impl HostBuilder {
             env: Vec::new(),
             runtime_config: None,
             migrations: Vec::new(),
+            port: free_port(),
         }
+    }
+
+    /// The port the host will listen on.
+    pub fn port(&self) -> u16 {
+        self.port
     }
 
     /// Sets a Spin application variable through the environment provider (`SPIN_VARIABLE_*`).
@@ -199,7 +208,7 @@ impl HostBuilder {
                 );
             }
         }
-        let port = free_port();
+        let port = self.port;
         let log_path = state.path().join("host.log");
         let log = std::fs::File::create(&log_path)?;
         let mut cmd = Command::new(host_bin());

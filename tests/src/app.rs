@@ -1,0 +1,315 @@
+//! The portal itself under the host: `TestApp` starts `spin.toml` on SQLite or on a throwaway
+//! Postgres (with key-value on Redis), loads the demo data, and signs users in through the real
+//! email-link flow.
+
+use std::sync::{Condvar, Mutex};
+
+use anyhow::{Context, Result, bail, ensure};
+use reqwest::blocking::Response;
+use serde_json::Value;
+
+use crate::{Host, HostBuilder, POSTGRES_ADDR, REDIS_ADDR, ThrowawayPostgres, service_available, workspace_root};
+
+/// A development signing key for tests (its `dev` id marks it as never fit for production).
+pub const TEST_SESSION_KEYS: &str = "dev1:dGVzdC1vbmx5LXNpZ25pbmcta2V5LWZvci1wdWxzZS10ZXN0cw";
+
+/// Which database the app runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// The embedded default: SQLite for SQL and key-value.
+    Sqlite,
+    /// Production-like: Postgres for SQL, Redis for key-value.
+    Postgres,
+}
+
+/// Builds a `TestApp`.
+pub struct TestAppBuilder {
+    backend: Backend,
+    variables: Vec<(String, String)>,
+    demo: bool,
+}
+
+/// A running portal with its own databases.
+pub struct TestApp {
+    /// The host serving it.
+    pub host: Host,
+    /// Which backend.
+    pub backend: Backend,
+    /// The throwaway Postgres database, when on Postgres.
+    pub postgres: Option<ThrowawayPostgres>,
+    _redis: Option<RedisDb>,
+}
+
+impl TestApp {
+    /// The portal on `backend` with demo data, in local mode.
+    pub fn builder(backend: Backend) -> TestAppBuilder {
+        TestAppBuilder {
+            backend,
+            variables: Vec::new(),
+            demo: true,
+        }
+    }
+}
+
+impl TestAppBuilder {
+    /// Overrides an application variable.
+    pub fn variable(mut self, name: &str, value: &str) -> Self {
+        self.variables.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    /// Starts without demo data.
+    pub fn without_demo_data(mut self) -> Self {
+        self.demo = false;
+        self
+    }
+
+    /// Starts the app. `Ok(None)` means the backend's servers are missing and the test was
+    /// skipped (never under `CI=true`, where that panics).
+    pub fn start(self, test: &str) -> Result<Option<TestApp>> {
+        let mut builder = HostBuilder::new("spin.toml")
+            .variable("mode", "local")
+            .variable("session_keys", TEST_SESSION_KEYS);
+        let origin = format!("http://127.0.0.1:{}", builder.port());
+        builder = builder.variable("public_origin", &origin);
+        let mut postgres = None;
+        let mut redis = None;
+        match self.backend {
+            Backend::Sqlite => {
+                builder = builder
+                    .migrate("migrations/sqlite", "sqlite:{state}/sqlite_db.db")
+                    .runtime_config("");
+                if self.demo {
+                    builder = builder.args(["--sqlite".to_string(), format!("@{}", workspace_root().join("migrations/demo.sql").display())]);
+                }
+            }
+            Backend::Postgres => {
+                if !service_available("Postgres", POSTGRES_ADDR, test) || !service_available("Redis", REDIS_ADDR, test) {
+                    return Ok(None);
+                }
+                let db = ThrowawayPostgres::create()?;
+                if self.demo {
+                    // Migrations first, then demo data, both before the host starts.
+                    let (ok, out) = crate::run_migrate("migrations/postgres", &db.url)?;
+                    ensure!(ok, "migrate failed: {out}");
+                    let demo = std::fs::read_to_string(workspace_root().join("migrations/demo.sql"))?;
+                    db.client()?.batch_execute(&demo).context("loading demo data into Postgres")?;
+                } else {
+                    builder = builder.migrate("migrations/postgres", &db.url);
+                }
+                let r = RedisDb::acquire()?;
+                builder = builder
+                    .variable("db_backend", "postgres")
+                    .variable("db_url", &db.url)
+                    .runtime_config(&format!(
+                        "[key_value_store.default]\ntype = \"redis\"\nurl = \"redis://{REDIS_ADDR}/{}\"\n",
+                        r.index
+                    ));
+                postgres = Some(db);
+                redis = Some(r);
+            }
+        }
+        for (k, v) in &self.variables {
+            builder = builder.variable(k, v);
+        }
+        let host = builder.start()?;
+        Ok(Some(TestApp {
+            host,
+            backend: self.backend,
+            postgres,
+            _redis: redis,
+        }))
+    }
+}
+
+impl TestApp {
+    /// Starts the demo portal on `backend`, or `None` when skipped.
+    pub fn start(backend: Backend, test: &str) -> Result<Option<Self>> {
+        Self::builder(backend).start(test)
+    }
+
+    /// `GET path` with no credentials.
+    pub fn get(&self, path: &str) -> Result<Response> {
+        self.host.get(path)
+    }
+
+    /// The messages the developer mailbox holds for `to`, newest first.
+    pub fn mailbox(&self, to: &str) -> Result<Vec<Value>> {
+        let resp = self
+            .host
+            .client()
+            .get(self.host.url(&format!("/dev/mailbox?to={to}")))
+            .header("accept", "application/json")
+            .send()?;
+        ensure!(resp.status() == 200, "mailbox answered {}", resp.status());
+        let body: Value = resp.json()?;
+        Ok(body["data"].as_array().cloned().unwrap_or_default())
+    }
+
+    /// Asks for a sign-in link for `email` and returns the link from the mailbox.
+    pub fn request_link(&self, email: &str) -> Result<String> {
+        let resp = self.post_form(&[], "/login", &[("email", email), ("next", "/dashboard")])?;
+        ensure!(resp.status() == 200, "POST /login answered {}", resp.status());
+        let messages = self.mailbox(email)?;
+        let link = messages
+            .first()
+            .and_then(|m| m["links"].as_array())
+            .and_then(|l| l.first())
+            .and_then(Value::as_str)
+            .context("no link in the newest message")?;
+        Ok(link.to_string())
+    }
+
+    /// Signs `email` in through the email link and returns the browser session.
+    pub fn sign_in(&self, email: &str) -> Result<Session> {
+        let link = self.request_link(email)?;
+        let token = link.split("token=").nth(1).context("link has no token")?;
+        let resp = self.post_form(&[], "/login/verify", &[("token", token)])?;
+        ensure!(resp.status() == 303, "verify answered {}", resp.status());
+        let session = Session::from_response(&resp)?;
+        ensure!(!session.access.is_empty(), "no pa_token cookie was set");
+        Ok(session)
+    }
+
+    /// POSTs a form with the given cookies.
+    pub fn post_form(&self, cookies: &[(&str, &str)], path: &str, form: &[(&str, &str)]) -> Result<Response> {
+        let mut req = self.host.client().post(self.host.url(path)).form(form);
+        if !cookies.is_empty() {
+            req = req.header("cookie", cookie_header(cookies));
+        }
+        Ok(req.send()?)
+    }
+
+    /// A request as the signed-in `session`.
+    pub fn as_user(&self, session: &Session, method: reqwest::Method, path: &str) -> reqwest::blocking::RequestBuilder {
+        self.host
+            .client()
+            .request(method, self.host.url(path))
+            .header("cookie", session.cookie_header())
+    }
+
+    /// `GET path` as `session`.
+    pub fn get_as(&self, session: &Session, path: &str) -> Result<Response> {
+        Ok(self.as_user(session, reqwest::Method::GET, path).send()?)
+    }
+
+    /// The CSRF token the session's forms carry (read from a rendered page).
+    pub fn csrf(&self, session: &Session) -> Result<String> {
+        let html = self.get_as(session, "/profile")?.text()?;
+        let marker = "name=\"csrf\" value=\"";
+        let start = html.find(marker).context("no csrf field on /profile")? + marker.len();
+        let end = html[start..].find('"').context("unterminated csrf value")?;
+        Ok(html[start..start + end].to_string())
+    }
+
+    /// POSTs a form as `session`, with its CSRF token.
+    pub fn post_as(&self, session: &Session, path: &str, form: &[(&str, &str)]) -> Result<Response> {
+        let csrf = self.csrf(session)?;
+        let mut fields: Vec<(&str, &str)> = form.to_vec();
+        fields.push(("csrf", &csrf));
+        Ok(self.as_user(session, reqwest::Method::POST, path).form(&fields).send()?)
+    }
+}
+
+/// The cookies of a signed-in browser.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// `pa_token`.
+    pub access: String,
+    /// `pa_refresh`.
+    pub refresh: String,
+    /// Optional `pa_account`.
+    pub account: Option<String>,
+}
+
+impl Session {
+    /// Reads the cookies a response set.
+    pub fn from_response(resp: &Response) -> Result<Self> {
+        let mut s = Session {
+            access: String::new(),
+            refresh: String::new(),
+            account: None,
+        };
+        for v in resp.headers().get_all("set-cookie") {
+            let v = v.to_str()?;
+            let pair = v.split(';').next().unwrap_or_default();
+            match pair.split_once('=') {
+                Some(("pa_token", val)) => s.access = val.to_string(),
+                Some(("pa_refresh", val)) => s.refresh = val.to_string(),
+                Some(("pa_account", val)) => s.account = Some(val.to_string()),
+                _ => {}
+            }
+        }
+        Ok(s)
+    }
+
+    /// The `Cookie` header value.
+    pub fn cookie_header(&self) -> String {
+        let mut c = vec![("pa_token", self.access.as_str()), ("pa_refresh", self.refresh.as_str())];
+        if let Some(a) = &self.account {
+            c.push(("pa_account", a.as_str()));
+        }
+        cookie_header(&c)
+    }
+}
+
+/// Joins cookies into a `Cookie` header.
+pub fn cookie_header(cookies: &[(&str, &str)]) -> String {
+    cookies
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// A Redis logical database (1 to 15) held by one test at a time and flushed before use, so
+/// parallel tests never see each other's keys.
+pub struct RedisDb {
+    /// The database index.
+    pub index: u8,
+}
+
+static REDIS_FREE: Mutex<u16> = Mutex::new(0);
+static REDIS_CV: Condvar = Condvar::new();
+
+impl RedisDb {
+    /// Waits for a free database, flushes it and holds it until dropped.
+    pub fn acquire() -> Result<Self> {
+        let mut used = REDIS_FREE.lock().map_err(|_| anyhow::anyhow!("redis pool poisoned"))?;
+        let index = loop {
+            if let Some(i) = (1u8..=15).find(|i| *used & (1 << i) == 0) {
+                *used |= 1 << index_bit(i);
+                break i;
+            }
+            used = REDIS_CV.wait(used).map_err(|_| anyhow::anyhow!("redis pool poisoned"))?;
+        };
+        drop(used);
+        let client = redis::Client::open(format!("redis://{REDIS_ADDR}/{index}"))?;
+        let mut conn = client.get_connection().context("connecting to Redis")?;
+        redis::cmd("FLUSHDB").exec(&mut conn)?;
+        Ok(Self { index })
+    }
+}
+
+fn index_bit(i: u8) -> u16 {
+    u16::from(i)
+}
+
+impl Drop for RedisDb {
+    fn drop(&mut self) {
+        if let Ok(mut used) = REDIS_FREE.lock() {
+            *used &= !(1 << index_bit(self.index));
+            REDIS_CV.notify_all();
+        }
+    }
+}
+
+/// Fails unless `resp` has `status`, showing the body.
+pub fn expect_status(resp: Response, status: u16) -> Result<String> {
+    let got = resp.status().as_u16();
+    let body = resp.text()?;
+    if got != status {
+        bail!("expected {status}, got {got}: {}", &body[..body.len().min(600)]);
+    }
+    Ok(body)
+}
