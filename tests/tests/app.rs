@@ -2,5 +2,22 @@
 //! API, on SQLite and on Postgres with Redis.
 
 mod app {
+    pub mod areas;
+    pub mod auth;
     pub mod pages;
+    pub mod production;
+
+    use anyhow::Result;
+    use pulse_tests::app::{Backend, TestApp};
+
+    /// Runs `f` against a fresh demo portal on each backend (Postgres is skipped, loudly, where
+    /// no server runs, and required under CI=true).
+    pub fn each_backend(test: &str, f: impl Fn(&TestApp) -> Result<()>) -> Result<()> {
+        for backend in [Backend::Sqlite, Backend::Postgres] {
+            if let Some(app) = TestApp::start(backend, test)? {
+                f(&app).map_err(|e| e.context(format!("on {backend:?}")))?;
+            }
+        }
+        Ok(())
+    }
 }

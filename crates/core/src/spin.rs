@@ -243,13 +243,27 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    /// Loads the configuration; a missing or unsafe setting is a 503.
+    /// Loads the configuration; a missing or unsafe setting is a 503. In production the
+    /// session component also vets its signing keys before any request is served.
     pub fn load() -> Result<Self, AppError> {
-        Ok(Self {
+        let ctx = Self {
             config: Config::load(&SpinVars)?,
             db: OnceCell::new(),
             identity: OnceCell::new(),
-        })
+        };
+        #[cfg(feature = "session-client")]
+        if ctx.config.mode == crate::config::Mode::Production {
+            use session_client::pulse::account::session as s;
+            let nothing = s::Credentials {
+                cookie: None,
+                authorization: None,
+                account_hint: None,
+            };
+            if let Err(s::Failure::Unavailable(why)) = s::resolve(&nothing) {
+                return Err(AppError::Unavailable(why));
+            }
+        }
+        Ok(ctx)
     }
 
     /// The database connection, opened on first use.

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::db::{Db, DbError};
 use crate::ids::new_id;
-use crate::time::now_rfc3339;
+use crate::time::{now_millis, now_rfc3339};
 
 /// A message to send.
 #[derive(Debug, Clone)]
@@ -22,7 +22,9 @@ pub struct Mail {
 
 /// Queues a message; call inside the transaction that makes the change it reports.
 pub fn enqueue(db: &dyn Db, mail: &Mail) -> Result<String, DbError> {
-    let id = new_id("msg");
+    // Ids sort by creation time (milliseconds first), so the newest message is always last
+    // in id order even within one second.
+    let id = format!("msg_{:013}{}", now_millis(), &new_id("x")[2..]);
     let now = now_rfc3339();
     db.execute(
         "INSERT INTO mail_outbox (id, recipient, subject, text_body, html_body, created_at, next_attempt_at)
@@ -62,7 +64,7 @@ pub struct Message {
 pub fn recent(db: &dyn Db, limit: i64) -> Result<Vec<Message>, DbError> {
     db.query(
         "SELECT id, recipient, subject, text_body, html_body, created_at FROM mail_outbox
-          ORDER BY created_at DESC, id DESC LIMIT $1",
+          ORDER BY id DESC LIMIT $1",
         &[limit.into()],
     )?
     .iter()
