@@ -1,0 +1,237 @@
+//! The OpenAPI document describes every API route, and every route it describes answers as
+//! documented, with bodies that match its schemas.
+
+use std::collections::BTreeSet;
+
+use anyhow::{Context, Result, bail};
+use pulse_tests::app::{Backend, TestApp};
+use pulse_tests::workspace_root;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+fn document() -> Result<Value> {
+    let text = std::fs::read_to_string(workspace_root().join("docs/openapi.json"))?;
+    Ok(serde_json::from_str(&text)?)
+}
+
+/// Every `$ref` in `v` points at something in `doc`.
+fn check_refs(doc: &Value, v: &Value, problems: &mut Vec<String>) {
+    match v {
+        Value::Object(map) => {
+            if let Some(Value::String(r)) = map.get("$ref") {
+                let pointer = r.trim_start_matches('#');
+                if doc.pointer(pointer).is_none() {
+                    problems.push(format!("dangling $ref {r}"));
+                }
+            }
+            map.values().for_each(|x| check_refs(doc, x, problems));
+        }
+        Value::Array(items) => items.iter().for_each(|x| check_refs(doc, x, problems)),
+        _ => {}
+    }
+}
+
+#[test]
+fn the_served_document_is_the_repository_one_and_well_formed() -> Result<()> {
+    let doc = document()?;
+    assert_eq!(doc["openapi"], "3.1.0");
+    let mut problems = Vec::new();
+    check_refs(&doc, &doc, &mut problems);
+    for (path, item) in doc["paths"].as_object().context("paths")? {
+        assert!(path.starts_with("/api/"), "{path} is not under /api/");
+        for (method, op) in item.as_object().context("path item")? {
+            if op["responses"].as_object().is_none_or(|r| r.is_empty()) {
+                problems.push(format!("{method} {path} documents no responses"));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+    let Some(app) = TestApp::start(Backend::Sqlite, "openapi_served")? else {
+        return Ok(());
+    };
+    let served: Value = app.get("/api/openapi.json")?.json()?;
+    assert_eq!(served, doc);
+    Ok(())
+}
+
+#[test]
+fn every_api_route_in_spin_toml_is_documented() -> Result<()> {
+    let manifest: toml::Value = toml::from_str(&std::fs::read_to_string(
+        workspace_root().join("spin.toml"),
+    )?)?;
+    let doc = document()?;
+    let documented: Vec<&String> = doc["paths"].as_object().context("paths")?.keys().collect();
+    let mut missing = BTreeSet::new();
+    for trigger in manifest["trigger"]["http"].as_array().context("triggers")? {
+        let route = trigger["route"].as_str().unwrap_or_default();
+        if !route.starts_with("/api/") {
+            continue;
+        }
+        let prefix = route.trim_end_matches("/...");
+        if !documented
+            .iter()
+            .any(|p| *p == prefix || p.starts_with(&format!("{prefix}/")))
+        {
+            missing.insert(route.to_string());
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "routes with no documented path: {missing:?}"
+    );
+    Ok(())
+}
+
+/// Validates `body` against the document's schema for `op`'s `status` response.
+fn validate(doc: &Value, op: &Value, status: u16, body: &Value) -> Result<()> {
+    let Some(schema) = op["responses"][status.to_string()]["content"]
+        .as_object()
+        .and_then(|c| c.values().next())
+        .map(|m| m["schema"].clone())
+    else {
+        return Ok(());
+    };
+    let root = json!({ "components": doc["components"], "allOf": [schema] });
+    let validator =
+        jsonschema::validator_for(&root).map_err(|e| anyhow::anyhow!("bad schema: {e}"))?;
+    let errors: Vec<String> = validator
+        .iter_errors(body)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    if !errors.is_empty() {
+        bail!("{errors:?}\nbody: {body}");
+    }
+    Ok(())
+}
+
+#[test]
+fn every_documented_operation_answers_as_documented() -> Result<()> {
+    let doc = document()?;
+    let Some(app) = TestApp::start(
+        Backend::Sqlite,
+        "every_documented_operation_answers_as_documented",
+    )?
+    else {
+        return Ok(());
+    };
+    let ada = app.sign_in("ada@acme.example")?;
+    let csrf = app.csrf(&ada)?;
+    let token: Value = app
+        .as_user(&ada, Method::POST, "/api/v1/api-tokens")
+        .header("x-csrf-token", &csrf)
+        .json(&json!({ "name": "openapi", "scope": "write" }))
+        .send()?
+        .json()?;
+    let ada_token = token["token"].as_str().context("token")?.to_string();
+    let mia = app.sign_in("mia@northwind.example")?;
+    let mia_csrf = app.csrf(&mia)?;
+    let mia_token: Value = app
+        .as_user(&mia, Method::POST, "/api/v1/api-tokens")
+        .header("x-csrf-token", &mia_csrf)
+        .json(&json!({ "name": "openapi", "scope": "read" }))
+        .send()?
+        .json()?;
+    let mia_token = mia_token["token"].as_str().context("token")?.to_string();
+    let for_refresh = app.sign_in("ada@acme.example")?;
+    let spare_session = app.sign_in("ada@acme.example")?;
+    let sessions: Value = app.get_as(&spare_session, "/api/v1/sessions")?.json()?;
+    let spare_session_id = sessions["data"][0]["id"]
+        .as_str()
+        .context("session id")?
+        .to_string();
+    let spare_token: Value = app
+        .host
+        .client()
+        .post(app.host.url("/api/v1/api-tokens"))
+        .bearer_auth(&ada_token)
+        .json(&json!({ "name": "to-delete" }))
+        .send()?
+        .json()?;
+    let spare_token_id = spare_token["id"].as_str().context("id")?.to_string();
+
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().context("paths")? {
+        for (method, op) in item.as_object().context("item")? {
+            let concrete = match path.as_str() {
+                "/api/v1/tenants/{id}" => "/api/v1/tenants/ten_demo_acme".to_string(),
+                "/api/v1/licenses/{id}" => "/api/v1/licenses/lic_demo_pro".to_string(),
+                "/api/v1/invoices/{id}" => "/api/v1/invoices/inv_demo_0011".to_string(),
+                "/api/v1/sessions/{id}" => format!("/api/v1/sessions/{spare_session_id}"),
+                "/api/v1/api-tokens/{id}" => format!("/api/v1/api-tokens/{spare_token_id}"),
+                p if p.contains('{') => bail!("no concrete value for {p}"),
+                p => p.to_string(),
+            };
+            let bearer = if path == "/api/v1/clients" {
+                &mia_token
+            } else {
+                &ada_token
+            };
+            let m = Method::from_bytes(method.to_uppercase().as_bytes())?;
+            let mut req = app
+                .host
+                .client()
+                .request(m.clone(), app.host.url(&concrete))
+                .bearer_auth(bearer);
+            req = match (path.as_str(), method.as_str()) {
+                ("/api/v1/api-tokens", "post") => req.json(&json!({ "name": "documented" })),
+                ("/api/v1/requests", "post") => req.json(
+                    &json!({ "kind": "support", "email": "ada@acme.example", "message": "hello" }),
+                ),
+                // Each refresh form spends its own session's token.
+                ("/api/auth/refresh", verb) => {
+                    let refresh = if verb == "get" {
+                        &ada.refresh
+                    } else {
+                        &for_refresh.refresh
+                    };
+                    app.host
+                        .client()
+                        .request(m, app.host.url(&concrete))
+                        .header("cookie", format!("pa_refresh={refresh}"))
+                }
+                _ => req,
+            };
+            let resp = req.send()?;
+            let status = resp.status().as_u16();
+            let documented = op["responses"].as_object().context("responses")?;
+            assert!(
+                documented.contains_key(&status.to_string()),
+                "{method} {concrete} answered {status}, documented: {:?}",
+                documented.keys().collect::<Vec<_>>()
+            );
+            let success = documented
+                .keys()
+                .filter_map(|k| k.parse::<u16>().ok())
+                .min()
+                .unwrap_or(200);
+            assert_eq!(
+                status, success,
+                "{method} {concrete} should succeed with {success}"
+            );
+            if resp
+                .headers()
+                .get("content-type")
+                .is_some_and(|c| c.to_str().is_ok_and(|c| c.contains("json")))
+            {
+                let body: Value = resp.json()?;
+                validate(&doc, op, status, &body)
+                    .with_context(|| format!("{method} {concrete}"))?;
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 20, "only {checked} operations checked");
+    Ok(())
+}
+
+#[test]
+fn problem_bodies_match_the_documented_problem_schema() -> Result<()> {
+    let doc = document()?;
+    let Some(app) = TestApp::start(Backend::Sqlite, "problem_bodies")? else {
+        return Ok(());
+    };
+    let resp = app.get("/api/v1/tenants")?;
+    assert_eq!(resp.status(), 401);
+    let body: Value = resp.json()?;
+    validate(&doc, &doc["paths"]["/api/v1/tenants"]["get"], 401, &body)
+}
