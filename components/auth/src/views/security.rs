@@ -4,7 +4,7 @@ use maud::{Markup, html};
 use pulse_core::identity::Identity;
 use pulse_core::store::api_tokens::ApiToken;
 use pulse_core::store::sessions::SessionSummary;
-use pulse_core::views::{Date, Shell, csrf_field, flash, page as layout};
+use pulse_core::views::{Date, Shell, csrf_field, flash, page as layout, scroll_table};
 
 fn done_message(done: Option<&str>) -> Option<&'static str> {
     match done? {
@@ -38,30 +38,32 @@ pub fn page(
                 }
             }
             h2 { "Signed-in sessions" }
-            table {
-                caption.visually-hidden { "Sessions" }
-                thead { tr { th scope="col" { "Device" } th scope="col" { "Address" } th scope="col" { "Last used" } th scope="col" { span.visually-hidden { "Action" } } } }
-                tbody {
-                    @for s in sessions {
-                        tr {
-                            td { (s.user_agent) br; small.muted { "Signed in by " (s.method) " on " (Date(&s.created_at)) } }
-                            td { (s.ip) }
-                            td { (Date(&s.last_used_at)) }
-                            td {
-                                @if s.id == who.session_id {
-                                    "This session"
-                                } @else {
-                                    form method="post" action="/security/sessions/revoke" {
-                                        (csrf_field(Some(who)))
-                                        input type="hidden" name="session" value=(s.id);
-                                        button type="submit" { "Sign out" span.visually-hidden { " this session" } }
+            (scroll_table("Sessions", html! {
+                table {
+                    caption.visually-hidden { "Sessions" }
+                    thead { tr { th scope="col" { "Device" } th scope="col" { "Address" } th scope="col" { "Last used" } th scope="col" { span.visually-hidden { "Action" } } } }
+                    tbody {
+                        @for s in sessions {
+                            tr {
+                                td { (s.user_agent) br; small.muted { "Signed in by " (s.method) " on " (Date(&s.created_at)) } }
+                                td { (s.ip) }
+                                td { (Date(&s.last_used_at)) }
+                                td {
+                                    @if s.id == who.session_id {
+                                        "This session"
+                                    } @else {
+                                        form method="post" action="/security/sessions/revoke" {
+                                            (csrf_field(Some(who)))
+                                            input type="hidden" name="session" value=(s.id);
+                                            button type="submit" { "Sign out" span.visually-hidden { " this session" } }
+                                        }
                                     }
                                 }
                             }
                         }
                     }
                 }
-            }
+            }))
             @if sessions.len() > 1 {
                 form method="post" action="/security/sessions/revoke-others" {
                     (csrf_field(Some(who)))
@@ -71,27 +73,29 @@ pub fn page(
             h2 { "Personal API tokens" }
             p.muted { "Tokens authenticate the JSON API as " code { "Authorization: Bearer <token>" } " in the account you create them in." }
             @if !tokens.is_empty() {
-                table {
-                    caption.visually-hidden { "API tokens" }
-                    thead { tr { th scope="col" { "Name" } th scope="col" { "Scope" } th scope="col" { "Created" } th scope="col" { "Last used" } th scope="col" { span.visually-hidden { "Action" } } } }
-                    tbody {
-                        @for t in tokens {
-                            tr {
-                                td { (t.name) }
-                                td { (t.scope) }
-                                td { (Date(&t.created_at)) }
-                                td { @if let Some(u) = &t.last_used_at { (Date(u)) } @else { "Never" } }
-                                td {
-                                    form method="post" action="/security/tokens/revoke" {
-                                        (csrf_field(Some(who)))
-                                        input type="hidden" name="token" value=(t.id);
-                                        button type="submit" { "Revoke" span.visually-hidden { " " (t.name) } }
+                (scroll_table("API tokens", html! {
+                    table {
+                        caption.visually-hidden { "API tokens" }
+                        thead { tr { th scope="col" { "Name" } th scope="col" { "Scope" } th scope="col" { "Created" } th scope="col" { "Last used" } th scope="col" { span.visually-hidden { "Action" } } } }
+                        tbody {
+                            @for t in tokens {
+                                tr {
+                                    td { (t.name) }
+                                    td { (t.scope) }
+                                    td { (Date(&t.created_at)) }
+                                    td { @if let Some(u) = &t.last_used_at { (Date(u)) } @else { "Never" } }
+                                    td {
+                                        form method="post" action="/security/tokens/revoke" {
+                                            (csrf_field(Some(who)))
+                                            input type="hidden" name="token" value=(t.id);
+                                            button type="submit" { "Revoke" span.visually-hidden { " " (t.name) } }
+                                        }
                                     }
                                 }
                             }
                         }
                     }
-                }
+                }))
             }
             form.panel method="post" action="/security/tokens" {
                 (csrf_field(Some(who)))

@@ -3,7 +3,7 @@
 use maud::{Markup, html};
 use pulse_core::identity::Identity;
 use pulse_core::store::billing::{Invoice, InvoiceDetail, Subscription};
-use pulse_core::views::{Badge, Date, Shell, page as layout};
+use pulse_core::views::{Badge, Date, Shell, page as layout, scroll_table};
 
 /// Subscriptions and invoices.
 pub fn page(shell: &Shell, subscriptions: &[Subscription], invoices: &[Invoice]) -> Markup {
@@ -27,21 +27,23 @@ pub fn page(shell: &Shell, subscriptions: &[Subscription], invoices: &[Invoice])
             @if invoices.is_empty() {
                 p { "No invoices yet." }
             } @else {
-                table {
-                    caption.visually-hidden { "Invoices" }
-                    thead { tr { th scope="col" { "Invoice" } th scope="col" { "Issued" } th scope="col" { "Due" } th scope="col" { "Total" } th scope="col" { "Status" } } }
-                    tbody {
-                        @for i in invoices {
-                            tr {
-                                td { a href={ "/billing/invoices/" (i.id) } { (i.number) } }
-                                td { (Date(&i.issued_at)) }
-                                td { (Date(&i.due_at)) }
-                                td.num { (i.total) }
-                                td { (Badge(&i.status)) }
+                (scroll_table("Invoices", html! {
+                    table {
+                        caption.visually-hidden { "Invoices" }
+                        thead { tr { th scope="col" { "Invoice" } th scope="col" { "Issued" } th scope="col" { "Due" } th scope="col" { "Total" } th scope="col" { "Status" } } }
+                        tbody {
+                            @for i in invoices {
+                                tr {
+                                    td { a href={ "/billing/invoices/" (i.id) } { (i.number) } }
+                                    td { (Date(&i.issued_at)) }
+                                    td { (Date(&i.due_at)) }
+                                    td.num { (i.total) }
+                                    td { (Badge(&i.status)) }
+                                }
                             }
                         }
                     }
-                }
+                }))
             }
         },
     )

@@ -2,7 +2,7 @@
 
 use maud::{Markup, html};
 use pulse_core::store::licenses::{Activation, License};
-use pulse_core::views::{Badge, Date, Shell, page};
+use pulse_core::views::{Badge, Date, Shell, page, scroll_table};
 
 /// Every license of the account.
 pub fn list(shell: &Shell, licenses: &[License]) -> Markup {
@@ -14,21 +14,23 @@ pub fn list(shell: &Shell, licenses: &[License]) -> Markup {
             @if licenses.is_empty() {
                 p { "No self-hosted licenses on this account." }
             } @else {
-                table {
-                    caption.visually-hidden { "Licenses" }
-                    thead { tr { th scope="col" { "License" } th scope="col" { "Status" } th scope="col" { "Seats" } th scope="col" { "Activations" } th scope="col" { "Expires" } } }
-                    tbody {
-                        @for l in licenses {
-                            tr {
-                                td { a href={ "/licenses/" (l.id) } { (l.product) " — " (l.plan) } br; small.muted { "Key ending " (l.key_hint) } }
-                                td { (Badge(&l.status)) @if l.cancel_at_period_end { " (won't renew)" } }
-                                td.num { (l.seats) }
-                                td.num { (l.active_activations) " of " (l.max_activations) }
-                                td { (Date(&l.expires_at)) }
+                (scroll_table("Licenses", html! {
+                    table {
+                        caption.visually-hidden { "Licenses" }
+                        thead { tr { th scope="col" { "License" } th scope="col" { "Status" } th scope="col" { "Seats" } th scope="col" { "Activations" } th scope="col" { "Expires" } } }
+                        tbody {
+                            @for l in licenses {
+                                tr {
+                                    td { a href={ "/licenses/" (l.id) } { (l.product) " — " (l.plan) } br; small.muted { "Key ending " (l.key_hint) } }
+                                    td { (Badge(&l.status)) @if l.cancel_at_period_end { " (won't renew)" } }
+                                    td.num { (l.seats) }
+                                    td.num { (l.active_activations) " of " (l.max_activations) }
+                                    td { (Date(&l.expires_at)) }
+                                }
                             }
                         }
                     }
-                }
+                }))
             }
             p { a href="/recover/license" { "Lost a license key?" } }
         },
@@ -53,20 +55,22 @@ pub fn detail(shell: &Shell, l: &License, activations: &[Activation]) -> Markup 
             @if activations.is_empty() {
                 p { "This license is not activated anywhere." }
             } @else {
-                table {
-                    caption.visually-hidden { "Activations" }
-                    thead { tr { th scope="col" { "Instance" } th scope="col" { "Activated" } th scope="col" { "Last seen" } th scope="col" { "State" } } }
-                    tbody {
-                        @for a in activations {
-                            tr {
-                                td { (a.instance_name) }
-                                td { (Date(&a.activated_at)) }
-                                td { (Date(&a.last_seen_at)) }
-                                td { @if a.deactivated_at.is_some() { "Deactivated" } @else { "Active" } }
+                (scroll_table("Activations", html! {
+                    table {
+                        caption.visually-hidden { "Activations" }
+                        thead { tr { th scope="col" { "Instance" } th scope="col" { "Activated" } th scope="col" { "Last seen" } th scope="col" { "State" } } }
+                        tbody {
+                            @for a in activations {
+                                tr {
+                                    td { (a.instance_name) }
+                                    td { (Date(&a.activated_at)) }
+                                    td { (Date(&a.last_seen_at)) }
+                                    td { @if a.deactivated_at.is_some() { "Deactivated" } @else { "Active" } }
+                                }
                             }
                         }
                     }
-                }
+                }))
             }
         },
     )

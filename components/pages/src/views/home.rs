@@ -6,7 +6,7 @@ use pulse_core::store::accounts::Client;
 use pulse_core::store::billing::{Invoice, Subscription};
 use pulse_core::store::licenses::License;
 use pulse_core::store::tenants::Tenant;
-use pulse_core::views::{Badge, Date, Shell, page as layout};
+use pulse_core::views::{Badge, Date, Shell, page as layout, scroll_table};
 
 /// What Home shows, by account kind.
 pub enum Summary {
@@ -69,20 +69,22 @@ fn tenant_table(tenants: &[Tenant], domain: &str) -> Markup {
         @if tenants.is_empty() {
             p { "No workspaces yet. " a href="/cloud/new" { "Create one from a template" } "." }
         } @else {
-            table {
-                caption.visually-hidden { "Workspaces" }
-                thead { tr { th scope="col" { "Workspace" } th scope="col" { "Status" } th scope="col" { "Plan" } th scope="col" { span.visually-hidden { "Open" } } } }
-                tbody {
-                    @for t in tenants {
-                        tr {
-                            td { a href={ "/cloud/" (t.id) } { (t.name) } br; small.muted { (t.slug) "." (domain) } }
-                            td { (Badge(&t.status)) }
-                            td { (t.plan) }
-                            td { @if t.status == "active" { a href={ "https://" (t.slug) "." (domain) } { "Open" span.visually-hidden { " " (t.name) } } } }
+            (scroll_table("Workspaces", html! {
+                table {
+                    caption.visually-hidden { "Workspaces" }
+                    thead { tr { th scope="col" { "Workspace" } th scope="col" { "Status" } th scope="col" { "Plan" } th scope="col" { span.visually-hidden { "Open" } } } }
+                    tbody {
+                        @for t in tenants {
+                            tr {
+                                td { a href={ "/cloud/" (t.id) } { (t.name) } br; small.muted { (t.slug) "." (domain) } }
+                                td { (Badge(&t.status)) }
+                                td { (t.plan) }
+                                td { @if t.status == "active" { a href={ "https://" (t.slug) "." (domain) } { "Open" span.visually-hidden { " " (t.name) } } } }
+                            }
                         }
                     }
                 }
-            }
+            }))
         }
     }
 }
@@ -128,20 +130,22 @@ pub fn page(shell: &Shell, who: &Identity, summary: &Summary) -> Markup {
                         @if licenses.is_empty() {
                             p { "No self-hosted licenses on this account." }
                         } @else {
-                            table {
-                                caption.visually-hidden { "Licenses" }
-                                thead { tr { th scope="col" { "License" } th scope="col" { "Status" } th scope="col" { "Activations" } th scope="col" { "Expires" } } }
-                                tbody {
-                                    @for l in licenses {
-                                        tr {
-                                            td { a href={ "/licenses/" (l.id) } { (l.product) " — " (l.plan) } br; small.muted { "Key ending " (l.key_hint) } }
-                                            td { (Badge(&l.status)) }
-                                            td { (l.active_activations) " of " (l.max_activations) }
-                                            td { (Date(&l.expires_at)) }
+                            (scroll_table("Licenses", html! {
+                                table {
+                                    caption.visually-hidden { "Licenses" }
+                                    thead { tr { th scope="col" { "License" } th scope="col" { "Status" } th scope="col" { "Activations" } th scope="col" { "Expires" } } }
+                                    tbody {
+                                        @for l in licenses {
+                                            tr {
+                                                td { a href={ "/licenses/" (l.id) } { (l.product) " — " (l.plan) } br; small.muted { "Key ending " (l.key_hint) } }
+                                                td { (Badge(&l.status)) }
+                                                td { (l.active_activations) " of " (l.max_activations) }
+                                                td { (Date(&l.expires_at)) }
+                                            }
                                         }
                                     }
                                 }
-                            }
+                            }))
                         }
                     }
                     section aria-labelledby="cloud-title" {
@@ -152,20 +156,22 @@ pub fn page(shell: &Shell, who: &Identity, summary: &Summary) -> Markup {
                         h2 id="billing-title" { a href="/billing" { "Billing" } }
                         (subscriptions_list(subscriptions))
                         @if !invoices.is_empty() {
-                            table {
-                                caption { "Recent invoices" }
-                                thead { tr { th scope="col" { "Invoice" } th scope="col" { "Issued" } th scope="col" { "Total" } th scope="col" { "Status" } } }
-                                tbody {
-                                    @for i in invoices {
-                                        tr {
-                                            td { a href={ "/billing/invoices/" (i.id) } { (i.number) } }
-                                            td { (Date(&i.issued_at)) }
-                                            td.num { (i.total) }
-                                            td { (Badge(&i.status)) }
+                            (scroll_table("Recent invoices", html! {
+                                table {
+                                    caption { "Recent invoices" }
+                                    thead { tr { th scope="col" { "Invoice" } th scope="col" { "Issued" } th scope="col" { "Total" } th scope="col" { "Status" } } }
+                                    tbody {
+                                        @for i in invoices {
+                                            tr {
+                                                td { a href={ "/billing/invoices/" (i.id) } { (i.number) } }
+                                                td { (Date(&i.issued_at)) }
+                                                td.num { (i.total) }
+                                                td { (Badge(&i.status)) }
+                                            }
                                         }
                                     }
                                 }
-                            }
+                            }))
                         }
                     }
                 }
@@ -175,19 +181,21 @@ pub fn page(shell: &Shell, who: &Identity, summary: &Summary) -> Markup {
                         @if clients.is_empty() {
                             p { "No client accounts yet." }
                         } @else {
-                            table {
-                                caption.visually-hidden { "Client accounts" }
-                                thead { tr { th scope="col" { "Client" } th scope="col" { "Country" } th scope="col" { "Workspaces" } } }
-                                tbody {
-                                    @for c in clients {
-                                        tr {
-                                            td { a href={ "/msp/clients/" (c.id) } { (c.name) } }
-                                            td { (c.country.as_deref().unwrap_or("—")) }
-                                            td.num { (c.tenant_count) }
+                            (scroll_table("Client accounts", html! {
+                                table {
+                                    caption.visually-hidden { "Client accounts" }
+                                    thead { tr { th scope="col" { "Client" } th scope="col" { "Country" } th scope="col" { "Workspaces" } } }
+                                    tbody {
+                                        @for c in clients {
+                                            tr {
+                                                td { a href={ "/msp/clients/" (c.id) } { (c.name) } }
+                                                td { (c.country.as_deref().unwrap_or("—")) }
+                                                td.num { (c.tenant_count) }
+                                            }
                                         }
                                     }
                                 }
-                            }
+                            }))
                         }
                     }
                     section aria-labelledby="cloud-title" {

@@ -3,7 +3,7 @@
 use maud::{Markup, html};
 use pulse_core::identity::Identity;
 use pulse_core::store::accounts::{Invitation, Member};
-use pulse_core::views::{Date, Shell, page as layout};
+use pulse_core::views::{Date, Shell, page as layout, scroll_table};
 
 /// Members and, for managers, pending invitations.
 pub fn page(
@@ -18,20 +18,22 @@ pub fn page(
         html! {
             h1 { "Team" }
             p.muted { (members.len()) " members of " (who.account.account_name) }
-            table {
-                caption.visually-hidden { "Members" }
-                thead { tr { th scope="col" { "Name" } th scope="col" { "Email" } th scope="col" { "Role" } th scope="col" { "Joined" } } }
-                tbody {
-                    @for m in members {
-                        tr {
-                            td { (m.display_name) @if m.user_id == who.user_id { " (you)" } }
-                            td { (m.email) }
-                            td { (m.role.label()) }
-                            td { (Date(&m.joined_at)) }
+            (scroll_table("Members", html! {
+                table {
+                    caption.visually-hidden { "Members" }
+                    thead { tr { th scope="col" { "Name" } th scope="col" { "Email" } th scope="col" { "Role" } th scope="col" { "Joined" } } }
+                    tbody {
+                        @for m in members {
+                            tr {
+                                td { (m.display_name) @if m.user_id == who.user_id { " (you)" } }
+                                td { (m.email) }
+                                td { (m.role.label()) }
+                                td { (Date(&m.joined_at)) }
+                            }
                         }
                     }
                 }
-            }
+            }))
             @if who.account.role.can_manage_team() {
                 section aria-labelledby="invites-title" {
                     h2 id="invites-title" { "Pending invitations" }

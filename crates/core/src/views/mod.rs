@@ -78,6 +78,15 @@ fn nav_link(shell: &Shell, target: Nav, href: &str, label: &str) -> Markup {
     }
 }
 
+/// A data table in a box of its own that scrolls sideways when the screen is narrower than the
+/// table, so the page itself never scrolls horizontally (WCAG 1.4.10 Reflow). The box is a
+/// labelled, focusable region so keyboard users can scroll it too.
+pub fn scroll_table(label: &str, table: Markup) -> Markup {
+    html! {
+        div.table-scroll role="region" aria-label=(label) tabindex="0" { (table) }
+    }
+}
+
 /// A full page: head, header with navigation and account switcher, main content, footer.
 pub fn page(shell: &Shell, title: &str, content: Markup) -> Markup {
     html! {
