@@ -8,7 +8,10 @@ use anyhow::{Context, Result, bail, ensure};
 use reqwest::blocking::Response;
 use serde_json::Value;
 
-use crate::{Host, HostBuilder, POSTGRES_ADDR, REDIS_ADDR, ThrowawayPostgres, service_available, workspace_root};
+use crate::{
+    Host, HostBuilder, POSTGRES_ADDR, REDIS_ADDR, ThrowawayPostgres, service_available,
+    workspace_root,
+};
 
 /// A development signing key for tests (its `dev` id marks it as never fit for production).
 pub const TEST_SESSION_KEYS: &str = "dev1:dGVzdC1vbmx5LXNpZ25pbmcta2V5LWZvci1wdWxzZS10ZXN0cw";
@@ -80,11 +83,19 @@ impl TestAppBuilder {
                     .migrate("migrations/sqlite", "sqlite:{state}/sqlite_db.db")
                     .runtime_config("");
                 if self.demo {
-                    builder = builder.args(["--sqlite".to_string(), format!("@{}", workspace_root().join("migrations/demo.sql").display())]);
+                    builder = builder.args([
+                        "--sqlite".to_string(),
+                        format!(
+                            "@{}",
+                            workspace_root().join("migrations/demo.sql").display()
+                        ),
+                    ]);
                 }
             }
             Backend::Postgres => {
-                if !service_available("Postgres", POSTGRES_ADDR, test) || !service_available("Redis", REDIS_ADDR, test) {
+                if !service_available("Postgres", POSTGRES_ADDR, test)
+                    || !service_available("Redis", REDIS_ADDR, test)
+                {
                     return Ok(None);
                 }
                 let db = ThrowawayPostgres::create()?;
@@ -92,8 +103,11 @@ impl TestAppBuilder {
                     // Migrations first, then demo data, both before the host starts.
                     let (ok, out) = crate::run_migrate("migrations/postgres", &db.url)?;
                     ensure!(ok, "migrate failed: {out}");
-                    let demo = std::fs::read_to_string(workspace_root().join("migrations/demo.sql"))?;
-                    db.client()?.batch_execute(&demo).context("loading demo data into Postgres")?;
+                    let demo =
+                        std::fs::read_to_string(workspace_root().join("migrations/demo.sql"))?;
+                    db.client()?
+                        .batch_execute(&demo)
+                        .context("loading demo data into Postgres")?;
                 } else {
                     builder = builder.migrate("migrations/postgres", &db.url);
                 }
@@ -149,7 +163,11 @@ impl TestApp {
     /// Asks for a sign-in link for `email` and returns the link from the mailbox.
     pub fn request_link(&self, email: &str) -> Result<String> {
         let resp = self.post_form(&[], "/login", &[("email", email), ("next", "/dashboard")])?;
-        ensure!(resp.status() == 200, "POST /login answered {}", resp.status());
+        ensure!(
+            resp.status() == 200,
+            "POST /login answered {}",
+            resp.status()
+        );
         let messages = self.mailbox(email)?;
         let link = messages
             .first()
@@ -172,7 +190,12 @@ impl TestApp {
     }
 
     /// POSTs a form with the given cookies.
-    pub fn post_form(&self, cookies: &[(&str, &str)], path: &str, form: &[(&str, &str)]) -> Result<Response> {
+    pub fn post_form(
+        &self,
+        cookies: &[(&str, &str)],
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> Result<Response> {
         let mut req = self.host.client().post(self.host.url(path)).form(form);
         if !cookies.is_empty() {
             req = req.header("cookie", cookie_header(cookies));
@@ -181,7 +204,12 @@ impl TestApp {
     }
 
     /// A request as the signed-in `session`.
-    pub fn as_user(&self, session: &Session, method: reqwest::Method, path: &str) -> reqwest::blocking::RequestBuilder {
+    pub fn as_user(
+        &self,
+        session: &Session,
+        method: reqwest::Method,
+        path: &str,
+    ) -> reqwest::blocking::RequestBuilder {
         self.host
             .client()
             .request(method, self.host.url(path))
@@ -203,11 +231,19 @@ impl TestApp {
     }
 
     /// POSTs a form as `session`, with its CSRF token.
-    pub fn post_as(&self, session: &Session, path: &str, form: &[(&str, &str)]) -> Result<Response> {
+    pub fn post_as(
+        &self,
+        session: &Session,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> Result<Response> {
         let csrf = self.csrf(session)?;
         let mut fields: Vec<(&str, &str)> = form.to_vec();
         fields.push(("csrf", &csrf));
-        Ok(self.as_user(session, reqwest::Method::POST, path).form(&fields).send()?)
+        Ok(self
+            .as_user(session, reqwest::Method::POST, path)
+            .form(&fields)
+            .send()?)
     }
 }
 
@@ -245,7 +281,10 @@ impl Session {
 
     /// The `Cookie` header value.
     pub fn cookie_header(&self) -> String {
-        let mut c = vec![("pa_token", self.access.as_str()), ("pa_refresh", self.refresh.as_str())];
+        let mut c = vec![
+            ("pa_token", self.access.as_str()),
+            ("pa_refresh", self.refresh.as_str()),
+        ];
         if let Some(a) = &self.account {
             c.push(("pa_account", a.as_str()));
         }
@@ -275,13 +314,17 @@ static REDIS_CV: Condvar = Condvar::new();
 impl RedisDb {
     /// Waits for a free database, flushes it and holds it until dropped.
     pub fn acquire() -> Result<Self> {
-        let mut used = REDIS_FREE.lock().map_err(|_| anyhow::anyhow!("redis pool poisoned"))?;
+        let mut used = REDIS_FREE
+            .lock()
+            .map_err(|_| anyhow::anyhow!("redis pool poisoned"))?;
         let index = loop {
             if let Some(i) = (1u8..=15).find(|i| *used & (1 << i) == 0) {
                 *used |= 1 << index_bit(i);
                 break i;
             }
-            used = REDIS_CV.wait(used).map_err(|_| anyhow::anyhow!("redis pool poisoned"))?;
+            used = REDIS_CV
+                .wait(used)
+                .map_err(|_| anyhow::anyhow!("redis pool poisoned"))?;
         };
         drop(used);
         let client = redis::Client::open(format!("redis://{REDIS_ADDR}/{index}"))?;
@@ -309,7 +352,35 @@ pub fn expect_status(resp: Response, status: u16) -> Result<String> {
     let got = resp.status().as_u16();
     let body = resp.text()?;
     if got != status {
-        bail!("expected {status}, got {got}: {}", &body[..body.len().min(600)]);
+        bail!(
+            "expected {status}, got {got}: {}",
+            &body[..body.len().min(600)]
+        );
     }
     Ok(body)
+}
+
+impl TestApp {
+    /// Runs a statement directly on the app's database (to arrange states a test needs, such
+    /// as an old verification time) and returns the number of rows it changed.
+    pub fn sql(&self, statement: &str) -> Result<u64> {
+        match &self.postgres {
+            Some(db) => Ok(db.client()?.execute(statement, &[])?),
+            None => {
+                let conn = rusqlite::Connection::open(self.host.state_dir().join("sqlite_db.db"))?;
+                Ok(conn.execute(statement, [])? as u64)
+            }
+        }
+    }
+
+    /// The single integer a query returns.
+    pub fn sql_count(&self, query: &str) -> Result<i64> {
+        match &self.postgres {
+            Some(db) => Ok(db.client()?.query_one(query, &[])?.get::<_, i64>(0)),
+            None => {
+                let conn = rusqlite::Connection::open(self.host.state_dir().join("sqlite_db.db"))?;
+                Ok(conn.query_row(query, [], |r| r.get(0))?)
+            }
+        }
+    }
 }

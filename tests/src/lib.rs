@@ -259,7 +259,10 @@ impl Host {
         let addr: SocketAddr = format!("127.0.0.1:{}", self.port).parse()?;
         while Instant::now() < deadline {
             if let Some(status) = self.child.try_wait()? {
-                bail!("host exited with {status} before listening:\n{}", self.log());
+                bail!(
+                    "host exited with {status} before listening:\n{}",
+                    self.log()
+                );
             }
             if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
                 return Ok(());

@@ -7,6 +7,7 @@ mod app {
     pub mod openapi;
     pub mod pages;
     pub mod production;
+    pub mod team;
 
     use anyhow::Result;
     use pulse_tests::app::{Backend, TestApp};

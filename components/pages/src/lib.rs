@@ -31,8 +31,9 @@ fn route(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
         ("/", true) => landing::show_landing(ctx, req),
         // Home: the account summary.
         ("/dashboard", true) => home::show_home(ctx, req),
-        // Team members and invitations.
+        // Team members and invitations; removing a member needs a fresh verification.
         ("/team", true) => team::show_team(ctx, req),
+        ("/team/members/remove", false) => team::remove_member(ctx, req),
         // The signed-in user's profile.
         ("/profile", true) => profile::show_profile(ctx, req),
         // Switch the account the session acts in.
@@ -48,7 +49,7 @@ fn route(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
             | "/api/v1/members" | "/api/openapi.json",
             false,
         )
-        | ("/accounts/switch", true) => Err(AppError::MethodNotAllowed),
+        | ("/accounts/switch" | "/team/members/remove", true) => Err(AppError::MethodNotAllowed),
         _ => Err(AppError::NotFound),
     }
 }

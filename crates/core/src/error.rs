@@ -198,6 +198,15 @@ impl AppError {
                     errors,
                 },
             )
+        } else if matches!(self, AppError::VerificationRequired) {
+            // Verify, then come back to the page the action was started from.
+            let back = req
+                .header("referer")
+                .and_then(|r| r.split_once("://"))
+                .and_then(|(_, rest)| rest.find('/').map(|i| rest[i..].to_string()))
+                .unwrap_or_else(|| "/dashboard".to_string());
+            let next = crate::http::percent_encode(&back);
+            return Response::see_other(&format!("/security/verify?next={next}"));
         } else if matches!(self, AppError::Unauthenticated) && !req.method.is_unsafe() {
             // An expired access token with a live refresh cookie goes through refresh first.
             let next = crate::http::percent_encode(&req.path);

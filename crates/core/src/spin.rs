@@ -313,6 +313,18 @@ impl Ctx {
         self.identity(req)?.ok_or(AppError::Unauthenticated)
     }
 
+    /// Refuses unless the caller verified within the last ten minutes (asked of the session
+    /// component, which owns that rule): destructive actions call this.
+    #[cfg(feature = "session-client")]
+    pub fn require_fresh_verification(&self, who: &Identity) -> Result<(), AppError> {
+        use session_client::pulse::account::session as s;
+        if s::recently_verified(&to_wit_identity(who), crate::identity::FRESH_VERIFICATION_SECONDS) {
+            Ok(())
+        } else {
+            Err(AppError::VerificationRequired)
+        }
+    }
+
     /// The caller, who must be allowed to write (CSRF-checked for cookie sessions).
     #[cfg(feature = "session-client")]
     pub fn require_writer(&self, req: &Request) -> Result<&Identity, AppError> {
@@ -325,6 +337,41 @@ impl Ctx {
             ));
         }
         Ok(who)
+    }
+}
+
+#[cfg(feature = "session-client")]
+fn to_wit_identity(who: &Identity) -> session_client::pulse::account::session::Identity {
+    use crate::identity::{AccountKind, Credential, Role};
+    use session_client::pulse::account::session as s;
+    let membership = |m: &crate::identity::Membership| s::Membership {
+        account_id: m.account_id.clone(),
+        account_name: m.account_name.clone(),
+        account_kind: match m.account_kind {
+            AccountKind::Customer => s::AccountKind::Customer,
+            AccountKind::Provider => s::AccountKind::Provider,
+        },
+        role: match m.role {
+            Role::Owner => s::Role::Owner,
+            Role::Admin => s::Role::Admin,
+            Role::Billing => s::Role::Billing,
+            Role::Member => s::Role::Member,
+        },
+    };
+    s::Identity {
+        session_id: who.session_id.clone(),
+        user_id: who.user_id.clone(),
+        email: who.email.clone(),
+        display_name: who.display_name.clone(),
+        account: membership(&who.account),
+        memberships: who.memberships.iter().map(membership).collect(),
+        credential: match who.credential {
+            Credential::Cookie => s::Credential::Cookie,
+            Credential::ApiToken => s::Credential::ApiToken,
+        },
+        can_write: who.can_write,
+        verified_at: who.verified_at,
+        csrf_token: who.csrf_token.clone(),
     }
 }
 

@@ -39,3 +39,20 @@ pub fn no_account(to: &str, origin: &str) -> Mail {
         .into_string(),
     }
 }
+
+/// The step-up verification code.
+pub fn verification_code(to: &str, code: &str) -> Mail {
+    Mail {
+        to: to.to_string(),
+        subject: format!("{code} is your Pulse Account verification code"),
+        text: format!(
+            "Hello,\n\nYour verification code is {code}. It works for ten minutes.\n\nIf you did not ask for it, someone may be using your session: sign out everywhere from the Security page.\n"
+        ),
+        html: html! {
+            p { "Hello," }
+            p { "Your verification code is " strong { (code) } ". It works for ten minutes." }
+            p { "If you did not ask for it, someone may be using your session: sign out everywhere from the Security page." }
+        }
+        .into_string(),
+    }
+}

@@ -129,3 +129,59 @@ pub fn clients(db: &dyn Db, provider_id: &str) -> Result<Vec<Client>, DbError> {
     })
     .collect()
 }
+
+/// Why a member cannot be removed.
+#[derive(Debug, PartialEq, Eq)]
+pub enum RemovalRefused {
+    /// Not a member of this account.
+    NotAMember,
+    /// The actor's role may not remove this member.
+    NotAllowed(&'static str),
+}
+
+/// Removes `target` from the account when `actor` (with `actor_role`) may do so: owners and
+/// admins manage the team, only owners remove owners, nobody removes themselves here, and the
+/// last owner always stays. Call inside a transaction.
+pub fn remove_member(
+    db: &dyn Db,
+    account_id: &str,
+    actor: &str,
+    actor_role: Role,
+    target: &str,
+) -> Result<Result<Member, RemovalRefused>, DbError> {
+    if !actor_role.can_manage_team() {
+        return Ok(Err(RemovalRefused::NotAllowed("Only owners and admins manage the team.")));
+    }
+    let Some(member) = members(db, account_id)?.into_iter().find(|m| m.user_id == target) else {
+        return Ok(Err(RemovalRefused::NotAMember));
+    };
+    if target == actor {
+        return Ok(Err(RemovalRefused::NotAllowed("You can't remove yourself; ask another owner or admin.")));
+    }
+    if member.role == Role::Owner {
+        if actor_role != Role::Owner {
+            return Ok(Err(RemovalRefused::NotAllowed("Only an owner can remove an owner.")));
+        }
+        let owners = db
+            .query_opt(
+                "SELECT COUNT(*) FROM memberships WHERE account_id = $1 AND role = 'owner'",
+                &[account_id.into()],
+            )?
+            .map(|r| r.int(0))
+            .transpose()?
+            .unwrap_or(0);
+        if owners <= 1 {
+            return Ok(Err(RemovalRefused::NotAllowed("An account always keeps at least one owner.")));
+        }
+    }
+    db.execute(
+        "DELETE FROM memberships WHERE account_id = $1 AND user_id = $2",
+        &[account_id.into(), target.into()],
+    )?;
+    // Their API tokens for this account stop working with the membership.
+    db.execute(
+        "UPDATE api_tokens SET revoked_at = $1 WHERE account_id = $2 AND user_id = $3 AND revoked_at IS NULL",
+        &[crate::time::now_rfc3339().into(), account_id.into(), target.into()],
+    )?;
+    Ok(Ok(member))
+}

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod api_tokens;
+pub mod audit;
 pub mod billing;
 pub mod licenses;
 pub mod outbox;
