@@ -44,3 +44,28 @@ build_all() {
         cp -f "$CARGO_TARGET_DIR/wasm32-wasip2/release/pulse_$c.wasm" "$out/"
     done
 }
+
+# The browser tests (tests/tests/browser.rs) drive Debian's Chromium at /usr/bin/chromium. Installs
+# it with apt-get when missing; without apt-get (or root) it says so and carries on, and the test
+# then reports the skip (or, under CI=true, the failure).
+ensure_chromium() {
+    if [ -x /usr/bin/chromium ]; then
+        return 0
+    fi
+    if ! command -v apt-get >/dev/null; then
+        echo "Chromium is not installed and apt-get is unavailable: the browser tests will be skipped (or fail under CI=true)." >&2
+        return 0
+    fi
+    local sudo=()
+    if [ "$(id -u)" -ne 0 ]; then
+        if command -v sudo >/dev/null; then sudo=(sudo -n); else
+            echo "Chromium is not installed and installing it needs root: the browser tests will be skipped (or fail under CI=true)." >&2
+            return 0
+        fi
+    fi
+    step "Installing Chromium (apt-get) for the browser tests"
+    if ! { "${sudo[@]}" apt-get update -qq \
+        && "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }; then
+        echo "Chromium could not be installed: the browser tests will be skipped (or fail under CI=true)." >&2
+    fi
+}

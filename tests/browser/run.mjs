@@ -1,0 +1,480 @@
+#!/usr/bin/env node
+// Real-browser end-to-end checks of the Pulse Account portal: headless Chromium driven by
+// playwright-core, accessibility checked by axe-core.
+//
+//   node tests/browser/run.mjs http://127.0.0.1:3000
+//
+// The portal must run in local mode with the demo data (the developer mailbox at /dev/mailbox
+// delivers the sign-in links). Prints one line per check and exits non-zero on any failure.
+// CHROMIUM_PATH overrides the browser (default /usr/bin/chromium). Screenshots (Home, Home on a
+// phone, and the page of any failed step) go to a new temporary directory, printed at the end.
+//
+// A run asks for three sign-in links for ada@acme.example and the portal allows five per address
+// in ten minutes: against a long-running portal (scripts/serve), run it at most once in that time.
+
+import { mkdtempSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+const axeSource = require('axe-core').source;
+
+const base = (process.argv[2] || process.env.PULSE_BASE_URL || '').replace(/\/+$/, '');
+if (!/^https?:\/\//.test(base)) {
+  console.error('usage: node run.mjs BASE_URL   (for example http://127.0.0.1:3000)');
+  process.exit(2);
+}
+const url = (path) => base + path;
+const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const outDir = mkdtempSync(join(tmpdir(), 'pulse-browser-'));
+
+const ADA = 'ada@acme.example';
+const PHONE = { width: 390, height: 844 };
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+
+let passed = 0;
+let failed = 0;
+let shots = 0;
+
+class StepFailed extends Error {}
+
+function fail(message) {
+  throw new Error(message);
+}
+
+function expect(cond, message) {
+  if (!cond) fail(message);
+}
+
+// Runs one scenario. `check(name, fn)` prints `ok` or `FAIL` for one step and saves a screenshot
+// of the page a failed step was on; a failed step ends its scenario (later steps depend on it)
+// unless it is `soft` (independent checks such as one page's accessibility).
+async function scenario(name, body) {
+  let current = null;
+  const check = async (what, fn, { soft = false } = {}) => {
+    try {
+      const detail = await fn();
+      passed++;
+      console.log(`ok   ${name}: ${what}${detail ? ` (${detail})` : ''}`);
+      return true;
+    } catch (e) {
+      failed++;
+      const msg = String(e && e.message ? e.message : e).split('\n').slice(0, 80).join('\n     ');
+      console.log(`FAIL ${name}: ${what}\n     ${msg}`);
+      if (current && !current.isClosed()) {
+        const path = join(outDir, `failure-${++shots}.png`);
+        try {
+          await current.screenshot({ path, fullPage: true });
+          console.log(`     at ${current.url()}, screenshot ${path}`);
+        } catch {
+          /* the page may be gone */
+        }
+      }
+      if (soft) return false;
+      throw new StepFailed();
+    }
+  };
+  const track = (page) => {
+    current = page;
+    return page;
+  };
+  try {
+    await body(check, track);
+  } catch (e) {
+    if (!(e instanceof StepFailed)) {
+      failed++;
+      console.log(`FAIL ${name}: ${e && e.stack ? e.stack : e}`);
+    }
+  }
+}
+
+// A fresh browser context; subresources that fail (CSS, icons) are recorded on `context.broken`.
+async function newContext(browser, options = {}) {
+  const context = await browser.newContext({ baseURL: base, ...options });
+  context.setDefaultTimeout(15000);
+  context.broken = [];
+  context.on('response', (r) => {
+    if (r.status() >= 400 && r.request().resourceType() !== 'document') {
+      context.broken.push(`${r.status()} ${r.url()}`);
+    }
+  });
+  return context;
+}
+
+// The newest sign-in link the developer mailbox holds for `email`.
+async function mailboxLink(email, notBefore) {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const r = await fetch(url(`/dev/mailbox?to=${encodeURIComponent(email)}`), {
+      headers: { accept: 'application/json' },
+    });
+    expect(r.ok, `mailbox answered ${r.status}`);
+    const body = await r.json();
+    const messages = Array.isArray(body.data) ? body.data : [];
+    const link = messages[0] && Array.isArray(messages[0].links) ? messages[0].links[0] : null;
+    if (link && link !== notBefore) return link;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  return fail(`no new sign-in link in the mailbox for ${email}`);
+}
+
+async function lastLink(email) {
+  const r = await fetch(url(`/dev/mailbox?to=${encodeURIComponent(email)}`), {
+    headers: { accept: 'application/json' },
+  });
+  if (!r.ok) return null;
+  const body = await r.json();
+  const m = Array.isArray(body.data) ? body.data[0] : null;
+  return m && Array.isArray(m.links) ? m.links[0] : null;
+}
+
+async function h1(page) {
+  return (await page.locator('main h1').first().innerText()).trim();
+}
+
+async function expectH1(page, want) {
+  const got = await h1(page);
+  expect(
+    want instanceof RegExp ? want.test(got) : got === want,
+    `expected heading ${want}, found "${got}" at ${page.url()}`,
+  );
+  return got;
+}
+
+function pathOf(page) {
+  return new URL(page.url()).pathname;
+}
+
+const nav = (page) => page.getByRole('navigation', { name: 'Main' });
+
+// Signs `email` in through the real pages: the email form, the mailbox link, the confirmation.
+async function signIn(check, page, email) {
+  const before = await lastLink(email);
+  await check(`open /login and ask for a link for ${email}`, async () => {
+    await page.goto('/login');
+    await page.getByLabel('Work email').fill(email);
+    await Promise.all([
+      page.waitForURL((u) => u.pathname === '/login', { waitUntil: 'load' }),
+      page.getByRole('button', { name: 'Email me a sign-in link' }).click(),
+    ]);
+    await expectH1(page, 'Check your email');
+  });
+  let link;
+  await check('read the sign-in link from the developer mailbox', async () => {
+    link = await mailboxLink(email, before);
+    expect(link.includes('/login/verify'), `unexpected link ${link}`);
+    return new URL(link).pathname;
+  });
+  await check('open the link and confirm with "Sign in"', async () => {
+    // The link carries the test's public origin; open the same path on the base URL.
+    const u = new URL(link);
+    await page.goto(u.pathname + u.search);
+    await expectH1(page, 'Continue signing in');
+    await Promise.all([
+      page.waitForURL((u) => u.pathname === '/dashboard'),
+      page.getByRole('main').getByRole('button', { name: 'Sign in' }).click(),
+    ]);
+    return pathOf(page);
+  });
+}
+
+// Runs axe-core on the page and fails with every violation it reports.
+async function axeCheck(check, page, label, path) {
+  await check(`axe WCAG 2.x A/AA on ${label} (${path})`, async () => {
+    const resp = await page.goto(path);
+    expect(resp, `no response for ${path}`);
+    // Evaluated through the DevTools protocol: the portal's CSP (rightly) refuses inline script.
+    await page.evaluate(axeSource);
+    const result = await page.evaluate(
+      (tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags } }),
+      AXE_TAGS,
+    );
+    if (result.violations.length) {
+      const lines = [];
+      for (const v of result.violations) {
+        lines.push(`${v.id} [${v.impact}] ${v.help} (${v.helpUrl})`);
+        for (const n of v.nodes.slice(0, 5)) {
+          lines.push(`  ${n.target.join(' ')}: ${n.failureSummary.replace(/\s+/g, ' ')}`);
+        }
+      }
+      fail(`${result.violations.length} violation(s):\n${lines.join('\n')}`);
+    }
+    const review = result.incomplete.length ? `, ${result.incomplete.length} to review by hand` : '';
+    return `${result.passes.length} rules pass${review}, status ${resp.status()}`;
+  }, { soft: true });
+}
+
+// No horizontal scrolling: the document is no wider than the window, and the window is the
+// phone's width (a mobile browser widens the layout viewport to fit content that overflows).
+async function noHorizontalScroll(page, width) {
+  const m = await page.evaluate(() => {
+    const wide = [];
+    for (const el of document.querySelectorAll('body *')) {
+      const r = el.getBoundingClientRect();
+      if (r.right > document.documentElement.clientWidth + 0.5 && wide.length < 5) {
+        wide.push(`${el.tagName.toLowerCase()}${el.className ? '.' + el.className : ''} ends at ${Math.round(r.right)}px`);
+      }
+    }
+    return { scroll: document.scrollingElement.scrollWidth, inner: window.innerWidth, wide };
+  });
+  expect(
+    m.scroll <= m.inner && m.inner <= width,
+    `page is ${m.scroll}px wide, window ${m.inner}px, phone ${width}px; too wide: ${m.wide.join('; ')}`,
+  );
+  return `${m.scroll}px <= ${m.inner}px`;
+}
+
+const browser = await chromium.launch({
+  executablePath,
+  headless: true,
+  // playwright-core starts every launch with a fresh temporary user-data-dir.
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
+});
+console.log(`browser: Chromium ${browser.version()} at ${executablePath}; portal ${base}`);
+
+try {
+  // (a)-(d) and (h): one signed-in browser through the whole journey.
+  await scenario('journey', async (check, track) => {
+    const context = await newContext(browser);
+    const page = track(await context.newPage());
+
+    await check('landing page renders', async () => {
+      await page.goto('/');
+      await expectH1(page, 'Everything about your Pulse, in one place');
+    });
+    await check('"Sign in" on the landing page leads to the sign-in form', async () => {
+      await nav(page).getByRole('link', { name: 'Sign in' }).click();
+      await page.waitForURL((u) => u.pathname === '/login');
+      await expectH1(page, 'Sign in to Pulse Account');
+    });
+    await signIn(check, page, ADA);
+    await check('Home shows Acme Robotics', async () => {
+      await expectH1(page, 'Acme Robotics');
+      await page.getByText(`Signed in as ${ADA}`).waitFor();
+      const current = nav(page).locator('a[aria-current="page"]');
+      expect((await current.innerText()) === 'Home', 'Home is not the current nav item');
+    });
+    await check('screenshot of Home', async () => {
+      const path = join(outDir, 'home.png');
+      await page.screenshot({ path, fullPage: true });
+      console.log(`     screenshot: ${path}`);
+      return path;
+    });
+
+    // (b) navigation by the nav links and the links in the pages.
+    const sections = [
+      ['Licenses', '/licenses', 'Licenses'],
+      ['Pulse Cloud', '/cloud', 'Pulse Cloud'],
+      ['Billing', '/billing', 'Billing'],
+      ['Team', '/team', 'Team'],
+    ];
+    for (const [link, path, heading] of sections) {
+      await check(`nav link "${link}" opens ${path}`, async () => {
+        await Promise.all([
+          page.waitForURL((u) => u.pathname === path),
+          nav(page).getByRole('link', { name: link, exact: true }).click(),
+        ]);
+        await expectH1(page, heading);
+        const current = await nav(page).locator('a[aria-current="page"]').innerText();
+        expect(current === link, `current nav item is "${current}"`);
+      });
+    }
+    await check('Team lists Ada as a member', async () => {
+      await page.getByRole('cell', { name: ADA }).waitFor();
+    });
+    await check('a license detail opens from Licenses', async () => {
+      await nav(page).getByRole('link', { name: 'Licenses', exact: true }).click();
+      await page.waitForURL((u) => u.pathname === '/licenses');
+      const first = page.locator('main table a[href^="/licenses/"]').first();
+      const name = (await first.innerText()).trim();
+      await Promise.all([page.waitForURL((u) => /^\/licenses\/.+/.test(u.pathname)), first.click()]);
+      await expectH1(page, new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+      await page.getByRole('heading', { name: /^Activations/ }).waitFor();
+      return pathOf(page);
+    });
+    await check('an invoice opens from Billing', async () => {
+      await nav(page).getByRole('link', { name: 'Billing', exact: true }).click();
+      await page.waitForURL((u) => u.pathname === '/billing');
+      const first = page.locator('main table a[href^="/billing/invoices/"]').first();
+      const number = (await first.innerText()).trim();
+      await Promise.all([
+        page.waitForURL((u) => u.pathname.startsWith('/billing/invoices/')),
+        first.click(),
+      ]);
+      await expectH1(page, new RegExp(`^Invoice ${number}`));
+      await page.getByText('Billed to Acme Robotics').waitFor();
+      return pathOf(page);
+    });
+
+    // (c) the account switcher.
+    await check('switch to Northwind MSP with the account switcher', async () => {
+      await page.getByLabel('Account', { exact: true }).selectOption({ label: 'Northwind MSP' });
+      await Promise.all([
+        page.waitForNavigation(),
+        page.getByRole('button', { name: 'Switch' }).click(),
+      ]);
+      await page.waitForLoadState('load');
+      const selected = await page
+        .getByLabel('Account', { exact: true })
+        .evaluate((s) => s.options[s.selectedIndex].text);
+      expect(selected === 'Northwind MSP', `switcher shows "${selected}"`);
+      return pathOf(page);
+    });
+    await check('MSP nav shows the clients', async () => {
+      await Promise.all([
+        page.waitForURL((u) => u.pathname === '/msp'),
+        nav(page).getByRole('link', { name: 'MSP', exact: true }).click(),
+      ]);
+      await expectH1(page, 'Northwind MSP');
+      for (const client of ['Globex Dental', 'Initech Logistics']) {
+        await page.getByRole('link', { name: client, exact: true }).waitFor();
+      }
+      expect(
+        (await nav(page).getByRole('link', { name: 'Licenses', exact: true }).count()) === 0,
+        'provider account still shows customer nav',
+      );
+    });
+
+    // (d) sign out.
+    await check('"Sign out" in the header signs out', async () => {
+      await Promise.all([
+        page.waitForNavigation(),
+        page.getByRole('banner').getByRole('button', { name: 'Sign out' }).click(),
+      ]);
+      await page.waitForLoadState('load');
+      expect(
+        (await page.getByRole('banner').getByRole('button', { name: 'Sign out' }).count()) === 0,
+        'the header still offers "Sign out"',
+      );
+      return pathOf(page);
+    });
+    await check('/dashboard now leads to /login', async () => {
+      await page.goto('/dashboard');
+      expect(pathOf(page) === '/login', `landed on ${page.url()}`);
+      await expectH1(page, 'Sign in to Pulse Account');
+    });
+    await check('no stylesheet, icon or other subresource failed to load', async () => {
+      expect(context.broken.length === 0, context.broken.join('\n'));
+    });
+    await context.close();
+  });
+
+  // One more sign-in whose cookies the phone and accessibility scenarios share (the portal
+  // allows five links per address in ten minutes; this run asks for three).
+  let shared = null;
+  await scenario('session', async (check, track) => {
+    const context = await newContext(browser);
+    const page = track(await context.newPage());
+    await signIn(check, page, ADA);
+    shared = await context.storageState();
+    await context.close();
+  });
+  const signedIn = async (check, page) => {
+    await check('reuse the signed-in session', async () => {
+      expect(shared, 'no signed-in session (see the session scenario)');
+      await page.goto('/dashboard');
+      await expectH1(page, 'Acme Robotics');
+    });
+  };
+
+  // (f) a phone.
+  await scenario('phone', async (check, track) => {
+    const context = await newContext(browser, {
+      viewport: PHONE,
+      deviceScaleFactor: 2,
+      isMobile: true,
+      hasTouch: true,
+      storageState: shared ?? undefined,
+    });
+    const page = track(await context.newPage());
+    await signedIn(check, page);
+    for (const path of ['/dashboard', '/licenses', '/cloud', '/billing', '/team', '/security', '/login']) {
+      await check(`${path} at ${PHONE.width}x${PHONE.height} has no horizontal scrolling`, async () => {
+        await page.goto(path);
+        return noHorizontalScroll(page, PHONE.width);
+      }, { soft: true });
+    }
+    // Tables too wide for a phone scroll inside their own focusable box; axe checks that at
+    // this size too (scrollable-region-focusable and the rest).
+    await axeCheck(check, page, 'Home on a phone', '/dashboard');
+    await axeCheck(check, page, 'Licenses on a phone', '/licenses');
+    await check('screenshot of Home on a phone', async () => {
+      await page.goto('/dashboard');
+      const path = join(outDir, 'home-phone.png');
+      await page.screenshot({ path, fullPage: true });
+      console.log(`     screenshot: ${path}`);
+      return path;
+    });
+    await context.close();
+  });
+
+  // (e) accessibility with axe-core, signed out and signed in.
+  await scenario('axe', async (check, track) => {
+    const anonymous = await newContext(browser);
+    const out = track(await anonymous.newPage());
+    await axeCheck(check, out, 'the landing page', '/');
+    await axeCheck(check, out, 'sign-in', '/login');
+    await axeCheck(check, out, 'recover access', '/recover');
+    await axeCheck(check, out, 'a 404 page', '/no/such/page');
+    await anonymous.close();
+    const context = await newContext(browser, { storageState: shared ?? undefined });
+    const page = track(await context.newPage());
+    await signedIn(check, page);
+    await axeCheck(check, page, 'Home', '/dashboard');
+    await axeCheck(check, page, 'Licenses', '/licenses');
+    await axeCheck(check, page, 'Billing', '/billing');
+    await axeCheck(check, page, 'Team', '/team');
+    await axeCheck(check, page, 'Security', '/security');
+    await check('switch to Northwind MSP', async () => {
+      await page.getByLabel('Account', { exact: true }).selectOption({ label: 'Northwind MSP' });
+      await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Switch' }).click()]);
+    });
+    await axeCheck(check, page, 'the MSP page', '/msp');
+    await context.close();
+  });
+
+  // (g) no JavaScript at all: every flow is a plain HTML form.
+  await scenario('no-javascript', async (check, track) => {
+    const context = await newContext(browser, { javaScriptEnabled: false });
+    const page = track(await context.newPage());
+    await check('JavaScript is off in this context', async () => {
+      // With scripting off, Chromium parses <noscript> content as ordinary elements.
+      await page.setContent('<noscript><p id="n">off</p></noscript>');
+      expect((await page.locator('#n').count()) === 1, 'noscript content is not shown');
+    });
+    await signIn(check, page, ADA);
+    await check('Home shows Acme Robotics', async () => {
+      await expectH1(page, 'Acme Robotics');
+    });
+    await check('switch to Northwind MSP without JavaScript', async () => {
+      await page.getByLabel('Account', { exact: true }).selectOption({ label: 'Northwind MSP' });
+      await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Switch' }).click()]);
+      await page.goto('/msp');
+      await page.getByRole('link', { name: 'Globex Dental', exact: true }).waitFor();
+    });
+    await check('sign out without JavaScript', async () => {
+      await Promise.all([
+        page.waitForNavigation(),
+        page.getByRole('banner').getByRole('button', { name: 'Sign out' }).click(),
+      ]);
+      await page.goto('/dashboard');
+      expect(pathOf(page) === '/login', `landed on ${page.url()}`);
+    });
+    await context.close();
+  });
+} finally {
+  await browser.close();
+}
+
+console.log(`${failed === 0 ? 'PASS' : 'FAIL'}: ${passed} checks passed, ${failed} failed; files in ${outDir}`);
+process.exit(failed === 0 ? 0 : 1);
