@@ -1,5 +1,6 @@
-//! The auth area: email-link sign-in, sessions and their refresh tokens, sign-out, the Security
-//! page (sessions and personal API tokens) and, in local mode, the developer mailbox.
+//! The auth area: OpenID Connect single sign-on, email-link sign-in, sessions and their
+//! refresh tokens, sign-out, the Security page (sessions and personal API tokens) and, in local
+//! mode, the developer mailbox.
 #![expect(
     unsafe_code,
     reason = "#[http_component] generates the exported entry point"
@@ -7,6 +8,7 @@
 
 mod cookies;
 mod handlers;
+mod outbound;
 mod views;
 
 use pulse_core::AppError;
@@ -30,6 +32,9 @@ fn route(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
         (Method::Post, ["login"]) => login::request_link(ctx, req),
         (Method::Get | Method::Head, ["login", "verify"]) => login::show_verify(ctx, req),
         (Method::Post, ["login", "verify"]) => login::verify_link(ctx, req),
+        // Single sign-on: redirect to the OpenID provider, then take its answer.
+        (Method::Get | Method::Head, ["login", "sso"]) => oidc::start_sign_in(ctx, req),
+        (Method::Get, ["api", "auth", "oidc", "callback"]) => oidc::callback(ctx, req),
         // Sign-out revokes the session.
         (Method::Post, ["logout"]) => session::sign_out(ctx, req),
         // Refresh rotates the refresh token and issues a new access token.

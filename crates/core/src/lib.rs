@@ -10,6 +10,7 @@ pub mod identity;
 pub mod ids;
 pub mod kv;
 pub mod money;
+pub mod oidc;
 pub mod store;
 pub mod time;
 pub mod token;

@@ -13,7 +13,7 @@ use pulse_core::token::hash_secret;
 use pulse_core::views::Nav;
 use serde::{Deserialize, Serialize};
 
-use super::{key_ring, safe_next};
+use super::{key_ring, oidc, safe_next};
 use crate::cookies;
 use crate::views;
 
@@ -37,7 +37,7 @@ pub fn show_login(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let next = safe_next(req.query_param("next").as_deref());
     Ok(Response::html(
         200,
-        views::login::form(&ctx.shell(Nav::None), &next, "", &[]),
+        views::login::form(&ctx.shell(Nav::None), &next, "", &[], oidc::Sso::enabled()),
     ))
 }
 
@@ -55,7 +55,13 @@ pub fn request_link(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
         )];
         return Ok(Response::html(
             422,
-            views::login::form(&ctx.shell(Nav::None), &next, raw, &errors),
+            views::login::form(
+                &ctx.shell(Nav::None),
+                &next,
+                raw,
+                &errors,
+                oidc::Sso::enabled(),
+            ),
         ));
     };
     let store = SpinKv::open()?;
@@ -96,7 +102,8 @@ pub fn request_link(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     ))
 }
 
-fn limit(store: &dyn Kv, key: &str, max: u32, now: i64) -> Result<(), AppError> {
+/// Counts an attempt against a rate limit; over it, a 429 with `Retry-After`.
+pub(crate) fn limit(store: &dyn Kv, key: &str, max: u32, now: i64) -> Result<(), AppError> {
     match kv::hit(store, key, max, 600, now) {
         Ok(Ok(())) => Ok(()),
         Ok(Err(retry_after)) => Err(AppError::RateLimited { retry_after }),

@@ -3,6 +3,7 @@
 pub mod api;
 pub mod login;
 pub mod mailbox;
+pub mod oidc;
 pub mod security;
 pub mod session;
 

@@ -1,16 +1,31 @@
 //! Sign-in pages.
 
 use maud::{Markup, html};
+use pulse_core::http::percent_encode;
 use pulse_core::views::{Shell, field_error, page};
 
-/// The email form.
-pub fn form(shell: &Shell, next: &str, email: &str, errors: &[(String, String)]) -> Markup {
+/// The email form, and the single sign-on button when a provider is configured.
+pub fn form(
+    shell: &Shell,
+    next: &str,
+    email: &str,
+    errors: &[(String, String)],
+    sso: bool,
+) -> Markup {
     let has_error = !errors.is_empty();
     page(
         shell,
         "Sign in",
         html! {
             h1 { "Sign in to Pulse Account" }
+            @if sso {
+                p {
+                    a.button href={ "/login/sso?next=" (percent_encode(next)) } {
+                        "Sign in with single sign-on"
+                    }
+                }
+                p.muted { "Or get a sign-in link by email:" }
+            }
             form.panel method="post" action="/login" novalidate {
                 input type="hidden" name="next" value=(next);
                 label for="email" { "Work email" }

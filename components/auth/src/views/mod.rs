@@ -3,4 +3,5 @@
 pub mod login;
 pub mod mail;
 pub mod mailbox;
+pub mod oidc;
 pub mod security;

@@ -1,0 +1,63 @@
+//! Single sign-on pages: what a visitor sees when the provider is unavailable, when sign-in was
+//! refused, or when the identity has no Pulse Account. Each offers email sign-in instead.
+
+use maud::{Markup, html};
+use pulse_core::http::percent_encode;
+use pulse_core::views::{Shell, page};
+
+fn retry_href(next: &str) -> String {
+    format!("/login/sso?next={}", percent_encode(next))
+}
+
+fn email_href(next: &str) -> String {
+    format!("/login?next={}", percent_encode(next))
+}
+
+/// The provider is down, slow, or answered something unusable.
+pub fn unavailable(shell: &Shell, next: &str, request_id: &str) -> Markup {
+    page(
+        shell,
+        "Single sign-on is unavailable",
+        html! {
+            h1 { "Single sign-on is unavailable right now" }
+            p role="alert" {
+                "Your company's identity provider did not answer properly, so we could not sign you in. "
+                "Nothing was changed."
+            }
+            p { a.button href=(retry_href(next)) { "Try again" } }
+            p { "Or " a href=(email_href(next)) { "sign in with an email link" } " instead." }
+            p.muted { "Request id: " code { (request_id) } }
+        },
+    )
+}
+
+/// The sign-in attempt or its ID token was refused: the visitor is not signed in.
+pub fn failed(shell: &Shell, reason: &str, next: &str, request_id: &str) -> Markup {
+    page(
+        shell,
+        "Sign-in failed",
+        html! {
+            h1 { "Sign-in failed" }
+            p role="alert" { "We could not sign you in with single sign-on. " (reason) }
+            p { a.button href=(email_href(next)) { "Sign in with an email link" } }
+            p { "Or " a href=(retry_href(next)) { "start single sign-on again" } "." }
+            p.muted { "Request id: " code { (request_id) } }
+        },
+    )
+}
+
+/// The provider vouched for someone who has no Pulse Account and no invitation.
+pub fn no_account(shell: &Shell, next: &str) -> Markup {
+    page(
+        shell,
+        "No Pulse Account for this sign-in",
+        html! {
+            h1 { "Sign-in failed: no Pulse Account for this identity" }
+            p role="alert" {
+                "Your identity provider signed you in, but no Pulse Account user has that verified email address. "
+                "Ask an owner of your company's account to invite you, then sign in again."
+            }
+            p { a.button href=(email_href(next)) { "Sign in with an email link" } }
+        },
+    )
+}
