@@ -161,6 +161,36 @@ fn sso_signs_a_demo_user_in_and_later_matches_issuer_and_subject() -> Result<()>
 }
 
 #[test]
+fn sso_signs_in_on_postgres_with_redis_too() -> Result<()> {
+    let test = "sso_postgres";
+    let Some(setup) = Setup::start_with(test, "rsa", TestApp::builder(Backend::Postgres))? else {
+        return Ok(());
+    };
+    let session = signed_in(provider::sign_in(&setup)?, "/dashboard")?;
+    expect_status(setup.app.get_as(&session, "/dashboard")?, 200)?;
+    let again = signed_in(provider::sign_in(&setup)?, "/dashboard")?;
+    expect_status(setup.app.get_as(&again, "/dashboard")?, 200)?;
+    let pg = setup
+        .app
+        .postgres
+        .as_ref()
+        .context("no Postgres database")?;
+    let linked: i64 = pg
+        .client()?
+        .query_one(
+            "SELECT COUNT(*) FROM oidc_identities WHERE subject = 'ada'",
+            &[],
+        )?
+        .get(0);
+    assert_eq!(linked, 1);
+    // A spent state stays spent in Redis too.
+    let authorized = provider::authorize(&setup, "/dashboard")?;
+    signed_in(provider::callback(&authorized)?, "/dashboard")?;
+    refused(provider::callback(&authorized)?, 400)?;
+    Ok(())
+}
+
+#[test]
 fn sso_returns_to_the_page_asked_for() -> Result<()> {
     let Some(setup) = Setup::start("sso_next", "rsa")? else {
         return Ok(());
