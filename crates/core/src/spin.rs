@@ -14,6 +14,14 @@ use crate::http::{Method, Request, Response};
 use crate::identity::Identity;
 use crate::views::{Nav, Shell};
 
+/// The domain workspaces live under (`{slug}.planapulse.app`), from `workspace_domain`.
+pub fn workspace_domain() -> String {
+    variables::get("workspace_domain")
+        .ok()
+        .filter(|d| !d.is_empty())
+        .unwrap_or_else(|| "planapulse.app".into())
+}
+
 /// Spin variables of the running component.
 pub struct SpinVars;
 
@@ -318,7 +326,10 @@ impl Ctx {
     #[cfg(feature = "session-client")]
     pub fn require_fresh_verification(&self, who: &Identity) -> Result<(), AppError> {
         use session_client::pulse::account::session as s;
-        if s::recently_verified(&to_wit_identity(who), crate::identity::FRESH_VERIFICATION_SECONDS) {
+        if s::recently_verified(
+            &to_wit_identity(who),
+            crate::identity::FRESH_VERIFICATION_SECONDS,
+        ) {
             Ok(())
         } else {
             Err(AppError::VerificationRequired)

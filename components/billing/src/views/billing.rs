@@ -3,7 +3,8 @@
 use maud::{Markup, html};
 use pulse_core::identity::Identity;
 use pulse_core::store::billing::{Invoice, InvoiceDetail, Subscription};
-use pulse_core::views::{Badge, Date, Shell, page as layout, scroll_table};
+use pulse_core::views::partials::{invoices_table, subscriptions_list};
+use pulse_core::views::{Badge, Date, Shell, page as layout};
 
 /// Subscriptions and invoices.
 pub fn page(shell: &Shell, subscriptions: &[Subscription], invoices: &[Invoice]) -> Markup {
@@ -13,38 +14,9 @@ pub fn page(shell: &Shell, subscriptions: &[Subscription], invoices: &[Invoice])
         html! {
             h1 { "Billing" }
             h2 { "Subscriptions" }
-            @if subscriptions.is_empty() { p { "No subscriptions." } }
-            ul.plain {
-                @for s in subscriptions {
-                    li {
-                        strong { (s.plan) } " " (Badge(&s.status)) " — " (s.price) " per " (s.interval)
-                        @if s.cancel_at_period_end { ", ends " } @else { ", renews " }
-                        (Date(&s.current_period_end))
-                    }
-                }
-            }
+            (subscriptions_list(subscriptions))
             h2 { "Invoices" }
-            @if invoices.is_empty() {
-                p { "No invoices yet." }
-            } @else {
-                (scroll_table("Invoices", html! {
-                    table {
-                        caption.visually-hidden { "Invoices" }
-                        thead { tr { th scope="col" { "Invoice" } th scope="col" { "Issued" } th scope="col" { "Due" } th scope="col" { "Total" } th scope="col" { "Status" } } }
-                        tbody {
-                            @for i in invoices {
-                                tr {
-                                    td { a href={ "/billing/invoices/" (i.id) } { (i.number) } }
-                                    td { (Date(&i.issued_at)) }
-                                    td { (Date(&i.due_at)) }
-                                    td.num { (i.total) }
-                                    td { (Badge(&i.status)) }
-                                }
-                            }
-                        }
-                    }
-                }))
-            }
+            (invoices_table("Invoices", invoices))
         },
     )
 }

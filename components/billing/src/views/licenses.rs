@@ -2,6 +2,7 @@
 
 use maud::{Markup, html};
 use pulse_core::store::licenses::{Activation, License};
+use pulse_core::views::partials::licenses_table;
 use pulse_core::views::{Badge, Date, Shell, page, scroll_table};
 
 /// Every license of the account.
@@ -11,27 +12,7 @@ pub fn list(shell: &Shell, licenses: &[License]) -> Markup {
         "Licenses",
         html! {
             h1 { "Licenses" }
-            @if licenses.is_empty() {
-                p { "No self-hosted licenses on this account." }
-            } @else {
-                (scroll_table("Licenses", html! {
-                    table {
-                        caption.visually-hidden { "Licenses" }
-                        thead { tr { th scope="col" { "License" } th scope="col" { "Status" } th scope="col" { "Seats" } th scope="col" { "Activations" } th scope="col" { "Expires" } } }
-                        tbody {
-                            @for l in licenses {
-                                tr {
-                                    td { a href={ "/licenses/" (l.id) } { (l.product) " — " (l.plan) } br; small.muted { "Key ending " (l.key_hint) } }
-                                    td { (Badge(&l.status)) @if l.cancel_at_period_end { " (won't renew)" } }
-                                    td.num { (l.seats) }
-                                    td.num { (l.active_activations) " of " (l.max_activations) }
-                                    td { (Date(&l.expires_at)) }
-                                }
-                            }
-                        }
-                    }
-                }))
-            }
+            (licenses_table(licenses))
             p { a href="/recover/license" { "Lost a license key?" } }
         },
     )

@@ -34,6 +34,11 @@ pub fn show_home(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     };
     Ok(Response::html(
         200,
-        home::page(&ctx.shell(Nav::Home), who, &summary),
+        home::page(
+            &ctx.shell(Nav::Home),
+            who,
+            &summary,
+            &pulse_core::spin::workspace_domain(),
+        ),
     ))
 }

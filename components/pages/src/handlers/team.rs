@@ -51,7 +51,9 @@ pub fn remove_member(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
 
     let who = ctx.require_writer(req)?;
     if !who.account.role.can_manage_team() {
-        return Err(AppError::Forbidden("Only owners and admins manage the team.".into()));
+        return Err(AppError::Forbidden(
+            "Only owners and admins manage the team.".into(),
+        ));
     }
     ctx.require_fresh_verification(who)?;
     let target = req.form().get("user").unwrap_or_default().to_string();

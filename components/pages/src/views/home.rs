@@ -6,7 +6,10 @@ use pulse_core::store::accounts::Client;
 use pulse_core::store::billing::{Invoice, Subscription};
 use pulse_core::store::licenses::License;
 use pulse_core::store::tenants::Tenant;
-use pulse_core::views::{Badge, Date, Shell, page as layout, scroll_table};
+use pulse_core::views::partials::{
+    clients_table, invoices_table, licenses_table, subscriptions_list, tenants_table,
+};
+use pulse_core::views::{Shell, page as layout};
 
 /// What Home shows, by account kind.
 pub enum Summary {
@@ -64,53 +67,9 @@ fn attention(summary: &Summary) -> Vec<String> {
     items
 }
 
-fn tenant_table(tenants: &[Tenant], domain: &str) -> Markup {
-    html! {
-        @if tenants.is_empty() {
-            p { "No workspaces yet. " a href="/cloud/new" { "Create one from a template" } "." }
-        } @else {
-            (scroll_table("Workspaces", html! {
-                table {
-                    caption.visually-hidden { "Workspaces" }
-                    thead { tr { th scope="col" { "Workspace" } th scope="col" { "Status" } th scope="col" { "Plan" } th scope="col" { span.visually-hidden { "Open" } } } }
-                    tbody {
-                        @for t in tenants {
-                            tr {
-                                td { a href={ "/cloud/" (t.id) } { (t.name) } br; small.muted { (t.slug) "." (domain) } }
-                                td { (Badge(&t.status)) }
-                                td { (t.plan) }
-                                td { @if t.status == "active" { a href={ "https://" (t.slug) "." (domain) } { "Open" span.visually-hidden { " " (t.name) } } } }
-                            }
-                        }
-                    }
-                }
-            }))
-        }
-    }
-}
-
-fn subscriptions_list(subscriptions: &[Subscription]) -> Markup {
-    html! {
-        @if subscriptions.is_empty() {
-            p { "No subscriptions." }
-        } @else {
-            ul.plain {
-                @for s in subscriptions {
-                    li {
-                        strong { (s.plan) } " " (Badge(&s.status)) " — " (s.price) " per " (s.interval)
-                        @if s.cancel_at_period_end { ", ends " } @else { ", renews " }
-                        (Date(&s.current_period_end))
-                    }
-                }
-            }
-        }
-    }
-}
-
 /// The Home page.
-pub fn page(shell: &Shell, who: &Identity, summary: &Summary) -> Markup {
+pub fn page(shell: &Shell, who: &Identity, summary: &Summary, domain: &str) -> Markup {
     let items = attention(summary);
-    let domain = "planapulse.app";
     layout(
         shell,
         "Home",
@@ -127,80 +86,27 @@ pub fn page(shell: &Shell, who: &Identity, summary: &Summary) -> Markup {
                 Summary::Customer { licenses, tenants, subscriptions, invoices } => {
                     section aria-labelledby="licenses-title" {
                         h2 id="licenses-title" { a href="/licenses" { "Licenses" } }
-                        @if licenses.is_empty() {
-                            p { "No self-hosted licenses on this account." }
-                        } @else {
-                            (scroll_table("Licenses", html! {
-                                table {
-                                    caption.visually-hidden { "Licenses" }
-                                    thead { tr { th scope="col" { "License" } th scope="col" { "Status" } th scope="col" { "Activations" } th scope="col" { "Expires" } } }
-                                    tbody {
-                                        @for l in licenses {
-                                            tr {
-                                                td { a href={ "/licenses/" (l.id) } { (l.product) " — " (l.plan) } br; small.muted { "Key ending " (l.key_hint) } }
-                                                td { (Badge(&l.status)) }
-                                                td { (l.active_activations) " of " (l.max_activations) }
-                                                td { (Date(&l.expires_at)) }
-                                            }
-                                        }
-                                    }
-                                }
-                            }))
-                        }
+                        (licenses_table(licenses))
                     }
                     section aria-labelledby="cloud-title" {
                         h2 id="cloud-title" { a href="/cloud" { "Pulse Cloud" } }
-                        (tenant_table(tenants, domain))
+                        (tenants_table(tenants, domain, true))
+                        @if tenants.is_empty() { p { a href="/cloud/new" { "Create a workspace from a template" } } }
                     }
                     section aria-labelledby="billing-title" {
                         h2 id="billing-title" { a href="/billing" { "Billing" } }
                         (subscriptions_list(subscriptions))
-                        @if !invoices.is_empty() {
-                            (scroll_table("Recent invoices", html! {
-                                table {
-                                    caption { "Recent invoices" }
-                                    thead { tr { th scope="col" { "Invoice" } th scope="col" { "Issued" } th scope="col" { "Total" } th scope="col" { "Status" } } }
-                                    tbody {
-                                        @for i in invoices {
-                                            tr {
-                                                td { a href={ "/billing/invoices/" (i.id) } { (i.number) } }
-                                                td { (Date(&i.issued_at)) }
-                                                td.num { (i.total) }
-                                                td { (Badge(&i.status)) }
-                                            }
-                                        }
-                                    }
-                                }
-                            }))
-                        }
+                        @if !invoices.is_empty() { (invoices_table("Recent invoices", invoices)) }
                     }
                 }
                 Summary::Provider { clients, tenants, subscriptions } => {
                     section aria-labelledby="clients-title" {
                         h2 id="clients-title" { a href="/msp" { "Clients" } }
-                        @if clients.is_empty() {
-                            p { "No client accounts yet." }
-                        } @else {
-                            (scroll_table("Client accounts", html! {
-                                table {
-                                    caption.visually-hidden { "Client accounts" }
-                                    thead { tr { th scope="col" { "Client" } th scope="col" { "Country" } th scope="col" { "Workspaces" } } }
-                                    tbody {
-                                        @for c in clients {
-                                            tr {
-                                                td { a href={ "/msp/clients/" (c.id) } { (c.name) } }
-                                                td { (c.country.as_deref().unwrap_or("—")) }
-                                                td.num { (c.tenant_count) }
-                                            }
-                                        }
-                                    }
-                                }
-                            }))
-                        }
+                        (clients_table(clients))
                     }
                     section aria-labelledby="cloud-title" {
                         h2 id="cloud-title" { "Client workspaces" }
-                        (tenant_table(tenants, domain))
+                        (tenants_table(tenants, domain, false))
                     }
                     section aria-labelledby="billing-title" {
                         h2 id="billing-title" { a href="/billing" { "Provider billing" } }

@@ -8,10 +8,7 @@ pub mod workspace;
 use pulse_core::AppError;
 use pulse_core::spin::Ctx;
 
-/// The domain tenants are served under (`{slug}.planapulse.app`).
-pub fn workspace_domain() -> String {
-    spin_sdk::variables::get("workspace_domain").unwrap_or_else(|_| "planapulse.app".into())
-}
+pub use pulse_core::spin::workspace_domain;
 
 /// Refuses non-provider accounts: MSP views exist only for provider accounts.
 pub fn require_provider(who: &pulse_core::identity::Identity) -> Result<(), AppError> {

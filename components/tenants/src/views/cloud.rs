@@ -5,7 +5,7 @@ use pulse_core::identity::Identity;
 use pulse_core::store::tenants::{Template, Tenant};
 use pulse_core::views::{Badge, Date, Shell, page};
 
-use super::tenant_table;
+use pulse_core::views::partials::tenants_table;
 
 /// The account's tenants.
 pub fn list(shell: &Shell, who: &Identity, tenants: &[Tenant], domain: &str) -> Markup {
@@ -18,7 +18,7 @@ pub fn list(shell: &Shell, who: &Identity, tenants: &[Tenant], domain: &str) -> 
             @if tenants.is_empty() {
                 p { "No workspaces yet." }
             } @else {
-                (tenant_table(tenants, domain, true))
+                (tenants_table(tenants, domain, true))
             }
             p { a.button href="/cloud/new" { "Create a workspace" } }
         },

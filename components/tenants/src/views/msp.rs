@@ -4,9 +4,9 @@ use maud::{Markup, html};
 use pulse_core::identity::Identity;
 use pulse_core::store::accounts::Client;
 use pulse_core::store::tenants::Tenant;
-use pulse_core::views::{Shell, page, scroll_table};
+use pulse_core::views::{Shell, page};
 
-use super::tenant_table;
+use pulse_core::views::partials::{clients_table, tenants_table};
 
 /// The provider's clients and every client workspace.
 pub fn clients(
@@ -23,23 +23,9 @@ pub fn clients(
             h1 { (who.account.account_name) }
             p.muted { "Provider account · " (clients.len()) " clients" }
             h2 { "Clients" }
-            (scroll_table("Client accounts", html! {
-                table {
-                    caption.visually-hidden { "Client accounts" }
-                    thead { tr { th scope="col" { "Client" } th scope="col" { "Country" } th scope="col" { "Workspaces" } } }
-                    tbody {
-                        @for c in clients {
-                            tr {
-                                td { a href={ "/msp/clients/" (c.id) } { (c.name) } }
-                                td { (c.country.as_deref().unwrap_or("—")) }
-                                td.num { (c.tenant_count) }
-                            }
-                        }
-                    }
-                }
-            }))
+            (clients_table(clients))
             h2 { "Client workspaces" }
-            (tenant_table(tenants, domain, false))
+            (tenants_table(tenants, domain, false))
         },
     )
 }
@@ -52,7 +38,7 @@ pub fn client(shell: &Shell, client: &Client, tenants: &[Tenant], domain: &str) 
         html! {
             p { a href="/msp" { "← Clients" } }
             h1 { (client.name) }
-            (tenant_table(tenants, domain, false))
+            (tenants_table(tenants, domain, false))
         },
     )
 }

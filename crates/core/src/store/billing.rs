@@ -65,23 +65,7 @@ pub fn subscriptions(db: &dyn Db, account_id: &str) -> Result<Vec<Subscription>,
 
 /// The account's most recent invoices, newest first.
 pub fn recent_invoices(db: &dyn Db, account_id: &str, limit: i64) -> Result<Vec<Invoice>, DbError> {
-    db.query(
-        "SELECT id, number, status, currency, total, issued_at, due_at
-           FROM invoices WHERE account_id = $1 ORDER BY issued_at DESC, id DESC LIMIT $2",
-        &[account_id.into(), limit.into()],
-    )?
-    .iter()
-    .map(|r| {
-        Ok(Invoice {
-            id: r.text(0)?,
-            number: r.text(1)?,
-            status: r.text(2)?,
-            total: Money::new(r.int(4)?, &r.text(3)?),
-            issued_at: r.text(5)?,
-            due_at: r.text(6)?,
-        })
-    })
-    .collect()
+    Ok(invoices_page(db, account_id, limit, None)?.0)
 }
 
 /// A page of invoices, newest first, after the cursor `starting_after` (an invoice id).

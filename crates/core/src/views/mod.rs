@@ -1,6 +1,7 @@
 //! The maud shell every page renders in, and partials shared by the areas.
 
 pub mod error;
+pub mod partials;
 
 use maud::{DOCTYPE, Markup, Render, html};
 

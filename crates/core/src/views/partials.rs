@@ -1,0 +1,138 @@
+//! Tables and lists more than one area shows: Home summarises what Licenses, Pulse Cloud,
+//! Billing and the MSP view list in full, with the same markup.
+
+use maud::{Markup, html};
+
+use super::{Badge, Date, scroll_table};
+use crate::store::accounts::Client;
+use crate::store::billing::{Invoice, Subscription};
+use crate::store::licenses::License;
+use crate::store::tenants::Tenant;
+
+/// Licenses with status, seats, activations and expiry.
+pub fn licenses_table(licenses: &[License]) -> Markup {
+    html! {
+        @if licenses.is_empty() {
+            p { "No self-hosted licenses on this account." }
+        } @else {
+            (scroll_table("Licenses", html! {
+                table {
+                    caption.visually-hidden { "Licenses" }
+                    thead { tr { th scope="col" { "License" } th scope="col" { "Status" } th scope="col" { "Seats" } th scope="col" { "Activations" } th scope="col" { "Expires" } } }
+                    tbody {
+                        @for l in licenses {
+                            tr {
+                                td { a href={ "/licenses/" (l.id) } { (l.product) " — " (l.plan) } br; small.muted { "Key ending " (l.key_hint) } }
+                                td { (Badge(&l.status)) @if l.cancel_at_period_end { " (won't renew)" } }
+                                td.num { (l.seats) }
+                                td.num { (l.active_activations) " of " (l.max_activations) }
+                                td { (Date(&l.expires_at)) }
+                            }
+                        }
+                    }
+                }
+            }))
+        }
+    }
+}
+
+/// Workspaces with links to open the active ones; `detail_links` links each to its page.
+pub fn tenants_table(tenants: &[Tenant], domain: &str, detail_links: bool) -> Markup {
+    html! {
+        @if tenants.is_empty() {
+            p { "No workspaces yet." }
+        } @else {
+            (scroll_table("Workspaces", html! {
+                table {
+                    caption.visually-hidden { "Workspaces" }
+                    thead { tr { th scope="col" { "Workspace" } th scope="col" { "Status" } th scope="col" { "Plan" } th scope="col" { "Created" } th scope="col" { span.visually-hidden { "Open" } } } }
+                    tbody {
+                        @for t in tenants {
+                            tr {
+                                td {
+                                    @if detail_links { a href={ "/cloud/" (t.id) } { (t.name) } } @else { (t.name) }
+                                    br; small.muted { (t.slug) "." (domain) }
+                                }
+                                td { (Badge(&t.status)) }
+                                td { (t.plan) }
+                                td { (Date(&t.created_at)) }
+                                td { @if t.status == "active" { a href={ "https://" (t.slug) "." (domain) "/" } { "Open" span.visually-hidden { " " (t.name) } } } }
+                            }
+                        }
+                    }
+                }
+            }))
+        }
+    }
+}
+
+/// Subscriptions with price and renewal.
+pub fn subscriptions_list(subscriptions: &[Subscription]) -> Markup {
+    html! {
+        @if subscriptions.is_empty() {
+            p { "No subscriptions." }
+        } @else {
+            ul.plain {
+                @for s in subscriptions {
+                    li {
+                        strong { (s.plan) } " " (Badge(&s.status)) " — " (s.price) " per " (s.interval)
+                        @if s.cancel_at_period_end { ", ends " } @else { ", renews " }
+                        (Date(&s.current_period_end))
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Invoices, newest first, under a visible caption.
+pub fn invoices_table(caption: &str, invoices: &[Invoice]) -> Markup {
+    html! {
+        @if invoices.is_empty() {
+            p { "No invoices yet." }
+        } @else {
+            (scroll_table(caption, html! {
+                table {
+                    caption { (caption) }
+                    thead { tr { th scope="col" { "Invoice" } th scope="col" { "Issued" } th scope="col" { "Due" } th scope="col" { "Total" } th scope="col" { "Status" } } }
+                    tbody {
+                        @for i in invoices {
+                            tr {
+                                td { a href={ "/billing/invoices/" (i.id) } { (i.number) } }
+                                td { (Date(&i.issued_at)) }
+                                td { (Date(&i.due_at)) }
+                                td.num { (i.total) }
+                                td { (Badge(&i.status)) }
+                            }
+                        }
+                    }
+                }
+            }))
+        }
+    }
+}
+
+/// An MSP provider's client accounts.
+pub fn clients_table(clients: &[Client]) -> Markup {
+    html! {
+        @if clients.is_empty() {
+            p { "No client accounts yet." }
+        } @else {
+            (scroll_table("Client accounts", html! {
+                table {
+                    caption.visually-hidden { "Client accounts" }
+                    thead { tr { th scope="col" { "Client" } th scope="col" { "Country" } th scope="col" { "Workspaces" } } }
+                    tbody {
+                        @for c in clients {
+                            tr {
+                                td { a href={ "/msp/clients/" (c.id) } { (c.name) } }
+                                td { (c.country.as_deref().unwrap_or("—")) }
+                                td.num { (c.tenant_count) }
+                            }
+                        }
+                    }
+                }
+            }))
+        }
+    }
+}
