@@ -684,6 +684,18 @@ mod tests {
     }
 
     #[test]
+    fn the_discovery_url_follows_the_issuer_path() {
+        assert_eq!(
+            discovery_url("https://auth.example.com/application/o/pulse/"),
+            "https://auth.example.com/application/o/pulse/.well-known/openid-configuration"
+        );
+        assert_eq!(
+            discovery_url("http://127.0.0.1:9000"),
+            "http://127.0.0.1:9000/.well-known/openid-configuration"
+        );
+    }
+
+    #[test]
     fn discovery_must_name_the_configured_issuer() {
         let doc = json!({
             "issuer": ISSUER,
