@@ -4,6 +4,7 @@
 mod app {
     pub mod areas;
     pub mod auth;
+    pub mod handoff;
     pub mod openapi;
     pub mod pages;
     pub mod production;

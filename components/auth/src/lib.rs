@@ -32,6 +32,8 @@ fn route(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
         (Method::Post, ["login"]) => login::request_link(ctx, req),
         (Method::Get | Method::Head, ["login", "verify"]) => login::show_verify(ctx, req),
         (Method::Post, ["login", "verify"]) => login::verify_link(ctx, req),
+        // A signed hand-off link from the product: land on its page, signing in if needed.
+        (Method::Get, ["login", "handoff"]) => handoff::follow_handoff(ctx, req),
         // Single sign-on: redirect to the OpenID provider, then take its answer.
         (Method::Get | Method::Head, ["login", "sso"]) => oidc::start_sign_in(ctx, req),
         (Method::Get, ["api", "auth", "oidc", "callback"]) => oidc::callback(ctx, req),
@@ -47,6 +49,10 @@ fn route(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
         }
         (Method::Post, ["security", "tokens"]) => security::create_token(ctx, req),
         (Method::Post, ["security", "tokens", "revoke"]) => security::revoke_token(ctx, req),
+        // Fresh verification before destructive actions: send a code, then check it.
+        (Method::Get | Method::Head, ["security", "verify"]) => verify::show_verify(ctx, req),
+        (Method::Post, ["security", "verify", "send"]) => verify::send_code(ctx, req),
+        (Method::Post, ["security", "verify"]) => verify::check_code(ctx, req),
         // JSON API.
         (Method::Get, ["api", "v1", "me"]) => api::show_me(ctx, req),
         (Method::Get, ["api", "v1", "sessions"]) => api::list_sessions(ctx, req),

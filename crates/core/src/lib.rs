@@ -5,6 +5,7 @@ pub mod config;
 pub mod csrf;
 pub mod db;
 pub mod error;
+pub mod handoff;
 pub mod http;
 pub mod identity;
 pub mod ids;

@@ -261,17 +261,25 @@ impl Ctx {
         };
         #[cfg(feature = "session-client")]
         if ctx.config.mode == crate::config::Mode::Production {
-            use session_client::pulse::account::session as s;
-            let nothing = s::Credentials {
-                cookie: None,
-                authorization: None,
-                account_hint: None,
-            };
-            if let Err(s::Failure::Unavailable(why)) = s::resolve(&nothing) {
-                return Err(AppError::Unavailable(why));
-            }
+            ctx.session_ready()?;
         }
         Ok(ctx)
+    }
+
+    /// Asks the session component to vet its configuration (signing keys, and in production
+    /// that none is a development key) without any credential.
+    #[cfg(feature = "session-client")]
+    pub fn session_ready(&self) -> Result<(), AppError> {
+        use session_client::pulse::account::session as s;
+        let nothing = s::Credentials {
+            cookie: None,
+            authorization: None,
+            account_hint: None,
+        };
+        match s::resolve(&nothing) {
+            Err(s::Failure::Unavailable(why)) => Err(AppError::Unavailable(why)),
+            _ => Ok(()),
+        }
     }
 
     /// The database connection, opened on first use.

@@ -64,6 +64,20 @@ pub fn request_link(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
             ),
         ));
     };
+    send_link(ctx, req, &email, &next)
+}
+
+/// Sends a sign-in link to `email` that lands on `next` (or, for an address with no account,
+/// a note saying so), rate-limited per address and per email, and answers the same page either
+/// way. Sign-in requests and signed hand-off links both end here.
+pub(crate) fn send_link(
+    ctx: &Ctx,
+    req: &Request,
+    email: &str,
+    next: &str,
+) -> Result<Response, AppError> {
+    let email = email.to_string();
+    let next = next.to_string();
     let store = SpinKv::open()?;
     let now = now_unix();
     limit(&store, &format!("login-ip:{}", req.client_ip()), 20, now)?;

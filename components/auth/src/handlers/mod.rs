@@ -1,11 +1,13 @@
 //! Request handlers, one module per resource.
 
 pub mod api;
+pub mod handoff;
 pub mod login;
 pub mod mailbox;
 pub mod oidc;
 pub mod security;
 pub mod session;
+pub mod verify;
 
 use pulse_core::AppError;
 use pulse_core::config::Mode;

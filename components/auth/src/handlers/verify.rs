@@ -51,19 +51,30 @@ pub fn show_verify(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let who = ctx.require(req)?;
     let next = safe_next(req.query_param("next").as_deref());
     let sent = req.query_param("sent").is_some();
-    Ok(Response::html(200, views::verify::page(&ctx.shell(Nav::Account), who, &next, sent, &[])))
+    Ok(Response::html(
+        200,
+        views::verify::page(&ctx.shell(Nav::Account), who, &next, sent, &[]),
+    ))
 }
 
 /// `POST /security/verify/send`: emails a fresh code (rate-limited per session).
 pub fn send_code(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let who = ctx.require_writer(req)?;
     if who.credential != Credential::Cookie {
-        return Err(AppError::Forbidden("Verification codes are for browser sessions.".into()));
+        return Err(AppError::Forbidden(
+            "Verification codes are for browser sessions.".into(),
+        ));
     }
     let next = safe_next(req.form().get("next"));
     let store = SpinKv::open()?;
     let now = now_unix();
-    match kv::hit(&store, &format!("verify-send:{}", who.session_id), 5, 600, now) {
+    match kv::hit(
+        &store,
+        &format!("verify-send:{}", who.session_id),
+        5,
+        600,
+        now,
+    ) {
         Ok(Ok(())) => {}
         Ok(Err(retry_after)) => return Err(AppError::RateLimited { retry_after }),
         Err(e) => return Err(kv_error(e)),
@@ -97,16 +108,23 @@ pub fn check_code(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let now = now_unix();
     let wrong = |message: &str| {
         let errors = vec![("code".to_string(), message.to_string())];
-        Ok(Response::html(422, views::verify::page(&ctx.shell(Nav::Account), who, &next, true, &errors)))
+        Ok(Response::html(
+            422,
+            views::verify::page(&ctx.shell(Nav::Account), who, &next, true, &errors),
+        ))
     };
-    let Some(mut pending) = pending.filter(|p| p.expires_at > now && p.attempts < MAX_ATTEMPTS) else {
+    let Some(mut pending) = pending.filter(|p| p.expires_at > now && p.attempts < MAX_ATTEMPTS)
+    else {
         store.delete(&key).map_err(kv_error)?;
         return wrong("This code has expired or was tried too often. Send a new code.");
     };
     if given.len() != 6 || !given.bytes().all(|b| b.is_ascii_digit()) {
         return Err(invalid("code", "Enter the six digits from the email."));
     }
-    if !constant_time_eq(&hash_secret(&format!("{}:{given}", who.session_id)), &pending.code_hash) {
+    if !constant_time_eq(
+        &hash_secret(&format!("{}:{given}", who.session_id)),
+        &pending.code_hash,
+    ) {
         pending.attempts += 1;
         kv::set_json(&store, &key, &pending).map_err(kv_error)?;
         return wrong("That code is not right. Check the newest email and try again.");
@@ -114,7 +132,11 @@ pub fn check_code(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     store.delete(&key).map_err(kv_error)?;
     ctx.db()?.execute(
         "UPDATE sessions SET verified_at = $1 WHERE id = $2 AND user_id = $3",
-        &[now.into(), who.session_id.as_str().into(), who.user_id.as_str().into()],
+        &[
+            now.into(),
+            who.session_id.as_str().into(),
+            who.user_id.as_str().into(),
+        ],
     )?;
     Ok(Response::see_other(&next))
 }

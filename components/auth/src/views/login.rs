@@ -85,3 +85,16 @@ pub fn link_invalid(shell: &Shell) -> Markup {
         },
     )
 }
+
+/// A hand-off link that is expired, tampered with or already used.
+pub fn handoff_invalid(shell: &Shell) -> Markup {
+    page(
+        shell,
+        "Link expired",
+        html! {
+            h1 { "This link no longer works" }
+            p { "Links from Pulse into your account work once and only for a few minutes. Go back to Pulse and follow the link again, or sign in here." }
+            p { a.button href="/login" { "Sign in" } }
+        },
+    )
+}

@@ -5,3 +5,4 @@ pub mod mail;
 pub mod mailbox;
 pub mod oidc;
 pub mod security;
+pub mod verify;

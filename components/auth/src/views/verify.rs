@@ -5,26 +5,36 @@ use pulse_core::identity::Identity;
 use pulse_core::views::{Shell, csrf_field, field_error, page as layout};
 
 /// Offers to send a code and, once sent, asks for it.
-pub fn page(shell: &Shell, who: &Identity, next: &str, sent: bool, errors: &[(String, String)]) -> Markup {
+pub fn page(
+    shell: &Shell,
+    who: &Identity,
+    next: &str,
+    sent: bool,
+    errors: &[(String, String)],
+) -> Markup {
     let has_error = !errors.is_empty();
-    layout(shell, "Confirm it's you", html! {
-        h1 { "Confirm it's you" }
-        p { "Some actions — deleting a workspace, removing a member, cancelling, erasing data — need a fresh check that it's really you. We'll email a six-digit code to " strong { (who.email) } "." }
-        @if sent {
-            form.panel method="post" action="/security/verify" {
+    layout(
+        shell,
+        "Confirm it's you",
+        html! {
+            h1 { "Confirm it's you" }
+            p { "Some actions — deleting a workspace, removing a member, cancelling, erasing data — need a fresh check that it's really you. We'll email a six-digit code to " strong { (who.email) } "." }
+            @if sent {
+                form.panel method="post" action="/security/verify" {
+                    (csrf_field(Some(who)))
+                    input type="hidden" name="next" value=(next);
+                    label for="code" { "Code from the email" }
+                    (field_error(errors, "code"))
+                    input type="text" id="code" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="7" required
+                        aria-invalid=[has_error.then_some("true")] aria-describedby=[has_error.then_some("code-error")];
+                    p { button type="submit" { "Confirm" } }
+                }
+            }
+            form method="post" action="/security/verify/send" {
                 (csrf_field(Some(who)))
                 input type="hidden" name="next" value=(next);
-                label for="code" { "Code from the email" }
-                (field_error(errors, "code"))
-                input type="text" id="code" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="7" required
-                    aria-invalid=[has_error.then_some("true")] aria-describedby=[has_error.then_some("code-error")];
-                p { button type="submit" { "Confirm" } }
+                button type="submit" { @if sent { "Send a new code" } @else { "Email me a code" } }
             }
-        }
-        form method="post" action="/security/verify/send" {
-            (csrf_field(Some(who)))
-            input type="hidden" name="next" value=(next);
-            button type="submit" { @if sent { "Send a new code" } @else { "Email me a code" } }
-        }
-    })
+        },
+    )
 }

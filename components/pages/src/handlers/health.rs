@@ -9,14 +9,7 @@ use serde_json::json;
 
 /// Checks configuration, keys and database; answers `ok` or a 503 naming what failed.
 pub fn show_health(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
-    // Resolving an empty credential makes the session component validate its configuration.
-    ctx.identity(&Request::new(
-        req.method.clone(),
-        &req.path,
-        "",
-        Vec::new(),
-        Vec::new(),
-    ))?;
+    ctx.session_ready()?;
     let db = ctx.db()?;
     db.query("SELECT 1", &[])?;
     if req.wants_json() {

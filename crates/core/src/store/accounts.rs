@@ -150,17 +150,26 @@ pub fn remove_member(
     target: &str,
 ) -> Result<Result<Member, RemovalRefused>, DbError> {
     if !actor_role.can_manage_team() {
-        return Ok(Err(RemovalRefused::NotAllowed("Only owners and admins manage the team.")));
+        return Ok(Err(RemovalRefused::NotAllowed(
+            "Only owners and admins manage the team.",
+        )));
     }
-    let Some(member) = members(db, account_id)?.into_iter().find(|m| m.user_id == target) else {
+    let Some(member) = members(db, account_id)?
+        .into_iter()
+        .find(|m| m.user_id == target)
+    else {
         return Ok(Err(RemovalRefused::NotAMember));
     };
     if target == actor {
-        return Ok(Err(RemovalRefused::NotAllowed("You can't remove yourself; ask another owner or admin.")));
+        return Ok(Err(RemovalRefused::NotAllowed(
+            "You can't remove yourself; ask another owner or admin.",
+        )));
     }
     if member.role == Role::Owner {
         if actor_role != Role::Owner {
-            return Ok(Err(RemovalRefused::NotAllowed("Only an owner can remove an owner.")));
+            return Ok(Err(RemovalRefused::NotAllowed(
+                "Only an owner can remove an owner.",
+            )));
         }
         let owners = db
             .query_opt(
@@ -171,7 +180,9 @@ pub fn remove_member(
             .transpose()?
             .unwrap_or(0);
         if owners <= 1 {
-            return Ok(Err(RemovalRefused::NotAllowed("An account always keeps at least one owner.")));
+            return Ok(Err(RemovalRefused::NotAllowed(
+                "An account always keeps at least one owner.",
+            )));
         }
     }
     db.execute(
