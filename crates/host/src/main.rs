@@ -1,6 +1,8 @@
 //! `pulse-host`: serves a Spin application locally (`up`, spelled like `spin up`) and applies
-//! SQL migrations (`migrate`). This file only parses arguments.
+//! SQL migrations (`migrate`), and times per-request instantiation (`bench-instantiate`). This
+//! file only parses arguments.
 
+mod bench;
 mod bindings;
 mod cache;
 mod compose;
@@ -71,6 +73,36 @@ enum Command {
         #[arg(long)]
         database: String,
     },
+    /// Time the per-request instantiation of one component: N x (new store + instantiate +
+    /// drop), on the same engine, pooling allocator and composition as `up`.
+    ///
+    /// The app is loaded exactly as `up` loads it, so required variables must be given the same
+    /// way (SPIN_VARIABLE_* in the environment, --variable or the runtime config's providers).
+    /// Prints mean, p50 and p99 in microseconds for each phase and in total.
+    #[command(hide = true)]
+    BenchInstantiate {
+        /// The manifest, or a directory holding spin.toml.
+        #[arg(short = 'f', long = "from", default_value = "spin.toml")]
+        from: PathBuf,
+        /// The component to instantiate (one with a route).
+        #[arg(long, default_value = "pages")]
+        component: String,
+        /// Timed iterations (after 200 untimed ones).
+        #[arg(long, default_value_t = 20_000)]
+        iterations: u32,
+        /// A Spin runtime configuration file.
+        #[arg(long = "runtime-config-file")]
+        runtime_config_file: Option<PathBuf>,
+        /// Where default stores live (default: .spin beside the manifest).
+        #[arg(long = "state-dir")]
+        state_dir: Option<PathBuf>,
+        /// Environment variables for every component (NAME=VALUE).
+        #[arg(short = 'e', long = "env", value_parser = parse_pair)]
+        env: Vec<(String, String)>,
+        /// Application variables (NAME=VALUE, NAME=@file, @file.json or @file.toml).
+        #[arg(long = "variable")]
+        variable: Vec<String>,
+    },
 }
 
 /// wasmtime-wasi-http builds (and drops) an error value on ordinary request paths; with
@@ -140,6 +172,31 @@ fn main() -> ExitCode {
                 .await
             }
             Command::Migrate { dir, database } => migrate::run(&dir, &database).await,
+            Command::BenchInstantiate {
+                from,
+                component,
+                iterations,
+                runtime_config_file,
+                state_dir,
+                env,
+                variable,
+            } => {
+                bench::instantiate(bench::BenchOptions {
+                    app: server::UpOptions {
+                        from,
+                        listen: SocketAddr::from(([127, 0, 0, 1], 3000)),
+                        runtime_config_file,
+                        state_dir,
+                        env,
+                        variables: variable,
+                        sqlite: Vec::new(),
+                        key_values: Vec::new(),
+                    },
+                    component,
+                    iterations,
+                })
+                .await
+            }
         }
     });
     match result {

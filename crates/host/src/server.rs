@@ -81,9 +81,12 @@ pub struct ComponentRuntime {
     pub max_instance_memory: Option<usize>,
 }
 
-struct Served {
-    runtime: Arc<ComponentRuntime>,
-    pre: ProxyPre<State>,
+/// A component ready to serve: its per-request settings and its pre-instantiated code.
+pub struct Served {
+    /// The settings every request's `State` is built from.
+    pub runtime: Arc<ComponentRuntime>,
+    /// The component linked against the host, ready to instantiate.
+    pub pre: ProxyPre<State>,
 }
 
 struct Server {
@@ -128,7 +131,12 @@ pub fn engine() -> Result<Engine> {
         .max_memories_per_module(env("SPIN_WASMTIME_MAX_MEMORIES_PER_MODULE", 2))
         .max_memory_size(4 << 30)
         .linear_memory_keep_resident(env("SPIN_WASMTIME_LINEAR_MEMORY_KEEP_RESIDENT", 2 * MB))
-        .table_keep_resident(env("SPIN_WASMTIME_TABLE_KEEP_RESIDENT", MB / 2));
+        .table_keep_resident(env("SPIN_WASMTIME_TABLE_KEEP_RESIDENT", MB / 2))
+        .pagemap_scan(if env("PULSE_PAGEMAP", 0u8) == 1 {
+            wasmtime::Enabled::Auto
+        } else {
+            wasmtime::Enabled::No
+        });
     let mut pooled = config.clone();
     if env("SPIN_WASMTIME_POOLING", 1u8) == 0 {
         return Ok(Engine::new(&config)?);
@@ -204,9 +212,23 @@ fn retained(app: &App) -> Result<Option<Vec<String>>> {
     Ok(Some(ids))
 }
 
-/// Loads, compiles and serves the app until SIGINT/SIGTERM.
-pub async fn up(opts: UpOptions) -> Result<()> {
-    let started = Instant::now();
+/// The app read, its settings resolved and every served component compiled and linked: what
+/// `up` serves and `bench-instantiate` instantiates.
+pub struct Loaded {
+    app: App,
+    runtime_config: RuntimeConfig,
+    stores: Arc<Stores>,
+    databases: Arc<Databases>,
+    /// The triggers left after `SPIN_COMPONENTS_TO_RETAIN`.
+    triggers: Vec<manifest::HttpTrigger>,
+    /// Resolved variables and outbound hosts of each served component.
+    settings: BTreeMap<String, (HashMap<String, String>, AllowedHosts)>,
+    prepared: Vec<Prepared>,
+}
+
+/// Reads the manifest and runtime config, resolves variables and stores, and compiles (or loads
+/// from cache) and links every served component on the engine `up` uses.
+pub fn load(opts: &UpOptions) -> Result<Loaded> {
     let manifest_path = manifest::locate(&opts.from)?;
     let app = manifest::load(&manifest_path)?;
     let runtime_config = RuntimeConfig::load(opts.runtime_config_file.as_deref())?;
@@ -278,6 +300,84 @@ pub async fn up(opts: UpOptions) -> Result<()> {
     for id in &served_ids {
         prepared.push(prepare(&app, id, &engine, &linker, &cache)?);
     }
+    let triggers = triggers.into_iter().cloned().collect();
+    Ok(Loaded {
+        app,
+        runtime_config,
+        stores,
+        databases,
+        triggers,
+        settings,
+        prepared,
+    })
+}
+
+impl Loaded {
+    /// Builds each served component's per-request settings, with `self` requests going to
+    /// `origin` and `environment` (`--env`) added to every component's own.
+    pub fn into_served(
+        self,
+        origin: Arc<SelfOrigin>,
+        environment: &[(String, String)],
+    ) -> Result<(App, Vec<manifest::HttpTrigger>, Vec<Served>)> {
+        let Loaded {
+            app,
+            runtime_config,
+            stores,
+            databases,
+            triggers,
+            mut settings,
+            prepared,
+        } = self;
+        let pg_pools = Arc::new(Pools::default());
+        let mut components = Vec::new();
+        for p in prepared {
+            let component = &app.components[&p.id];
+            let Some((values, outbound)) = settings.remove(&p.id) else {
+                bail!("internal error: no settings for {}", p.id);
+            };
+            let mut env: Vec<(String, String)> = component
+                .environment
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            for (k, v) in environment {
+                env.retain(|(name, _)| name != k);
+                env.push((k.clone(), v.clone()));
+            }
+            components.push(Served {
+                runtime: Arc::new(ComponentRuntime {
+                    id: p.id.clone(),
+                    environment: env,
+                    variables: ComponentVariables {
+                        component_id: p.id.clone(),
+                        values,
+                    },
+                    outbound: Arc::new(outbound),
+                    self_origin: origin.clone(),
+                    key_value: key_value::Grants::new(&component.key_value_stores),
+                    stores: stores.clone(),
+                    sqlite: sqlite::Grants::new(&component.sqlite_databases),
+                    databases: databases.clone(),
+                    pg_pools: pg_pools.clone(),
+                    max_instance_memory: runtime_config.max_instance_memory.or_else(|| {
+                        std::env::var("SPIN_MAX_INSTANCE_MEMORY")
+                            .ok()
+                            .and_then(|v| v.parse().ok())
+                    }),
+                }),
+                pre: p.pre,
+            });
+        }
+        Ok((app, triggers, components))
+    }
+}
+
+/// Loads, compiles and serves the app until SIGINT/SIGTERM.
+pub async fn up(opts: UpOptions) -> Result<()> {
+    let started = Instant::now();
+    let loaded = load(&opts)?;
+    let (stores, databases) = (loaded.stores.clone(), loaded.databases.clone());
 
     if !opts.key_values.is_empty() {
         stores.set_initial(&opts.key_values).await?;
@@ -293,47 +393,7 @@ pub async fn up(opts: UpOptions) -> Result<()> {
         authority: local.to_string().parse()?,
     });
 
-    let environment: Vec<(String, String)> = opts.env.clone();
-    let pg_pools = Arc::new(Pools::default());
-    let mut components = Vec::new();
-    for p in prepared {
-        let component = &app.components[&p.id];
-        let Some((values, outbound)) = settings.remove(&p.id) else {
-            bail!("internal error: no settings for {}", p.id);
-        };
-        let mut env: Vec<(String, String)> = component
-            .environment
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        for (k, v) in &environment {
-            env.retain(|(name, _)| name != k);
-            env.push((k.clone(), v.clone()));
-        }
-        components.push(Served {
-            runtime: Arc::new(ComponentRuntime {
-                id: p.id.clone(),
-                environment: env,
-                variables: ComponentVariables {
-                    component_id: p.id.clone(),
-                    values,
-                },
-                outbound: Arc::new(outbound),
-                self_origin: origin.clone(),
-                key_value: key_value::Grants::new(&component.key_value_stores),
-                stores: stores.clone(),
-                sqlite: sqlite::Grants::new(&component.sqlite_databases),
-                databases: databases.clone(),
-                pg_pools: pg_pools.clone(),
-                max_instance_memory: runtime_config.max_instance_memory.or_else(|| {
-                    std::env::var("SPIN_MAX_INSTANCE_MEMORY")
-                        .ok()
-                        .and_then(|v| v.parse().ok())
-                }),
-            }),
-            pre: p.pre,
-        });
-    }
+    let (app, triggers, components) = loaded.into_served(origin, &opts.env)?;
 
     let routes = triggers.iter().filter_map(|t| {
         let index = components
