@@ -18,10 +18,11 @@ pub fn check(req: &Request, config: &Config, identity: Option<&Identity>) -> Res
     if req.header("sec-fetch-site") == Some("cross-site") {
         return Err(AppError::Csrf);
     }
-    if let Some(origin) = req.header("origin") {
-        if origin != config.public_origin {
-            return Err(AppError::Csrf);
-        }
+    if req
+        .header("origin")
+        .is_some_and(|origin| origin != config.public_origin)
+    {
+        return Err(AppError::Csrf);
     }
     match identity {
         Some(id) if id.credential == Credential::Cookie => {

@@ -22,10 +22,9 @@ pub fn normalize_email(input: &str) -> Option<String> {
 
 /// The id of the user with this (normalised) email.
 pub fn find_by_email(db: &dyn Db, email: &str) -> Result<Option<String>, DbError> {
-    Ok(db
-        .query_opt("SELECT id FROM users WHERE email = $1", &[email.into()])?
+    db.query_opt("SELECT id FROM users WHERE email = $1", &[email.into()])?
         .map(|r| r.text(0))
-        .transpose()?)
+        .transpose()
 }
 
 /// Whether an unaccepted, unexpired invitation exists for this email.
