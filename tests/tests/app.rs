@@ -5,6 +5,7 @@ mod app {
     pub mod areas;
     pub mod auth;
     pub mod handoff;
+    pub mod mail;
     pub mod openapi;
     pub mod pages;
     pub mod production;

@@ -8,6 +8,7 @@
 
 mod cookies;
 mod handlers;
+mod mail;
 mod outbound;
 mod views;
 

@@ -54,6 +54,18 @@ pub fn post_form(url: &str, headers: &[(&str, &str)], body: &str) -> Result<Fetc
     send(Method::Post, url, &all, Some(body.as_bytes()))
 }
 
+/// `POST url` with a JSON body and extra headers.
+pub fn post_json(url: &str, headers: &[(&str, &str)], body: &str) -> Result<Fetched, FetchError> {
+    let length = body.len().to_string();
+    let mut all = vec![
+        ("accept", "application/json"),
+        ("content-type", "application/json"),
+        ("content-length", length.as_str()),
+    ];
+    all.extend_from_slice(headers);
+    send(Method::Post, url, &all, Some(body.as_bytes()))
+}
+
 fn split_url(url: &str) -> Option<(Scheme, &str, &str)> {
     let (scheme, rest) = if let Some(rest) = url.strip_prefix("https://") {
         (Scheme::Https, rest)

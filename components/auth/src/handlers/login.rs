@@ -110,6 +110,7 @@ pub(crate) fn send_link(
         outbox::enqueue(db, &mail)?;
         Ok::<_, AppError>(())
     })?;
+    crate::mail::deliver_due(ctx)?;
     Ok(Response::html(
         200,
         views::login::sent(&ctx.shell(Nav::None), &email),

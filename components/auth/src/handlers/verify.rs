@@ -90,6 +90,7 @@ pub fn send_code(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
         outbox::enqueue(db, &views::mail::verification_code(&who.email, &code))?;
         Ok::<_, AppError>(())
     })?;
+    crate::mail::deliver_due(ctx)?;
     Ok(Response::see_other(&format!(
         "/security/verify?sent=1&next={}",
         pulse_core::http::percent_encode(&next)

@@ -101,3 +101,65 @@ mod tests {
         );
     }
 }
+
+/// A message waiting for delivery.
+#[derive(Debug, Clone)]
+pub struct Pending {
+    /// `msg_...`
+    pub id: String,
+    /// Attempts so far.
+    pub attempts: i64,
+    /// The message.
+    pub mail: Mail,
+}
+
+/// Give up after this many failed attempts (about a day of back-off).
+pub const MAX_ATTEMPTS: i64 = 10;
+
+/// Messages due for (another) delivery attempt at `now`, oldest first.
+pub fn due(db: &dyn Db, now: &str, limit: i64) -> Result<Vec<Pending>, DbError> {
+    db.query(
+        "SELECT id, attempts, recipient, subject, text_body, html_body FROM mail_outbox
+          WHERE sent_at IS NULL AND attempts < $1 AND next_attempt_at <= $2
+          ORDER BY id LIMIT $3",
+        &[MAX_ATTEMPTS.into(), now.into(), limit.into()],
+    )?
+    .iter()
+    .map(|r| {
+        Ok(Pending {
+            id: r.text(0)?,
+            attempts: r.int(1)?,
+            mail: Mail {
+                to: r.text(2)?,
+                subject: r.text(3)?,
+                text: r.text(4)?,
+                html: r.text(5)?,
+            },
+        })
+    })
+    .collect()
+}
+
+/// Records a delivered message.
+pub fn mark_sent(db: &dyn Db, id: &str, now: &str) -> Result<(), DbError> {
+    db.execute(
+        "UPDATE mail_outbox SET sent_at = $1, attempts = attempts + 1, last_error = NULL WHERE id = $2",
+        &[now.into(), id.into()],
+    )?;
+    Ok(())
+}
+
+/// Records a failed attempt and schedules the next one with exponential back-off
+/// (1, 2, 4, ... minutes, at most 4 hours apart).
+pub fn mark_failed(db: &dyn Db, p: &Pending, now: i64, error: &str) -> Result<(), DbError> {
+    let delay = (60i64 << p.attempts.clamp(0, 8)).min(4 * 3600);
+    db.execute(
+        "UPDATE mail_outbox SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2 WHERE id = $3",
+        &[
+            crate::time::rfc3339(now + delay).into(),
+            error.chars().take(500).collect::<String>().into(),
+            p.id.as_str().into(),
+        ],
+    )?;
+    Ok(())
+}
