@@ -17,8 +17,10 @@ use crate::bindings::fermyon::spin::sqlite::{
 use crate::runtime_config::SqliteConfig;
 use crate::state::State;
 
-/// Idle connections kept per database file.
-const POOL_SIZE: usize = 8;
+/// Idle connections kept per database file: enough for a few dozen requests in flight, each of
+/// which may hold two (its component's and the composed session component's). With 8, a busy
+/// server closed and reopened a connection, schema read and all, on most requests.
+const POOL_SIZE: usize = 64;
 /// Spin's cap on bytes buffered for one result.
 const MAX_RESULT_BYTES: usize = 128 << 20;
 /// Connections one instance may hold open at once.
@@ -140,9 +142,19 @@ impl Databases {
 
 impl Database {
     fn connect(&self) -> Result<rusqlite::Connection, WitError> {
-        if let Some(conn) = self.pool.lock().ok().and_then(|mut p| p.pop()) {
-            return Ok(conn);
+        match self.idle() {
+            Some(conn) => Ok(conn),
+            None => self.open_new(),
         }
+    }
+
+    /// An idle pooled connection, if there is one.
+    fn idle(&self) -> Option<rusqlite::Connection> {
+        self.pool.lock().ok().and_then(|mut p| p.pop())
+    }
+
+    /// Opens a new connection to the file (or memory), set up as every pooled one.
+    fn open_new(&self) -> Result<rusqlite::Connection, WitError> {
         let conn = match &self.path {
             Some(path) => rusqlite::Connection::open(path),
             None => rusqlite::Connection::open_in_memory(),
@@ -271,7 +283,12 @@ impl wit::HostConnection for State {
         if self.open_sqlite >= MAX_OPEN {
             return Ok(Err(WitError::Io("too many connections opened".to_string())));
         }
-        let conn = match tokio::task::block_in_place(|| db.connect()) {
+        // Taking an idle connection is a pop under a mutex; only opening a file leaves the worker.
+        let connected = match db.idle() {
+            Some(conn) => Ok(conn),
+            None => tokio::task::block_in_place(|| db.open_new()),
+        };
+        let conn = match connected {
             Ok(conn) => conn,
             Err(e) => return Ok(Err(e)),
         };
@@ -292,7 +309,18 @@ impl wit::HostConnection for State {
         let Some(conn) = handle.conn.as_ref() else {
             return Ok(Err(WitError::InvalidConnection));
         };
-        let result = tokio::task::block_in_place(|| execute(conn, &statement, parameters));
+        // A read-only statement on a pooled connection only reads pages (in WAL mode it never
+        // waits for a writer), so it runs on the worker like the guest's own code; handing the
+        // worker to another thread cost more than such a query. A statement that writes may
+        // wait up to the busy timeout for another writer, so it leaves the worker first.
+        let read_only = conn
+            .prepare_cached(&statement)
+            .is_ok_and(|stmt| stmt.readonly());
+        let result = if read_only {
+            execute(conn, &statement, parameters)
+        } else {
+            tokio::task::block_in_place(|| execute(conn, &statement, parameters))
+        };
         if let Err(WitError::Io(message)) = &result {
             tracing::debug!("sqlite error: {message}");
         }
