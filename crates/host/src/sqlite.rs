@@ -309,13 +309,14 @@ impl wit::HostConnection for State {
         let Some(conn) = handle.conn.as_ref() else {
             return Ok(Err(WitError::InvalidConnection));
         };
-        // A read-only statement on a pooled connection only reads pages (in WAL mode it never
-        // waits for a writer), so it runs on the worker like the guest's own code; handing the
-        // worker to another thread cost more than such a query. A statement that writes may
-        // wait up to the busy timeout for another writer, so it leaves the worker first.
+        // A query that only reads (in WAL mode a reader never waits for a writer) runs on the
+        // worker like the guest's own code: handing the worker to another thread cost more than
+        // such a query. Anything that may wait up to the busy timeout for another writer leaves
+        // the worker first: writes, and BEGIN/COMMIT/SAVEPOINT, which SQLite also calls
+        // read-only but which return no columns.
         let read_only = conn
             .prepare_cached(&statement)
-            .is_ok_and(|stmt| stmt.readonly());
+            .is_ok_and(|stmt| stmt.readonly() && stmt.column_count() > 0);
         let result = if read_only {
             execute(conn, &statement, parameters)
         } else {
