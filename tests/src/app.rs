@@ -312,19 +312,23 @@ static REDIS_FREE: Mutex<u16> = Mutex::new(0);
 static REDIS_CV: Condvar = Condvar::new();
 
 impl RedisDb {
-    /// Waits for a free database, flushes it and holds it until dropped.
+    /// Waits for a database no test in this or another process holds, flushes it and holds it
+    /// until dropped.
     pub fn acquire() -> Result<Self> {
         let mut used = REDIS_FREE
             .lock()
             .map_err(|_| anyhow::anyhow!("redis pool poisoned"))?;
         let index = loop {
-            if let Some(i) = (1u8..=15).find(|i| *used & (1 << i) == 0) {
+            if let Some(i) =
+                (1u8..=15).find(|i| *used & (1 << i) == 0 && claim_across_processes(*i))
+            {
                 *used |= 1 << index_bit(i);
                 break i;
             }
             used = REDIS_CV
-                .wait(used)
-                .map_err(|_| anyhow::anyhow!("redis pool poisoned"))?;
+                .wait_timeout(used, std::time::Duration::from_millis(200))
+                .map_err(|_| anyhow::anyhow!("redis pool poisoned"))?
+                .0;
         };
         drop(used);
         let client = redis::Client::open(format!("redis://{REDIS_ADDR}/{index}"))?;
@@ -334,12 +338,46 @@ impl RedisDb {
     }
 }
 
+/// A lock file per database index, holding the owner's pid; a file whose process is gone is
+/// stale and taken over.
+fn lock_path(i: u8) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("pulse-tests-redis-db-{i}.lock"))
+}
+
+fn claim_across_processes(i: u8) -> bool {
+    let path = lock_path(i);
+    for _ in 0..2 {
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(mut f) => {
+                use std::io::Write;
+                let _ = write!(f, "{}", std::process::id());
+                return true;
+            }
+            Err(_) => {
+                let owner = std::fs::read_to_string(&path).unwrap_or_default();
+                let alive =
+                    !owner.is_empty() && std::path::Path::new(&format!("/proc/{owner}")).exists();
+                if alive {
+                    return false;
+                }
+                let _ = std::fs::remove_file(&path);
+            }
+        }
+    }
+    false
+}
+
 fn index_bit(i: u8) -> u16 {
     u16::from(i)
 }
 
 impl Drop for RedisDb {
     fn drop(&mut self) {
+        let _ = std::fs::remove_file(lock_path(self.index));
         if let Ok(mut used) = REDIS_FREE.lock() {
             *used &= !(1 << index_bit(self.index));
             REDIS_CV.notify_all();

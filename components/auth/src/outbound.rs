@@ -82,6 +82,15 @@ fn split_url(url: &str) -> Option<(Scheme, &str, &str)> {
     valid.then_some((scheme, authority, path))
 }
 
+/// The id of the request this instance serves: one instance serves one request, so a
+/// process-wide cell is exactly per-request.
+static REQUEST_ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Records the incoming request's id for the outbound calls it causes.
+pub fn set_request_id(id: &str) {
+    let _ = REQUEST_ID.set(id.to_string());
+}
+
 fn send(
     method: Method,
     url: &str,
@@ -99,10 +108,14 @@ fn send(
     } else {
         path.to_string()
     };
-    let list: Vec<(String, Vec<u8>)> = headers
+    let mut list: Vec<(String, Vec<u8>)> = headers
         .iter()
         .map(|(k, v)| (k.to_string(), v.as_bytes().to_vec()))
         .collect();
+    // The incoming request's id travels with every call it causes, for tracing across logs.
+    if let Some(id) = REQUEST_ID.get() {
+        list.push(("x-request-id".into(), id.as_bytes().to_vec()));
+    }
     let fields = Fields::from_list(&list).map_err(|e| failed(format!("headers: {e:?}")))?;
     let request = OutgoingRequest::new(fields);
     request.set_method(&method).map_err(|_| bad_url())?;

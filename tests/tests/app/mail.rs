@@ -17,6 +17,7 @@ const PRODUCTION_KEY: &str = "k2026a:cHJvZHVjdGlvbi1zaWduaW5nLWtleS1mb3ItcHVsc2U
 struct Received {
     path: String,
     token: String,
+    request_id: String,
     body: Value,
 }
 
@@ -49,7 +50,8 @@ impl FakePostmark {
                     .nth(1)
                     .unwrap_or_default()
                     .to_string();
-                let (mut length, mut token) = (0usize, String::new());
+                let (mut length, mut token, mut request_id) =
+                    (0usize, String::new(), String::new());
                 loop {
                     let mut header = String::new();
                     if reader.read_line(&mut header).is_err() || header.trim().is_empty() {
@@ -59,6 +61,7 @@ impl FakePostmark {
                     match k.trim().to_ascii_lowercase().as_str() {
                         "content-length" => length = v.trim().parse().unwrap_or(0),
                         "x-postmark-server-token" => token = v.trim().to_string(),
+                        "x-request-id" => request_id = v.trim().to_string(),
                         _ => {}
                     }
                 }
@@ -81,7 +84,12 @@ impl FakePostmark {
                     )
                 };
                 if let Ok(mut g) = r.lock() {
-                    g.push(Received { path, token, body });
+                    g.push(Received {
+                        path,
+                        token,
+                        request_id,
+                        body,
+                    });
                 }
                 let mut out = stream;
                 let _ = write!(
@@ -128,15 +136,22 @@ fn sign_in_links_are_delivered_in_postmarks_format() -> Result<()> {
     let Some(app) = production_app("sign_in_links_are_delivered", &postmark)? else {
         return Ok(());
     };
-    assert_eq!(
-        app.post_form(&[], "/login", &[("email", "ada@acme.example")])?
-            .status(),
-        200
-    );
+    let resp = app
+        .host
+        .client()
+        .post(app.host.url("/login"))
+        .header("x-request-id", "trace-login-1")
+        .form(&[("email", "ada@acme.example")])
+        .send()?;
+    assert_eq!(resp.status(), 200);
     let got = postmark.received();
     assert_eq!(got.len(), 1, "{got:?}");
     let m = &got[0];
     assert_eq!(m.path, "/email");
+    assert_eq!(
+        m.request_id, "trace-login-1",
+        "outbound calls carry the request id"
+    );
     assert_eq!(m.token, TOKEN);
     assert_eq!(m.body["From"], "Pulse Account <account@my.example>");
     assert_eq!(m.body["To"], "ada@acme.example");
