@@ -20,8 +20,10 @@ use crate::state::State;
 
 /// How long to wait for a server before giving up, unless the address sets `connect_timeout`.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-/// Idle clients kept per address.
-const POOL_SIZE: usize = 16;
+/// Idle clients kept per address: enough for a few dozen requests in flight, each of which may
+/// hold two (its component's and the composed session component's). With 16, a busy server
+/// opened a new connection (a new server process) on most requests.
+const POOL_SIZE: usize = 64;
 /// Spin's cap on bytes buffered for one result.
 const MAX_RESULT_BYTES: usize = 128 << 20;
 /// Connections one instance may hold open at once.
