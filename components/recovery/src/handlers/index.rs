@@ -9,6 +9,7 @@ use crate::views;
 
 /// `GET /recover`.
 pub fn show_recover(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
+    // Resolved only so the shell shows a signed-in caller; the page is the same for everyone.
     let _ = ctx.identity(req);
     Ok(Response::html(
         200,
@@ -18,6 +19,7 @@ pub fn show_recover(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
 
 /// `GET /privacy`.
 pub fn show_privacy(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
+    // Resolved only so the shell shows a signed-in caller; the page is the same for everyone.
     let _ = ctx.identity(req);
     Ok(Response::html(
         200,
