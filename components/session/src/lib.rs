@@ -1,10 +1,11 @@
 //! The session library component: exports `pulse:account/session` so every area can ask "who is
 //! this request?" without ever seeing a token or the signing key.
 
-use pulse_core::config::{Config, Mode};
+use pulse_core::config::Config;
 use pulse_core::db::Db;
+use pulse_core::http::cookie_in;
 use pulse_core::identity::{AccountKind as Kind, Membership as M, Role as R};
-use pulse_core::spin::{SpinDb, SpinVars, open_db};
+use pulse_core::spin::{SpinDb, SpinVars, open_db, session_key_ring};
 use pulse_core::store::sessions;
 use pulse_core::time::{now_rfc3339, now_unix};
 use pulse_core::token::{self, KeyRing, hash_secret};
@@ -45,7 +46,7 @@ impl Guest for Session {
         let Some(jwt) = request
             .cookie
             .as_deref()
-            .and_then(|c| cookie_value(c, config.token_cookie()))
+            .and_then(|c| cookie_in(c, config.token_cookie()))
         else {
             return Err(Failure::Missing);
         };
@@ -81,15 +82,7 @@ impl Guest for Session {
 /// `unavailable` so the caller serves 503 and no data.
 fn load() -> Result<(Config, KeyRing), Failure> {
     let config = Config::load(&SpinVars).map_err(|e| Failure::Unavailable(e.to_string()))?;
-    let spec = spin_sdk::variables::get("session_keys")
-        .map_err(|_| Failure::Unavailable("variable `session_keys` is not set".into()))?;
-    let ring = KeyRing::parse(&spec).map_err(|e| Failure::Unavailable(e.to_string()))?;
-    if config.mode == Mode::Production && ring.has_development_key() {
-        return Err(Failure::Unavailable(
-            "variable `session_keys` holds a development key (kid starting with `dev`) in production"
-                .into(),
-        ));
-    }
+    let ring = session_key_ring(&config).map_err(Failure::Unavailable)?;
     Ok((config, ring))
 }
 
@@ -102,14 +95,6 @@ fn unavailable(e: pulse_core::db::DbError) -> Failure {
         pulse_core::db::DbError::Unavailable(m) => Failure::Unavailable(m),
         other => Failure::Unavailable(other.to_string()),
     }
-}
-
-fn cookie_value<'a>(header: &'a str, name: &str) -> Option<&'a str> {
-    header
-        .split(';')
-        .filter_map(|p| p.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
 }
 
 fn pick_account<'a>(memberships: &'a [M], hint: Option<&str>) -> Option<&'a M> {

@@ -90,10 +90,7 @@ impl Request {
         self.headers
             .iter()
             .filter(|(k, _)| k == "cookie")
-            .flat_map(|(_, v)| v.split(';'))
-            .filter_map(|pair| pair.trim().split_once('='))
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v)
+            .find_map(|(_, v)| cookie_in(v, name))
     }
 
     /// A query parameter, decoded.
@@ -132,6 +129,15 @@ impl Request {
     pub fn segments(&self) -> Vec<&str> {
         self.path.split('/').filter(|s| !s.is_empty()).collect()
     }
+}
+
+/// A cookie's value in one `Cookie` header value.
+pub fn cookie_in<'a>(header: &'a str, name: &str) -> Option<&'a str> {
+    header
+        .split(';')
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
 }
 
 /// A decoded form body.

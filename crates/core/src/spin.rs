@@ -22,6 +22,21 @@ pub fn workspace_domain() -> String {
         .unwrap_or_else(|| "planapulse.app".into())
 }
 
+/// The session signing keys from `session_keys`; a development key (`kid` starting with
+/// `dev`) is refused in production, so nothing is signed or trusted with it there.
+pub fn session_key_ring(config: &Config) -> Result<crate::token::KeyRing, String> {
+    let spec = variables::get("session_keys")
+        .map_err(|_| "variable `session_keys` is not set".to_string())?;
+    let ring = crate::token::KeyRing::parse(&spec).map_err(|e| e.to_string())?;
+    if config.mode == crate::config::Mode::Production && ring.has_development_key() {
+        return Err(
+            "variable `session_keys` holds a development key (kid starting with `dev`) in production"
+                .into(),
+        );
+    }
+    Ok(ring)
+}
+
 /// Spin variables of the running component.
 pub struct SpinVars;
 

@@ -10,21 +10,12 @@ pub mod session;
 pub mod verify;
 
 use pulse_core::AppError;
-use pulse_core::config::Mode;
 use pulse_core::spin::Ctx;
 use pulse_core::token::KeyRing;
 
 /// The signing keys; a development key in production is refused (503, nothing signed).
 pub fn key_ring(ctx: &Ctx) -> Result<KeyRing, AppError> {
-    let spec = spin_sdk::variables::get("session_keys")
-        .map_err(|_| AppError::Unavailable("variable `session_keys` is not set".into()))?;
-    let ring = KeyRing::parse(&spec).map_err(|e| AppError::Unavailable(e.to_string()))?;
-    if ctx.config.mode == Mode::Production && ring.has_development_key() {
-        return Err(AppError::Unavailable(
-            "variable `session_keys` holds a development key in production".into(),
-        ));
-    }
-    Ok(ring)
+    pulse_core::spin::session_key_ring(&ctx.config).map_err(AppError::Unavailable)
 }
 
 /// A safe place to return to after sign-in: a local path, never another site.
