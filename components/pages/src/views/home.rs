@@ -49,7 +49,7 @@ fn attention(summary: &Summary) -> Vec<String> {
                 "Invoice {} for {} is due on {}.",
                 i.number,
                 i.total,
-                &i.due_at[..10.min(i.due_at.len())]
+                pulse_core::time::date_part(&i.due_at)
             ));
         }
         for t in tenants.iter().filter(|t| t.status == "suspended") {

@@ -6,11 +6,11 @@ use pulse_core::spin::Ctx;
 use pulse_core::store::{accounts, tenants};
 use serde_json::json;
 
-use super::{caller, require_provider};
+use super::require_provider;
 
 /// `GET /api/v1/tenants`.
 pub fn list_tenants(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
-    let who = caller(ctx, req)?;
+    let who = ctx.require(req)?;
     let data = tenants::list_for_account(ctx.db()?, &who.account.account_id)?;
     Ok(Response::json(
         200,
@@ -20,7 +20,7 @@ pub fn list_tenants(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
 
 /// `GET /api/v1/tenants/{id}`.
 pub fn show_tenant(ctx: &Ctx, req: &Request, id: &str) -> Result<Response, AppError> {
-    let who = caller(ctx, req)?;
+    let who = ctx.require(req)?;
     let tenant = tenants::find_for_account(ctx.db()?, &who.account.account_id, id)?
         .ok_or(AppError::NotFound)?;
     Ok(Response::json(200, &tenant))
@@ -28,7 +28,7 @@ pub fn show_tenant(ctx: &Ctx, req: &Request, id: &str) -> Result<Response, AppEr
 
 /// `GET /api/v1/templates`.
 pub fn list_templates(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
-    caller(ctx, req)?;
+    ctx.require(req)?;
     let data = tenants::templates(ctx.db()?)?;
     Ok(Response::json(
         200,
@@ -38,7 +38,7 @@ pub fn list_templates(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
 
 /// `GET /api/v1/clients`: an MSP provider's client accounts.
 pub fn list_clients(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
-    let who = caller(ctx, req)?;
+    let who = ctx.require(req)?;
     require_provider(who)?;
     let data = accounts::clients(ctx.db()?, &who.account.account_id)?;
     Ok(Response::json(

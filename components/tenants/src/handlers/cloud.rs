@@ -6,12 +6,12 @@ use pulse_core::spin::Ctx;
 use pulse_core::store::tenants;
 use pulse_core::views::Nav;
 
-use super::{caller, workspace_domain};
+use super::workspace_domain;
 use crate::views;
 
 /// `GET /cloud`.
 pub fn list_tenants(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
-    let who = caller(ctx, req)?;
+    let who = ctx.require(req)?;
     let list = tenants::list_for_account(ctx.db()?, &who.account.account_id)?;
     Ok(Response::html(
         200,
@@ -21,7 +21,7 @@ pub fn list_tenants(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
 
 /// `GET /cloud/{id}`: another account's tenant is a 404.
 pub fn show_tenant(ctx: &Ctx, req: &Request, id: &str) -> Result<Response, AppError> {
-    let who = caller(ctx, req)?;
+    let who = ctx.require(req)?;
     let db = ctx.db()?;
     let tenant =
         tenants::find_for_account(db, &who.account.account_id, id)?.ok_or(AppError::NotFound)?;
@@ -39,7 +39,7 @@ pub fn show_tenant(ctx: &Ctx, req: &Request, id: &str) -> Result<Response, AppEr
 
 /// `GET /cloud/new`: the templates a workspace can start from.
 pub fn show_templates(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
-    caller(ctx, req)?;
+    ctx.require(req)?;
     let list = tenants::templates(ctx.db()?)?;
     Ok(Response::html(
         200,
@@ -49,7 +49,7 @@ pub fn show_templates(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
 
 /// `GET /integrations`.
 pub fn show_integrations(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
-    caller(ctx, req)?;
+    ctx.require(req)?;
     Ok(Response::html(
         200,
         views::cloud::integrations(&ctx.shell(Nav::Cloud)),

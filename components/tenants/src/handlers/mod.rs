@@ -6,7 +6,6 @@ pub mod msp;
 pub mod workspace;
 
 use pulse_core::AppError;
-use pulse_core::spin::Ctx;
 
 pub use pulse_core::spin::workspace_domain;
 
@@ -16,12 +15,4 @@ pub fn require_provider(who: &pulse_core::identity::Identity) -> Result<(), AppE
         return Err(AppError::NotFound);
     }
     Ok(())
-}
-
-/// Shorthand for the caller.
-pub fn caller<'a>(
-    ctx: &'a Ctx,
-    req: &pulse_core::http::Request,
-) -> Result<&'a pulse_core::identity::Identity, AppError> {
-    ctx.require(req)
 }

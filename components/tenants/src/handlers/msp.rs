@@ -6,12 +6,12 @@ use pulse_core::spin::Ctx;
 use pulse_core::store::{accounts, tenants};
 use pulse_core::views::Nav;
 
-use super::{caller, require_provider, workspace_domain};
+use super::{require_provider, workspace_domain};
 use crate::views;
 
 /// `GET /msp`: the provider's clients and their workspaces.
 pub fn show_clients(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
-    let who = caller(ctx, req)?;
+    let who = ctx.require(req)?;
     require_provider(who)?;
     let db = ctx.db()?;
     let clients = accounts::clients(db, &who.account.account_id)?;
@@ -30,7 +30,7 @@ pub fn show_clients(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
 
 /// `GET /msp/clients/{id}`: one client of this provider (any other id is a 404).
 pub fn show_client(ctx: &Ctx, req: &Request, id: &str) -> Result<Response, AppError> {
-    let who = caller(ctx, req)?;
+    let who = ctx.require(req)?;
     require_provider(who)?;
     let db = ctx.db()?;
     let client = accounts::clients(db, &who.account.account_id)?
