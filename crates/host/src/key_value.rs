@@ -355,6 +355,7 @@ impl wit::HostStore for State {
         &mut self,
         label: String,
     ) -> wasmtime::Result<Result<Resource<StoreHandle>, WitError>> {
+        self.calls.kv_ops += 1;
         if !self.component.key_value.allowed.contains(&label) {
             return Ok(Err(WitError::AccessDenied));
         }
@@ -386,6 +387,7 @@ impl wit::HostStore for State {
         store: Resource<StoreHandle>,
         key: String,
     ) -> wasmtime::Result<Result<Option<Vec<u8>>, WitError>> {
+        self.calls.kv_ops += 1;
         let (label, backend) = self.store(&store)?;
         Ok(match backend.as_ref() {
             Backend::Sqlite(kv) => kv.get(&label, &key),
@@ -405,6 +407,7 @@ impl wit::HostStore for State {
         key: String,
         value: Vec<u8>,
     ) -> wasmtime::Result<Result<(), WitError>> {
+        self.calls.kv_ops += 1;
         let (label, backend) = self.store(&store)?;
         Ok(match backend.as_ref() {
             Backend::Sqlite(kv) => kv.set(&label, &key, &value),
@@ -420,6 +423,7 @@ impl wit::HostStore for State {
         store: Resource<StoreHandle>,
         key: String,
     ) -> wasmtime::Result<Result<(), WitError>> {
+        self.calls.kv_ops += 1;
         let (label, backend) = self.store(&store)?;
         Ok(match backend.as_ref() {
             Backend::Sqlite(kv) => kv.delete(&label, &key),
@@ -435,6 +439,7 @@ impl wit::HostStore for State {
         store: Resource<StoreHandle>,
         key: String,
     ) -> wasmtime::Result<Result<bool, WitError>> {
+        self.calls.kv_ops += 1;
         let (label, backend) = self.store(&store)?;
         Ok(match backend.as_ref() {
             Backend::Sqlite(kv) => kv.get(&label, &key).map(|v| v.is_some()),
@@ -449,6 +454,7 @@ impl wit::HostStore for State {
         &mut self,
         store: Resource<StoreHandle>,
     ) -> wasmtime::Result<Result<Vec<String>, WitError>> {
+        self.calls.kv_ops += 1;
         let (label, backend) = self.store(&store)?;
         Ok(match backend.as_ref() {
             Backend::Sqlite(kv) => kv.keys(&label),

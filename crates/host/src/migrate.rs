@@ -88,6 +88,9 @@ fn sqlite(path: &Path, migrations: &[Migration]) -> Result<(usize, usize)> {
     let mut conn = rusqlite::Connection::open(path)
         .with_context(|| format!("cannot open SQLite database {}", path.display()))?;
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    // WAL is kept in the file, so every later connection (the host's or Spin's) can read while
+    // another writes.
+    conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.execute_batch(CREATE_TABLE)?;
     let (mut applied, mut skipped) = (0, 0);
     for m in migrations {
@@ -116,10 +119,11 @@ fn sqlite(path: &Path, migrations: &[Migration]) -> Result<(usize, usize)> {
 }
 
 async fn postgres(url: &str, migrations: &[Migration]) -> Result<(usize, usize)> {
-    let (mut client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+    let config: tokio_postgres::Config = url.parse().context("invalid Postgres URL")?;
+    let (mut client, driver) = crate::pg_tls::connect(&config)
         .await
+        .map_err(anyhow::Error::msg)
         .context("cannot connect to Postgres")?;
-    let driver = tokio::spawn(connection);
     client.batch_execute(CREATE_TABLE).await?;
     let (mut applied, mut skipped) = (0, 0);
     for m in migrations {

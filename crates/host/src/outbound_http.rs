@@ -301,12 +301,18 @@ pub struct SelfOrigin {
 pub struct Hooks {
     allowed: Arc<AllowedHosts>,
     origin: Arc<SelfOrigin>,
+    /// Requests the instance sent, permitted or not.
+    pub sent: u32,
 }
 
 impl Hooks {
     /// Hooks enforcing `allowed` and routing `self` to `origin`.
     pub fn new(allowed: Arc<AllowedHosts>, origin: Arc<SelfOrigin>) -> Self {
-        Self { allowed, origin }
+        Self {
+            allowed,
+            origin,
+            sent: 0,
+        }
     }
 }
 
@@ -329,6 +335,7 @@ impl WasiHttpHooks for Hooks {
     > {
         // Nothing useful can be done with the guest's report on consuming the response.
         drop(fut);
+        self.sent += 1;
         let allowed = self.allowed.clone();
         let origin = self.origin.clone();
         Box::new(async move {

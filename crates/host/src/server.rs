@@ -17,6 +17,7 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::net::TcpListener;
+use tokio::sync::oneshot;
 use wasmtime::component::{Component, Linker};
 use wasmtime::{Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store};
 use wasmtime_wasi_http::WasiHttpView;
@@ -32,8 +33,8 @@ use crate::postgres::Pools;
 use crate::router::{Router, WELL_KNOWN_PREFIX};
 use crate::runtime_config::RuntimeConfig;
 use crate::sqlite::{self, Databases};
-use crate::state::State;
-use crate::variables::{self, ComponentVariables, Resolved};
+use crate::state::{Calls, State};
+use crate::variables::{self, ComponentVariables, Resolved, Resolver};
 
 /// Options of `pulse-host up`.
 pub struct UpOptions {
@@ -219,10 +220,12 @@ pub struct Loaded {
     runtime_config: RuntimeConfig,
     stores: Arc<Stores>,
     databases: Arc<Databases>,
+    /// The variable providers guests read through.
+    resolver: Arc<Resolver>,
     /// The triggers left after `SPIN_COMPONENTS_TO_RETAIN`.
     triggers: Vec<manifest::HttpTrigger>,
-    /// Resolved variables and outbound hosts of each served component.
-    settings: BTreeMap<String, (HashMap<String, String>, AllowedHosts)>,
+    /// Variable templates and resolved outbound hosts of each served component.
+    settings: BTreeMap<String, (BTreeMap<String, String>, AllowedHosts)>,
     prepared: Vec<Prepared>,
 }
 
@@ -249,6 +252,7 @@ pub fn load(opts: &UpOptions) -> Result<Loaded> {
         &runtime_config.variables_providers,
     )?;
     let resolved = Resolved::resolve(&app, &providers)?;
+    let resolver = Arc::new(Resolver::new(&app, providers));
 
     let stores = Arc::new(Stores::new(
         &runtime_config.key_value_stores,
@@ -284,9 +288,11 @@ pub fn load(opts: &UpOptions) -> Result<Loaded> {
     let mut settings = BTreeMap::new();
     for id in &served_ids {
         let component = &app.components[id];
-        let values = resolved
+        // Every template must expand now; guests read the values again on every `get`.
+        resolved
             .for_component(&component.variables)
             .with_context(|| format!("component {id:?}"))?;
+        let values = component.variables.clone();
         let outbound =
             AllowedHosts::parse(&component.allowed_outbound_hosts, |t| resolved.expand(t))
                 .with_context(|| format!("component {id:?}: invalid allowed_outbound_hosts"))?;
@@ -306,6 +312,7 @@ pub fn load(opts: &UpOptions) -> Result<Loaded> {
         runtime_config,
         stores,
         databases,
+        resolver,
         triggers,
         settings,
         prepared,
@@ -325,6 +332,7 @@ impl Loaded {
             runtime_config,
             stores,
             databases,
+            resolver,
             triggers,
             mut settings,
             prepared,
@@ -351,7 +359,8 @@ impl Loaded {
                     environment: env,
                     variables: ComponentVariables {
                         component_id: p.id.clone(),
-                        values,
+                        templates: values,
+                        resolver: resolver.clone(),
                     },
                     outbound: Arc::new(outbound),
                     self_origin: origin.clone(),
@@ -572,19 +581,32 @@ impl Server {
         let started = Instant::now();
         let method = req.method().clone();
         let path = req.uri().path().to_string();
-        let (response, component) = self.dispatch(req, client_addr).await;
+        let (response, component, calls) = self.dispatch(req, client_addr).await;
         let request_id = response
             .headers()
             .get("x-request-id")
             .and_then(|v| v.to_str().ok())
             .map(|v| format!(" x-request-id={v}"))
             .unwrap_or_default();
-        tracing::info!(
+        let line = format!(
             "{method} {path} -> {} {} {:.2?}{request_id}",
             component.unwrap_or("-"),
             response.status().as_u16(),
             started.elapsed()
         );
+        // The instance's round trips are known once its handler returns, which may be after
+        // the response head went out; the line is written then.
+        match calls {
+            Some(calls) => {
+                tokio::spawn(async move {
+                    match calls.await {
+                        Ok(calls) => tracing::info!("{line} {calls}"),
+                        Err(_) => tracing::info!("{line}"),
+                    }
+                });
+            }
+            None => tracing::info!("{line}"),
+        }
         Ok(response)
     }
 
@@ -592,7 +614,11 @@ impl Server {
         &self,
         mut req: Request<Incoming>,
         client_addr: SocketAddr,
-    ) -> (Response<HyperOutgoingBody>, Option<&str>) {
+    ) -> (
+        Response<HyperOutgoingBody>,
+        Option<&str>,
+        Option<oneshot::Receiver<Calls>>,
+    ) {
         // As Spin: drop a service-chaining Host header and the transport-level Connection header.
         let chaining_host = req
             .headers()
@@ -611,29 +637,34 @@ impl Server {
         let path = req.uri().path().to_string();
         if let Some(well_known) = path.strip_prefix(WELL_KNOWN_PREFIX) {
             return match well_known {
-                "health" => (Response::new(full("OK")), None),
+                "health" => (Response::new(full("OK")), None, None),
                 "info" => {
                     let mut response = Response::new(full(r#"{"version":"pulse-host"}"#));
                     response.headers_mut().insert(
                         http::header::CONTENT_TYPE,
                         HeaderValue::from_static("application/json"),
                     );
-                    (response, None)
+                    (response, None, None)
                 }
-                _ => (empty_status(StatusCode::NOT_FOUND), None),
+                _ => (empty_status(StatusCode::NOT_FOUND), None, None),
             };
         }
         let Some(route) = self.router.route(&path) else {
-            return (empty_status(StatusCode::NOT_FOUND), None);
+            return (empty_status(StatusCode::NOT_FOUND), None, None);
         };
         let served = &self.components[route.component()];
         let id = served.runtime.id.as_str();
-        match self.call(served, &route, req, client_addr).await {
-            Ok(response) => (response, Some(id)),
+        let (calls_tx, calls_rx) = oneshot::channel();
+        match self.call(served, &route, req, client_addr, calls_tx).await {
+            Ok(response) => (response, Some(id), Some(calls_rx)),
             Err(e) => {
                 tracing::error!("Error processing request for component {id}: {e:#}");
                 // Spin answers a failed component with an empty 500.
-                (empty_status(StatusCode::INTERNAL_SERVER_ERROR), Some(id))
+                (
+                    empty_status(StatusCode::INTERNAL_SERVER_ERROR),
+                    Some(id),
+                    Some(calls_rx),
+                )
             }
         }
     }
@@ -644,6 +675,7 @@ impl Server {
         route: &crate::router::RouteMatch<'_>,
         req: Request<Incoming>,
         client_addr: SocketAddr,
+        calls: oneshot::Sender<Calls>,
     ) -> Result<Response<HyperOutgoingBody>> {
         let (mut parts, body) = req.into_parts();
 
@@ -723,10 +755,12 @@ impl Server {
         let (tx, rx) = tokio::sync::oneshot::channel();
         let out = store.data_mut().http().new_response_outparam(tx)?;
         let task = tokio::spawn(async move {
-            proxy
+            let result = proxy
                 .wasi_http_incoming_handler()
                 .call_handle(&mut store, request, out)
-                .await
+                .await;
+            let _ = calls.send(store.data().calls());
+            result
         });
         match rx.await {
             Ok(response) => {

@@ -1,12 +1,12 @@
 //! `fermyon:spin/sqlite@2.0.0`: the `default` database is `sqlite_db.db` in the state dir and
-//! other labels come from `[sqlite_database.LABEL]`. A guest connection checks a connection out
-//! of a small per-file pool (WAL mode) and returns it when dropped, so a request does not pay for
-//! opening the file. Statements, values and error variants follow Spin's in-process driver.
+//! other labels come from `[sqlite_database.LABEL]`. Like Spin's in-process driver, every guest
+//! `open` gets a new SQLite connection (made on its first statement, so SQLite reads the schema
+//! again), nothing is kept between opens, and every statement runs on a blocking thread: the
+//! host charges what Spin charges. Statements, values and error variants follow that driver.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use anyhow::{Context, Result};
 use wasmtime::component::Resource;
@@ -17,10 +17,6 @@ use crate::bindings::fermyon::spin::sqlite::{
 use crate::runtime_config::SqliteConfig;
 use crate::state::State;
 
-/// Idle connections kept per database file: enough for a few dozen requests in flight, each of
-/// which may hold two (its component's and the composed session component's). With 8, a busy
-/// server closed and reopened a connection, schema read and all, on most requests.
-const POOL_SIZE: usize = 64;
 /// Spin's cap on bytes buffered for one result.
 const MAX_RESULT_BYTES: usize = 128 << 20;
 /// Connections one instance may hold open at once.
@@ -30,21 +26,13 @@ const MAX_OPEN: u32 = 256;
 pub struct Database {
     path: Option<PathBuf>,
     allow_attach_file: bool,
-    pool: Mutex<Vec<rusqlite::Connection>>,
 }
 
-/// An open guest connection: a checked-out SQLite connection, returned to the pool on drop.
+/// An open guest connection: its SQLite connection is made on the first statement and closed
+/// when the guest drops the handle.
 pub struct ConnectionHandle {
     db: Arc<Database>,
-    conn: Option<rusqlite::Connection>,
-}
-
-impl Drop for ConnectionHandle {
-    fn drop(&mut self) {
-        if let Some(conn) = self.conn.take() {
-            self.db.give_back(conn);
-        }
-    }
+    conn: Option<Arc<Mutex<rusqlite::Connection>>>,
 }
 
 /// Every database the app can open, by label.
@@ -70,7 +58,6 @@ impl Databases {
                     Arc::new(Database {
                         path: c.path,
                         allow_attach_file: c.allow_attach_file,
-                        pool: Mutex::new(Vec::new()),
                     }),
                 )
             })
@@ -118,6 +105,12 @@ impl Databases {
         let conn = db
             .connect()
             .map_err(|e| anyhow::anyhow!("opening the default database: {e:?}"))?;
+        // WAL is a property of the file: set once here, every later connection (the host's or
+        // Spin's) reads while another writes instead of waiting for it.
+        if db.path.is_some() {
+            conn.pragma_update(None, "journal_mode", "WAL")
+                .context("setting the default database to WAL mode")?;
+        }
         for statement in statements {
             let sql = match statement.strip_prefix('@') {
                 Some(file) => std::fs::read_to_string(file)
@@ -127,7 +120,6 @@ impl Databases {
             conn.execute_batch(&sql)
                 .with_context(|| format!("failed to execute --sqlite statement {statement:?}"))?;
         }
-        db.give_back(conn);
         Ok(())
     }
 
@@ -141,30 +133,14 @@ impl Databases {
 }
 
 impl Database {
+    /// Opens a new connection to the file (or a new in-memory database), as Spin does: rusqlite's
+    /// defaults (a 5-second busy timeout) and no attached files unless allowed.
     fn connect(&self) -> Result<rusqlite::Connection, WitError> {
-        match self.idle() {
-            Some(conn) => Ok(conn),
-            None => self.open_new(),
-        }
-    }
-
-    /// An idle pooled connection, if there is one.
-    fn idle(&self) -> Option<rusqlite::Connection> {
-        self.pool.lock().ok().and_then(|mut p| p.pop())
-    }
-
-    /// Opens a new connection to the file (or memory), set up as every pooled one.
-    fn open_new(&self) -> Result<rusqlite::Connection, WitError> {
         let conn = match &self.path {
             Some(path) => rusqlite::Connection::open(path),
             None => rusqlite::Connection::open_in_memory(),
         }
         .map_err(io)?;
-        if self.path.is_some() {
-            conn.busy_timeout(Duration::from_secs(5)).map_err(io)?;
-            conn.pragma_update(None, "journal_mode", "WAL")
-                .map_err(io)?;
-        }
         if !self.allow_attach_file {
             conn.authorizer(Some(|ctx: rusqlite::hooks::AuthContext<'_>| {
                 use rusqlite::hooks::{AuthAction, Authorization};
@@ -178,18 +154,6 @@ impl Database {
             }));
         }
         Ok(conn)
-    }
-
-    fn give_back(&self, conn: rusqlite::Connection) {
-        // An in-memory database lives only as long as its connection, as in Spin.
-        if self.path.is_none() || !conn.is_autocommit() {
-            return;
-        }
-        if let Ok(mut pool) = self.pool.lock()
-            && pool.len() < POOL_SIZE
-        {
-            pool.push(conn);
-        }
     }
 }
 
@@ -274,6 +238,7 @@ impl wit::HostConnection for State {
         &mut self,
         database: String,
     ) -> wasmtime::Result<Result<Resource<ConnectionHandle>, WitError>> {
+        self.calls.sql_opens += 1;
         if !self.component.sqlite.allowed.contains(&database) {
             return Ok(Err(WitError::AccessDenied));
         }
@@ -283,20 +248,8 @@ impl wit::HostConnection for State {
         if self.open_sqlite >= MAX_OPEN {
             return Ok(Err(WitError::Io("too many connections opened".to_string())));
         }
-        // Taking an idle connection is a pop under a mutex; only opening a file leaves the worker.
-        let connected = match db.idle() {
-            Some(conn) => Ok(conn),
-            None => tokio::task::block_in_place(|| db.open_new()),
-        };
-        let conn = match connected {
-            Ok(conn) => conn,
-            Err(e) => return Ok(Err(e)),
-        };
         self.open_sqlite += 1;
-        Ok(Ok(self.table.push(ConnectionHandle {
-            db,
-            conn: Some(conn),
-        })?))
+        Ok(Ok(self.table.push(ConnectionHandle { db, conn: None })?))
     }
 
     async fn execute(
@@ -305,23 +258,24 @@ impl wit::HostConnection for State {
         statement: String,
         parameters: Vec<Value>,
     ) -> wasmtime::Result<Result<QueryResult, WitError>> {
-        let handle = self.table.get(&connection)?;
-        let Some(conn) = handle.conn.as_ref() else {
-            return Ok(Err(WitError::InvalidConnection));
+        self.calls.sql_statements += 1;
+        let handle = self.table.get_mut(&connection)?;
+        // Spin makes the connection on the first statement, on the calling thread.
+        let conn = match &handle.conn {
+            Some(conn) => conn.clone(),
+            None => match handle.db.connect() {
+                Ok(conn) => handle.conn.insert(Arc::new(Mutex::new(conn))).clone(),
+                Err(e) => return Ok(Err(e)),
+            },
         };
-        // A query that only reads (in WAL mode a reader never waits for a writer) runs on the
-        // worker like the guest's own code: handing the worker to another thread cost more than
-        // such a query. Anything that may wait up to the busy timeout for another writer leaves
-        // the worker first: writes, and BEGIN/COMMIT/SAVEPOINT, which SQLite also calls
-        // read-only but which return no columns.
-        let read_only = conn
-            .prepare_cached(&statement)
-            .is_ok_and(|stmt| stmt.readonly() && stmt.column_count() > 0);
-        let result = if read_only {
-            execute(conn, &statement, parameters)
-        } else {
-            tokio::task::block_in_place(|| execute(conn, &statement, parameters))
-        };
+        let result = tokio::task::spawn_blocking(move || {
+            let conn = conn
+                .lock()
+                .map_err(|_| WitError::Io("connection poisoned".into()))?;
+            execute(&conn, &statement, parameters)
+        })
+        .await
+        .unwrap_or_else(|e| Err(WitError::Io(format!("internal runtime error: {e}"))));
         if let Err(WitError::Io(message)) = &result {
             tracing::debug!("sqlite error: {message}");
         }

@@ -31,6 +31,38 @@ pub struct State {
     pub open_pg: u32,
     /// Memory limits, when `max_instance_memory` is set.
     pub limits: StoreLimits,
+    /// What this instance asked of the host, for the request's log line and the tests.
+    pub calls: Calls,
+}
+
+/// Round trips one request's instance made to the host, the composed session component's
+/// included: each is a cost Spin charges per call (a connection, a statement, a provider read).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Calls {
+    /// SQLite or Postgres connections opened.
+    pub sql_opens: u32,
+    /// SQL statements run (queries and executes).
+    pub sql_statements: u32,
+    /// Key-value operations (open, get, set, delete, exists, get-keys).
+    pub kv_ops: u32,
+    /// Variable reads.
+    pub variable_reads: u32,
+    /// Outbound HTTP requests.
+    pub outbound_requests: u32,
+}
+
+impl std::fmt::Display for Calls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "sql_opens={} sql_statements={} kv_ops={} variable_reads={} outbound_requests={}",
+            self.sql_opens,
+            self.sql_statements,
+            self.kv_ops,
+            self.variable_reads,
+            self.outbound_requests
+        )
+    }
 }
 
 impl State {
@@ -57,7 +89,16 @@ impl State {
             open_sqlite: 0,
             open_pg: 0,
             limits,
+            calls: Calls::default(),
             component,
+        }
+    }
+
+    /// The round trips so far, outbound requests included.
+    pub fn calls(&self) -> Calls {
+        Calls {
+            outbound_requests: self.hooks.sent,
+            ..self.calls
         }
     }
 

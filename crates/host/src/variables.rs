@@ -2,8 +2,10 @@
 //!
 //! Precedence, highest first: `--variable`, the runtime-config `[[variables_provider]]` entries in
 //! file order, the always-present environment provider (`SPIN_VARIABLE_NAME`, then `.env` in the
-//! working directory), and finally the manifest default. Every value is resolved once at start
-//! (providers are static for the life of the process), so a guest `get` is a map lookup.
+//! working directory), and finally the manifest default. Every value is checked at start (a
+//! required variable without one stops the app), and, as in Spin, resolved again on every guest
+//! `get`: the component's template is expanded by asking the providers in order, and the
+//! environment provider reads the process environment off the async worker each time.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -61,6 +63,60 @@ impl Provider {
                 }
             }
         }
+    }
+
+    /// [`Provider::get`] for a guest read: the environment provider leaves the async worker
+    /// for it, as Spin's does (`block_in_place`), so a read costs what it costs there.
+    fn get_for_guest(&self, name: &str) -> Result<Option<String>> {
+        match self {
+            Provider::Static(_) => self.get(name),
+            Provider::Env { .. } => tokio::task::block_in_place(|| self.get(name)),
+        }
+    }
+}
+
+/// The app's variable providers and manifest defaults, consulted on every guest read.
+pub struct Resolver {
+    providers: Vec<Provider>,
+    defaults: HashMap<String, Option<String>>,
+}
+
+impl Resolver {
+    /// The resolver for `app`, asking `providers` in order before the manifest defaults.
+    pub fn new(app: &App, providers: Vec<Provider>) -> Self {
+        let defaults = app
+            .variables
+            .iter()
+            .map(|(name, var)| (name.clone(), var.default.clone()))
+            .collect();
+        Self {
+            providers,
+            defaults,
+        }
+    }
+
+    /// Expands a component's variable template, reading each application variable now.
+    fn expand(&self, template: &str) -> Result<String> {
+        let mut out = String::with_capacity(template.len());
+        for part in parse_template(template)? {
+            match part {
+                Part::Lit(lit) => out.push_str(lit),
+                Part::Expr(name) => {
+                    let mut found = None;
+                    for provider in &self.providers {
+                        if let Some(value) = provider.get_for_guest(name)? {
+                            found = Some(value);
+                            break;
+                        }
+                    }
+                    match found.or_else(|| self.defaults.get(name).cloned().flatten()) {
+                        Some(value) => out.push_str(&value),
+                        None => bail!("no provider resolved variable {name:?}"),
+                    }
+                }
+            }
+        }
+        Ok(out)
     }
 }
 
@@ -211,21 +267,28 @@ pub fn validate_key(key: &str) -> Result<(), String> {
 pub struct ComponentVariables {
     /// The component id, for error messages.
     pub component_id: String,
-    /// Name to resolved value.
-    pub values: HashMap<String, String>,
+    /// Name to template (`[component.x.variables]`).
+    pub templates: BTreeMap<String, String>,
+    /// The app's providers, shared by every component.
+    pub resolver: std::sync::Arc<Resolver>,
 }
 
 impl ComponentVariables {
     fn get(&self, key: &str) -> Result<String, WitError> {
         validate_key(key).map_err(WitError::InvalidName)?;
-        self.values.get(key).cloned().ok_or_else(|| {
+        let template = self.templates.get(key).ok_or_else(|| {
             WitError::Undefined(format!("no variable for {:?}.{key:?}", self.component_id))
+        })?;
+        self.resolver.expand(template).map_err(|e| {
+            tracing::warn!("variable {:?}.{key:?}: {e:#}", self.component_id);
+            WitError::Provider(format!("{e:#}"))
         })
     }
 }
 
 impl wit::Host for State {
     async fn get(&mut self, name: String) -> wasmtime::Result<Result<String, WitError>> {
+        self.calls.variable_reads += 1;
         Ok(self.component.variables.get(&name))
     }
 }
