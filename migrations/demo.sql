@@ -40,11 +40,11 @@ INSERT INTO templates (id, name, edition, odoo_version, database_name) VALUES
   ('tpl_basic_19', 'Basic v19', 'basic', '19', 'basic-template-19.planapulse.app')
 ON CONFLICT DO NOTHING;
 
-INSERT INTO tenants (id, account_id, slug, name, status, template_id, plan, region, created_at, deleted_at) VALUES
-  ('ten_demo_acme', 'acc_demo_acme', 'acme', 'Acme Robotics', 'active', 'tpl_pro_18', 'Cloud Pro', 'eu-central', '2025-02-04T09:00:00Z', NULL),
-  ('ten_demo_acmestg', 'acc_demo_acme', 'acme-staging', 'Acme staging', 'provisioning', 'tpl_pro_18', 'Cloud Pro', 'eu-central', '2026-11-22T16:00:00Z', NULL),
-  ('ten_demo_globex', 'acc_demo_globex', 'globex', 'Globex Dental', 'active', 'tpl_basic_18', 'Cloud Basic', 'eu-central', '2025-05-03T09:00:00Z', NULL),
-  ('ten_demo_initech', 'acc_demo_initech', 'initech', 'Initech Logistics', 'suspended', 'tpl_basic_17', 'Cloud Basic', 'eu-central', '2025-06-21T09:00:00Z', NULL)
+INSERT INTO tenants (id, account_id, slug, hostname, name, status, template_id, plan, region, created_at, deleted_at) VALUES
+  ('ten_demo_acme', 'acc_demo_acme', 'acme', 'acme.planapulse.app', 'Acme Robotics', 'active', 'tpl_pro_18', 'Cloud Pro', 'eu-central', '2025-02-04T09:00:00Z', NULL),
+  ('ten_demo_acmestg', 'acc_demo_acme', 'acme-staging', 'acme-staging.planapulse.app', 'Acme staging', 'provisioning', 'tpl_pro_18', 'Cloud Pro', 'eu-central', '2026-11-22T16:00:00Z', NULL),
+  ('ten_demo_globex', 'acc_demo_globex', 'globex', 'globex.planapulse.app', 'Globex Dental', 'active', 'tpl_basic_18', 'Cloud Basic', 'eu-central', '2025-05-03T09:00:00Z', NULL),
+  ('ten_demo_initech', 'acc_demo_initech', 'initech', 'initech.planapulse.app', 'Initech Logistics', 'suspended', 'tpl_basic_17', 'Cloud Basic', 'eu-central', '2025-06-21T09:00:00Z', NULL)
 ON CONFLICT DO NOTHING;
 
 INSERT INTO tenant_aliases (hostname, tenant_id, created_at) VALUES

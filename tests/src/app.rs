@@ -113,7 +113,6 @@ impl TestAppBuilder {
                 }
                 let r = RedisDb::acquire()?;
                 builder = builder
-                    .variable("db_backend", "postgres")
                     .variable("db_url", &db.url)
                     .runtime_config(&format!(
                         "[key_value_store.default]\ntype = \"redis\"\nurl = \"redis://{REDIS_ADDR}/{}\"\n",
@@ -219,6 +218,31 @@ impl TestApp {
     /// `GET path` as `session`.
     pub fn get_as(&self, session: &Session, path: &str) -> Result<Response> {
         Ok(self.as_user(session, reqwest::Method::GET, path).send()?)
+    }
+
+    /// What the request that got `resp` asked of the host (SQL opens and statements, key-value
+    /// operations, variable reads, outbound requests), from the host's log line for its
+    /// request id. The line is written when the instance finishes, so this waits for it.
+    pub fn calls(&self, resp: &Response) -> Result<Calls> {
+        let id = resp
+            .headers()
+            .get("x-request-id")
+            .context("response has no x-request-id")?
+            .to_str()?
+            .to_string();
+        let needle = format!("x-request-id={id} ");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            if let Some(line) = self.host.log().lines().find(|l| l.contains(&needle)) {
+                return Calls::parse(line);
+            }
+            ensure!(
+                std::time::Instant::now() < deadline,
+                "no log line for request {id}:\n{}",
+                self.host.log()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
     }
 
     /// The CSRF token the session's forms carry (read from a rendered page).
@@ -420,5 +444,41 @@ impl TestApp {
                 Ok(conn.query_row(query, [], |r| r.get(0))?)
             }
         }
+    }
+}
+
+/// The host's count of one request's round trips (see [`TestApp::calls`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Calls {
+    /// SQL connections opened.
+    pub sql_opens: u32,
+    /// SQL statements run.
+    pub sql_statements: u32,
+    /// Key-value operations.
+    pub kv_ops: u32,
+    /// Variable reads.
+    pub variable_reads: u32,
+    /// Outbound HTTP requests.
+    pub outbound_requests: u32,
+}
+
+impl Calls {
+    /// Reads the `name=value` fields of a host log line; every field must be there.
+    pub fn parse(line: &str) -> Result<Self> {
+        let field = |name: &str| -> Result<u32> {
+            let prefix = format!("{name}=");
+            line.split_whitespace()
+                .find_map(|w| w.strip_prefix(prefix.as_str()))
+                .with_context(|| format!("log line has no {name}: {line}"))?
+                .parse()
+                .with_context(|| format!("bad {name} in {line}"))
+        };
+        Ok(Self {
+            sql_opens: field("sql_opens")?,
+            sql_statements: field("sql_statements")?,
+            kv_ops: field("kv_ops")?,
+            variable_reads: field("variable_reads")?,
+            outbound_requests: field("outbound_requests")?,
+        })
     }
 }

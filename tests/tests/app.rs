@@ -4,6 +4,7 @@
 mod app {
     pub mod areas;
     pub mod auth;
+    pub mod budget;
     pub mod handoff;
     pub mod mail;
     pub mod openapi;

@@ -398,6 +398,49 @@ fn no_literal_secret_sits_in_deploy() {
 }
 
 #[test]
+fn production_database_urls_ask_for_tls_and_the_executor_names_the_spin_it_needs() {
+    // Spin verifies the database's certificate unless a URL says sslmode=disable, which is for
+    // a developer's local server only; the Secret's db_url asks for TLS outright.
+    let mut files = files_under(&root().join("deploy"));
+    files.push(root().join("docs/operations.md"));
+    let mut secret_urls = 0;
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap_or_default();
+        for (n, line) in text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| l.contains("postgres://"))
+        {
+            let at = format!("{}:{}", rel(&file), n + 1);
+            assert!(
+                !line.contains("sslmode=disable"),
+                "{at}: a database URL without TLS"
+            );
+            if line.contains("db_url=") {
+                assert!(
+                    line.contains("sslmode=require"),
+                    "{at}: db_url must ask for TLS"
+                );
+                secret_urls += 1;
+            }
+        }
+    }
+    assert!(
+        secret_urls > 0,
+        "docs/operations.md shows no db_url for the Secret"
+    );
+    // Spin 4.0.0 to 4.0.2 hang on a Postgres query that matches no rows (Spin issue 3671).
+    for env in ENVIRONMENTS {
+        let docs = build(env);
+        let executor = find(&docs, "SpinAppExecutor", "containerd-shim-spin");
+        assert_eq!(
+            executor["metadata"]["annotations"]["planapulse.com/minimum-spin-version"], "4.1.0",
+            "{env}"
+        );
+    }
+}
+
+#[test]
 fn probes_ask_paths_that_the_pod_itself_serves() {
     let spin = SpinManifest::load();
     let health_owner = spin.resolve("/healthz", |_| true);
@@ -457,10 +500,9 @@ fn each_environment_is_consistent_in_origin_host_and_release() {
                 Some("production"),
                 "{env}: {name} not in production mode"
             );
-            assert_eq!(
-                value("db_backend").as_deref(),
-                Some("postgres"),
-                "{env}: {name}"
+            assert!(
+                value("db_url").is_none(),
+                "{env}: {name}'s db_url must come from the secret, not a literal"
             );
             images.insert(pod.spec["image"].as_str().unwrap_or_default().to_owned());
         }

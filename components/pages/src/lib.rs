@@ -25,8 +25,10 @@ fn route(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     use handlers::*;
     let get = matches!(req.method, Method::Get | Method::Head);
     match (req.path.as_str(), get) {
-        // Liveness and readiness: configuration, signing keys and database all answer.
+        // Readiness: configuration, signing keys and database all answer.
         ("/healthz", true) => health::show_health(ctx, req),
+        // Liveness: configuration and signing keys, no database.
+        ("/healthz/live", true) => health::show_liveness(ctx, req),
         // The signed-out landing page (signed-in visitors see a way in).
         ("/", true) => landing::show_landing(ctx, req),
         // Home: the account summary.
@@ -45,8 +47,8 @@ fn route(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
         ("/api/openapi.json", true) => assets::openapi(),
         (path, true) if path.starts_with("/static/") => assets::show_asset(path),
         (
-            "/healthz" | "/" | "/dashboard" | "/team" | "/profile" | "/api/v1/accounts"
-            | "/api/v1/members" | "/api/openapi.json",
+            "/healthz" | "/healthz/live" | "/" | "/dashboard" | "/team" | "/profile"
+            | "/api/v1/accounts" | "/api/v1/members" | "/api/openapi.json",
             false,
         )
         | ("/accounts/switch" | "/team/members/remove", true) => Err(AppError::MethodNotAllowed),

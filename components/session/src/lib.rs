@@ -1,17 +1,14 @@
-//! The session library component: exports `pulse:account/session` so every area can ask "who is
-//! this request?" without ever seeing a token or the signing key.
+//! The session library component: exports `pulse:account/session` so every area can ask "what
+//! does this request's credential prove?" without ever seeing a signing key. It reads one
+//! variable (`session_keys`) and nothing else: no database, no store, no network.
 
-use pulse_core::config::Config;
-use pulse_core::db::Db;
 use pulse_core::http::cookie_in;
-use pulse_core::identity::{AccountKind as Kind, Membership as M, Role as R};
-use pulse_core::spin::{SpinDb, SpinVars, open_db, session_key_ring};
-use pulse_core::store::sessions;
-use pulse_core::time::{now_rfc3339, now_unix};
-use pulse_core::token::{self, KeyRing, hash_secret};
+use pulse_core::spin::session_key_ring;
+use pulse_core::time::now_unix;
+use pulse_core::token::{self, hash_secret};
 
 use bindings::exports::pulse::account::session::{
-    AccountKind, Credential, Credentials, Failure, Guest, Identity, Membership, Role,
+    BrowserSession, Credentials, Failure, Guest, Settings, Verified,
 };
 
 struct Session;
@@ -23,9 +20,6 @@ mod bindings {
         path: "../../wit",
         with: {
             "fermyon:spin/variables@2.0.0": spin_sdk::wit::v2::variables,
-            "fermyon:spin/key-value@2.0.0": spin_sdk::wit::v2::key_value,
-            "fermyon:spin/sqlite@2.0.0": spin_sdk::wit::v2::sqlite,
-            "spin:postgres/postgres@3.0.0": spin_sdk::wit::pg3,
         },
     });
 
@@ -34,127 +28,45 @@ mod bindings {
 }
 
 impl Guest for Session {
-    fn resolve(request: Credentials) -> Result<Identity, Failure> {
-        let (config, ring) = load()?;
-        if let Some(token) = request
+    fn verify(request: Credentials, settings: Settings) -> Result<Verified, Failure> {
+        // The keys are read and vetted first, so an unsafe production configuration answers
+        // `unavailable` even for a request that carries no credential.
+        let ring = session_key_ring(settings.production).map_err(Failure::Unavailable)?;
+        // A personal API token: only its hash is stored, so that is what the caller looks up.
+        if let Some(bearer) = request
             .authorization
             .as_deref()
             .and_then(|h| h.strip_prefix("Bearer "))
         {
-            return api_token(&config, token.trim());
+            let bearer = bearer.trim();
+            if !bearer.starts_with("pat_") || bearer.len() > 100 {
+                return Err(Failure::Invalid);
+            }
+            return Ok(Verified::ApiToken(hash_secret(bearer)));
         }
+        // A browser session: the `pa_token` cookie, named for the origin's scheme.
+        let cookie_name = if settings.public_origin.starts_with("https://") {
+            "__Host-pa_token"
+        } else {
+            "pa_token"
+        };
         let Some(jwt) = request
             .cookie
             .as_deref()
-            .and_then(|c| cookie_in(c, config.token_cookie()))
+            .and_then(|c| cookie_in(c, cookie_name))
         else {
             return Err(Failure::Missing);
         };
-        let now = now_unix();
-        let claims =
-            token::verify(&ring, jwt, &config.public_origin, now).map_err(|_| Failure::Invalid)?;
-        let db = db(&config)?;
-        let live = sessions::live(&db, &claims.sid, &claims.sub, &now_rfc3339())
-            .map_err(unavailable)?
-            .ok_or(Failure::Invalid)?;
-        let account = pick_account(&live.memberships, request.account_hint.as_deref())
-            .ok_or(Failure::Invalid)?;
-        Ok(Identity {
+        let claims = token::verify(&ring, jwt, &settings.public_origin, now_unix())
+            .map_err(|_| Failure::Invalid)?;
+        Ok(Verified::Cookie(BrowserSession {
             csrf_token: ring.mac("csrf", &claims.sid),
             session_id: claims.sid,
-            user_id: live.user_id,
-            email: live.email,
-            display_name: live.display_name,
-            account: convert(account),
-            memberships: live.memberships.iter().map(convert).collect(),
-            credential: Credential::Cookie,
-            can_write: true,
-            verified_at: live.verified_at,
-        })
+            user_id: claims.sub,
+        }))
     }
 
-    fn recently_verified(who: Identity, max_age_seconds: u32) -> bool {
-        who.verified_at > 0 && now_unix() - who.verified_at <= i64::from(max_age_seconds)
-    }
-}
-
-/// Reads the configuration and key ring; an unsafe production configuration answers
-/// `unavailable` so the caller serves 503 and no data.
-fn load() -> Result<(Config, KeyRing), Failure> {
-    let config = Config::load(&SpinVars).map_err(|e| Failure::Unavailable(e.to_string()))?;
-    let ring = session_key_ring(&config).map_err(Failure::Unavailable)?;
-    Ok((config, ring))
-}
-
-fn db(config: &Config) -> Result<SpinDb, Failure> {
-    open_db(config).map_err(unavailable)
-}
-
-fn unavailable(e: pulse_core::db::DbError) -> Failure {
-    match e {
-        pulse_core::db::DbError::Unavailable(m) => Failure::Unavailable(m),
-        other => Failure::Unavailable(other.to_string()),
-    }
-}
-
-fn pick_account<'a>(memberships: &'a [M], hint: Option<&str>) -> Option<&'a M> {
-    hint.and_then(|h| memberships.iter().find(|m| m.account_id == h))
-        .or_else(|| memberships.first())
-}
-
-/// A personal API token: `pat_` + secret, stored hashed, scoped to one account.
-fn api_token(config: &Config, token: &str) -> Result<Identity, Failure> {
-    if !token.starts_with("pat_") || token.len() > 100 {
-        return Err(Failure::Invalid);
-    }
-    let db = db(config)?;
-    let rows = db
-        .query(
-            "SELECT t.id, t.scope, u.id, u.email, u.display_name, a.id, a.name, a.kind, m.role
-               FROM api_tokens t
-               JOIN users u ON u.id = t.user_id
-               JOIN memberships m ON m.user_id = u.id AND m.account_id = t.account_id
-               JOIN accounts a ON a.id = t.account_id
-              WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
-            &[hash_secret(token).into()],
-        )
-        .map_err(unavailable)?;
-    let row = rows.first().ok_or(Failure::Invalid)?;
-    let get = |i| row.text(i).map_err(unavailable);
-    let membership = pulse_core::store::accounts::membership(row, 5).map_err(unavailable)?;
-    let token_id = get(0)?;
-    // Last use is informational; a failure to record it must not refuse the request.
-    let _ = db.execute(
-        "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2",
-        &[now_rfc3339().into(), token_id.as_str().into()],
-    );
-    Ok(Identity {
-        csrf_token: String::new(),
-        session_id: token_id,
-        can_write: get(1)? == "write",
-        user_id: get(2)?,
-        email: get(3)?,
-        display_name: get(4)?,
-        account: convert(&membership),
-        memberships: vec![convert(&membership)],
-        credential: Credential::ApiToken,
-        verified_at: 0,
-    })
-}
-
-fn convert(m: &M) -> Membership {
-    Membership {
-        account_id: m.account_id.clone(),
-        account_name: m.account_name.clone(),
-        account_kind: match m.account_kind {
-            Kind::Customer => AccountKind::Customer,
-            Kind::Provider => AccountKind::Provider,
-        },
-        role: match m.role {
-            R::Owner => Role::Owner,
-            R::Admin => Role::Admin,
-            R::Billing => Role::Billing,
-            R::Member => Role::Member,
-        },
+    fn recently_verified(verified_at: i64, max_age_seconds: u32) -> bool {
+        verified_at > 0 && now_unix() - verified_at <= i64::from(max_age_seconds)
     }
 }

@@ -52,7 +52,7 @@ pub struct Config {
     pub public_origin: String,
     /// Which database.
     pub backend: Backend,
-    /// Postgres URL when `backend` is Postgres.
+    /// Postgres URL when `backend` is Postgres (from `db_url`, which is `sqlite` otherwise).
     pub db_url: String,
 }
 
@@ -77,17 +77,21 @@ impl Config {
                 "expected an origin such as https://my.planapulse.ai",
             ));
         }
-        let backend = match vars.var("db_backend")?.as_str() {
-            "sqlite" => Backend::Sqlite,
-            "postgres" => Backend::Postgres,
-            _ => return Err(invalid("db_backend", "expected `sqlite` or `postgres`")),
+        // One variable chooses the database: `sqlite` (or empty) for the embedded one, or a
+        // Postgres URL.
+        let db_url = vars.var("db_url")?;
+        let backend = if db_url.is_empty() || db_url == "sqlite" {
+            Backend::Sqlite
+        } else if db_url.starts_with("postgres://") || db_url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            return Err(invalid(
+                "db_url",
+                "expected `sqlite` or a URL such as postgres://user:password@host:5432/pulse",
+            ));
         };
         let db_url = if backend == Backend::Postgres {
-            let url = vars.var("db_url")?;
-            if url.is_empty() {
-                return Err(invalid("db_url", "required when db_backend is `postgres`"));
-            }
-            url
+            db_url
         } else {
             String::new()
         };
@@ -154,8 +158,7 @@ mod tests {
         let mut m: HashMap<_, _> = [
             ("mode", "local"),
             ("public_origin", "http://127.0.0.1:3000"),
-            ("db_backend", "sqlite"),
-            ("db_url", ""),
+            ("db_url", "sqlite"),
         ]
         .into_iter()
         .collect();
@@ -186,9 +189,22 @@ mod tests {
     }
 
     #[test]
-    fn postgres_needs_a_url() {
-        let err = Config::load(&vars(&[("db_backend", "postgres")])).err();
-        assert!(matches!(err, Some(ConfigError::Invalid { ref name, .. }) if name == "db_url"));
+    fn one_variable_chooses_the_database() {
+        let pg = Config::load(&vars(&[("db_url", "postgres://u@db:5432/pulse")]))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(pg.backend, Backend::Postgres);
+        assert_eq!(pg.db_url, "postgres://u@db:5432/pulse");
+        assert_eq!(
+            Config::load(&vars(&[("db_url", "")])).map(|c| c.backend),
+            Ok(Backend::Sqlite)
+        );
+        for bad in ["postgres", "mysql://db/x"] {
+            let err = Config::load(&vars(&[("db_url", bad)])).err();
+            assert!(
+                matches!(err, Some(ConfigError::Invalid { ref name, .. }) if name == "db_url"),
+                "{bad:?}"
+            );
+        }
         assert_eq!(
             Config::load(&vars(&[("mode", "staging")]))
                 .err()

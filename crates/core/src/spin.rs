@@ -14,21 +14,13 @@ use crate::http::{Method, Request, Response};
 use crate::identity::Identity;
 use crate::views::{Nav, Shell};
 
-/// The domain workspaces live under (`{slug}.planapulse.app`), from `workspace_domain`.
-pub fn workspace_domain() -> String {
-    variables::get("workspace_domain")
-        .ok()
-        .filter(|d| !d.is_empty())
-        .unwrap_or_else(|| "planapulse.app".into())
-}
-
 /// The session signing keys from `session_keys`; a development key (`kid` starting with
 /// `dev`) is refused in production, so nothing is signed or trusted with it there.
-pub fn session_key_ring(config: &Config) -> Result<crate::token::KeyRing, String> {
+pub fn session_key_ring(production: bool) -> Result<crate::token::KeyRing, String> {
     let spec = variables::get("session_keys")
         .map_err(|_| "variable `session_keys` is not set".to_string())?;
     let ring = crate::token::KeyRing::parse(&spec).map_err(|e| e.to_string())?;
-    if config.mode == crate::config::Mode::Production && ring.has_development_key() {
+    if production && ring.has_development_key() {
         return Err(
             "variable `session_keys` holds a development key (kid starting with `dev`) in production"
                 .into(),
@@ -256,45 +248,49 @@ mod session_client {
     wit_bindgen::generate!({ world: "session-client", path: "../../wit" });
 }
 
+/// What the session component found the request's credential to prove.
+#[cfg(feature = "session-client")]
+enum Verified {
+    /// A valid browser session token, still to be checked for liveness.
+    Cookie {
+        session_id: String,
+        user_id: String,
+        csrf_token: String,
+    },
+    /// A well-formed API token, by the hash it is stored under.
+    ApiToken(String),
+}
+
 /// Everything a handler needs for one request: configuration, and the database and the
 /// caller's identity, each fetched at most once and only when asked for.
 pub struct Ctx {
     /// The shared configuration.
     pub config: Config,
     db: OnceCell<SpinDb>,
+    #[cfg(feature = "session-client")]
+    verified: OnceCell<Option<Verified>>,
     identity: OnceCell<Option<Identity>>,
 }
 
 impl Ctx {
     /// Loads the configuration; a missing or unsafe setting is a 503. In production the
-    /// session component also vets its signing keys before any request is served.
-    pub fn load() -> Result<Self, AppError> {
+    /// session component also vets its signing keys before any request is served (its answer
+    /// is kept, so a page that then asks who is calling pays for it once).
+    pub fn load(req: &Request) -> Result<Self, AppError> {
         let ctx = Self {
             config: Config::load(&SpinVars)?,
             db: OnceCell::new(),
+            #[cfg(feature = "session-client")]
+            verified: OnceCell::new(),
             identity: OnceCell::new(),
         };
         #[cfg(feature = "session-client")]
         if ctx.config.mode == crate::config::Mode::Production {
-            ctx.session_ready()?;
+            ctx.verified(req)?;
         }
+        #[cfg(not(feature = "session-client"))]
+        let _ = req;
         Ok(ctx)
-    }
-
-    /// Asks the session component to vet its configuration (signing keys, and in production
-    /// that none is a development key) without any credential.
-    #[cfg(feature = "session-client")]
-    pub fn session_ready(&self) -> Result<(), AppError> {
-        use session_client::pulse::account::session as s;
-        let nothing = s::Credentials {
-            cookie: None,
-            authorization: None,
-            account_hint: None,
-        };
-        match s::resolve(&nothing) {
-            Err(s::Failure::Unavailable(why)) => Err(AppError::Unavailable(why)),
-            _ => Ok(()),
-        }
     }
 
     /// The database connection, opened on first use.
@@ -315,25 +311,80 @@ impl Ctx {
         }
     }
 
-    /// Who is calling, asked of the session component once per request.
+    /// Asks the session component to vet its signing keys (in production, that none is a
+    /// development key): a 503 when they are missing or unsafe.
+    #[cfg(feature = "session-client")]
+    pub fn session_ready(&self, req: &Request) -> Result<(), AppError> {
+        self.verified(req).map(|_| ())
+    }
+
+    /// What the request's credential proves, asked of the session component once per request.
+    /// The signing keys being missing or unsafe is a 503.
+    #[cfg(feature = "session-client")]
+    fn verified(&self, req: &Request) -> Result<Option<&Verified>, AppError> {
+        use session_client::pulse::account::session as s;
+        if let Some(verified) = self.verified.get() {
+            return Ok(verified.as_ref());
+        }
+        let credentials = s::Credentials {
+            cookie: req.header("cookie").map(str::to_string),
+            authorization: req.header("authorization").map(str::to_string),
+        };
+        let settings = s::Settings {
+            public_origin: self.config.public_origin.clone(),
+            production: self.config.mode == crate::config::Mode::Production,
+        };
+        let verified = match s::verify(&credentials, &settings) {
+            Ok(s::Verified::Cookie(b)) => Some(Verified::Cookie {
+                session_id: b.session_id,
+                user_id: b.user_id,
+                csrf_token: b.csrf_token,
+            }),
+            Ok(s::Verified::ApiToken(hash)) => Some(Verified::ApiToken(hash)),
+            Err(s::Failure::Missing | s::Failure::Invalid) => None,
+            Err(s::Failure::Unavailable(why)) => return Err(AppError::Unavailable(why)),
+        };
+        Ok(self.verified.get_or_init(|| verified).as_ref())
+    }
+
+    /// Who is calling: the session component verifies the credential, then one statement on
+    /// this request's own connection checks that the session (or API token) is still live and
+    /// reads the user's memberships, so revoking a session or removing a member takes effect
+    /// on the very next request.
     #[cfg(feature = "session-client")]
     pub fn identity(&self, req: &Request) -> Result<Option<&Identity>, AppError> {
-        use session_client::pulse::account::session as s;
         if let Some(id) = self.identity.get() {
             return Ok(id.as_ref());
         }
-        let account_hint = req
-            .query_param("account")
-            .or_else(|| req.cookie("pa_account").map(str::to_string));
-        let creds = s::Credentials {
-            cookie: req.header("cookie").map(str::to_string),
-            authorization: req.header("authorization").map(str::to_string),
-            account_hint,
-        };
-        let resolved = match s::resolve(&creds) {
-            Ok(who) => Some(convert_identity(who)),
-            Err(s::Failure::Missing | s::Failure::Invalid) => None,
-            Err(s::Failure::Unavailable(m)) => return Err(AppError::Unavailable(m)),
+        let resolved = match self.verified(req)? {
+            None => None,
+            Some(Verified::Cookie {
+                session_id,
+                user_id,
+                csrf_token,
+            }) => {
+                let now = crate::time::now_rfc3339();
+                crate::store::sessions::live(self.db()?, session_id, user_id, &now)?.and_then(
+                    |live| {
+                        let hint = req
+                            .query_param("account")
+                            .or_else(|| req.cookie("pa_account").map(str::to_string));
+                        live.into_identity(session_id, csrf_token, hint.as_deref())
+                    },
+                )
+            }
+            Some(Verified::ApiToken(hash)) => {
+                let db = self.db()?;
+                match crate::store::api_tokens::holder(db, hash)? {
+                    Some(holder) => {
+                        // Last use is informational: failing to record it refuses nothing.
+                        let _ =
+                            crate::store::api_tokens::touch(db, &holder, crate::time::now_unix());
+                        Some(holder.into_identity())
+                    }
+                    None => None,
+                }
+            }
         };
         Ok(self.identity.get_or_init(|| resolved).as_ref())
     }
@@ -349,10 +400,7 @@ impl Ctx {
     #[cfg(feature = "session-client")]
     pub fn require_fresh_verification(&self, who: &Identity) -> Result<(), AppError> {
         use session_client::pulse::account::session as s;
-        if s::recently_verified(
-            &to_wit_identity(who),
-            crate::identity::FRESH_VERIFICATION_SECONDS,
-        ) {
+        if s::recently_verified(who.verified_at, crate::identity::FRESH_VERIFICATION_SECONDS) {
             Ok(())
         } else {
             Err(AppError::VerificationRequired)
@@ -374,76 +422,6 @@ impl Ctx {
     }
 }
 
-#[cfg(feature = "session-client")]
-fn to_wit_identity(who: &Identity) -> session_client::pulse::account::session::Identity {
-    use crate::identity::{AccountKind, Credential, Role};
-    use session_client::pulse::account::session as s;
-    let membership = |m: &crate::identity::Membership| s::Membership {
-        account_id: m.account_id.clone(),
-        account_name: m.account_name.clone(),
-        account_kind: match m.account_kind {
-            AccountKind::Customer => s::AccountKind::Customer,
-            AccountKind::Provider => s::AccountKind::Provider,
-        },
-        role: match m.role {
-            Role::Owner => s::Role::Owner,
-            Role::Admin => s::Role::Admin,
-            Role::Billing => s::Role::Billing,
-            Role::Member => s::Role::Member,
-        },
-    };
-    s::Identity {
-        session_id: who.session_id.clone(),
-        user_id: who.user_id.clone(),
-        email: who.email.clone(),
-        display_name: who.display_name.clone(),
-        account: membership(&who.account),
-        memberships: who.memberships.iter().map(membership).collect(),
-        credential: match who.credential {
-            Credential::Cookie => s::Credential::Cookie,
-            Credential::ApiToken => s::Credential::ApiToken,
-        },
-        can_write: who.can_write,
-        verified_at: who.verified_at,
-        csrf_token: who.csrf_token.clone(),
-    }
-}
-
-#[cfg(feature = "session-client")]
-fn convert_identity(who: session_client::pulse::account::session::Identity) -> Identity {
-    use crate::identity::{AccountKind, Credential, Membership, Role};
-    use session_client::pulse::account::session as s;
-    let membership = |m: s::Membership| Membership {
-        account_id: m.account_id,
-        account_name: m.account_name,
-        account_kind: match m.account_kind {
-            s::AccountKind::Customer => AccountKind::Customer,
-            s::AccountKind::Provider => AccountKind::Provider,
-        },
-        role: match m.role {
-            s::Role::Owner => Role::Owner,
-            s::Role::Admin => Role::Admin,
-            s::Role::Billing => Role::Billing,
-            s::Role::Member => Role::Member,
-        },
-    };
-    Identity {
-        session_id: who.session_id,
-        user_id: who.user_id,
-        email: who.email,
-        display_name: who.display_name,
-        account: membership(who.account),
-        memberships: who.memberships.into_iter().map(membership).collect(),
-        credential: match who.credential {
-            s::Credential::Cookie => Credential::Cookie,
-            s::Credential::ApiToken => Credential::ApiToken,
-        },
-        can_write: who.can_write,
-        verified_at: who.verified_at,
-        csrf_token: who.csrf_token,
-    }
-}
-
 /// Runs a component's router for one request: loads the context, converts errors into pages
 /// or problem bodies, and adds the headers every response carries.
 pub async fn serve(
@@ -455,7 +433,7 @@ pub async fn serve(
     let https = request
         .header("spin-full-url")
         .is_some_and(|u| u.starts_with("https://"));
-    let response = match Ctx::load() {
+    let response = match Ctx::load(&request) {
         Ok(ctx) => match route(&ctx, &request) {
             Ok(resp) => resp.finish(&request.request_id, ctx.config.https()),
             Err(e) => e

@@ -78,8 +78,10 @@ fn production_with_a_safe_configuration_serves_and_hides_the_mailbox() -> Result
 #[test]
 fn an_unreachable_database_answers_503_with_a_readable_body() -> Result<()> {
     let Some(app) = TestApp::builder(Backend::Sqlite)
-        .variable("db_backend", "postgres")
-        .variable("db_url", "postgres://postgres@127.0.0.1:1/nothing")
+        .variable(
+            "db_url",
+            "postgres://postgres@127.0.0.1:1/nothing?sslmode=disable",
+        )
         .variable("db_host", "127.0.0.1:1")
         .start("an_unreachable_database_answers_503_with_a_readable_body")?
     else {

@@ -15,7 +15,8 @@ use pulse_core::token::KeyRing;
 
 /// The signing keys; a development key in production is refused (503, nothing signed).
 pub fn key_ring(ctx: &Ctx) -> Result<KeyRing, AppError> {
-    pulse_core::spin::session_key_ring(&ctx.config).map_err(AppError::Unavailable)
+    pulse_core::spin::session_key_ring(ctx.config.mode == pulse_core::config::Mode::Production)
+        .map_err(AppError::Unavailable)
 }
 
 /// A safe place to return to after sign-in: a local path, never another site.

@@ -6,7 +6,8 @@ use pulse_core::error::invalid;
 use pulse_core::http::{Request, Response};
 use pulse_core::identity::Credential;
 use pulse_core::spin::Ctx;
-use pulse_core::store::{api_tokens, sessions};
+use pulse_core::store::{api_tokens, overview, sessions};
+use pulse_core::time::now_rfc3339;
 use pulse_core::views::Nav;
 
 use crate::views;
@@ -27,15 +28,15 @@ fn cookie_session<'a>(
 /// `GET /security`.
 pub fn show_security(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let who = ctx.require(req)?;
-    let db = ctx.db()?;
     let flash = req.query_param("done");
+    let (sessions, tokens) = overview::security(ctx.db()?, &who.user_id, &now_rfc3339())?;
     Ok(Response::html(
         200,
         views::security::page(
             &ctx.shell(Nav::Account),
             who,
-            &sessions::list_live(db, &who.user_id)?,
-            &api_tokens::list(db, &who.user_id)?,
+            &sessions,
+            &tokens,
             flash.as_deref(),
             None,
         ),
@@ -82,13 +83,14 @@ pub fn create_token(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let (name, scope) = token_input(form.get("name"), form.get("scope"))?;
     let db = ctx.db()?;
     let (_, secret) = api_tokens::create(db, &who.user_id, &who.account.account_id, &name, &scope)?;
+    let (sessions, tokens) = overview::security(db, &who.user_id, &now_rfc3339())?;
     Ok(Response::html(
         201,
         views::security::page(
             &ctx.shell(Nav::Account),
             who,
-            &sessions::list_live(db, &who.user_id)?,
-            &api_tokens::list(db, &who.user_id)?,
+            &sessions,
+            &tokens,
             None,
             Some(&secret),
         ),

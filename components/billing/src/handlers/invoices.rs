@@ -4,20 +4,22 @@ use pulse_core::AppError;
 use pulse_core::error::invalid;
 use pulse_core::http::{Request, Response};
 use pulse_core::spin::Ctx;
-use pulse_core::store::billing;
+use pulse_core::store::{billing, overview};
 use pulse_core::views::Nav;
 use serde_json::json;
 
 use super::require_billing;
 use crate::views;
 
+/// Invoices the billing page lists; older ones are in the API.
+const RECENT_INVOICES: i64 = 24;
+
 /// `GET /billing`.
 pub fn show_billing(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let who = ctx.require(req)?;
     require_billing(who)?;
-    let db = ctx.db()?;
-    let subscriptions = billing::subscriptions(db, &who.account.account_id)?;
-    let (invoices, _) = billing::invoices_page(db, &who.account.account_id, 24, None)?;
+    let (subscriptions, invoices, _) =
+        overview::billing(ctx.db()?, &who.account.account_id, RECENT_INVOICES)?;
     Ok(Response::html(
         200,
         views::billing::page(&ctx.shell(Nav::Billing), &subscriptions, &invoices),

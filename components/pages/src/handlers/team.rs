@@ -3,7 +3,7 @@
 use pulse_core::AppError;
 use pulse_core::http::{Request, Response};
 use pulse_core::spin::Ctx;
-use pulse_core::store::accounts;
+use pulse_core::store::{accounts, overview};
 use pulse_core::time::now_rfc3339;
 use pulse_core::views::Nav;
 use serde_json::json;
@@ -13,13 +13,11 @@ use crate::views;
 /// Lists members and, for those who manage the team, open invitations.
 pub fn show_team(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let who = ctx.require(req)?;
-    let db = ctx.db()?;
-    let members = accounts::members(db, &who.account.account_id)?;
-    let invitations = if who.account.role.can_manage_team() {
-        accounts::pending_invitations(db, &who.account.account_id, &now_rfc3339())?
-    } else {
-        Vec::new()
-    };
+    let (members, mut invitations) =
+        overview::team(ctx.db()?, &who.account.account_id, &now_rfc3339())?;
+    if !who.account.role.can_manage_team() {
+        invitations.clear();
+    }
     Ok(Response::html(
         200,
         views::team::page(

@@ -2,10 +2,7 @@
 
 use maud::{Markup, html};
 use pulse_core::identity::Identity;
-use pulse_core::store::accounts::Client;
-use pulse_core::store::billing::{Invoice, Subscription};
-use pulse_core::store::licenses::License;
-use pulse_core::store::tenants::Tenant;
+use pulse_core::store::overview::{CustomerHome, ProviderHome};
 use pulse_core::views::partials::{
     clients_table, invoices_table, licenses_table, subscriptions_list, tenants_table,
 };
@@ -14,35 +11,19 @@ use pulse_core::views::{Shell, page as layout};
 /// What Home shows, by account kind.
 pub enum Summary {
     /// A customer account.
-    Customer {
-        /// Self-hosted licenses.
-        licenses: Vec<License>,
-        /// Hosted tenants.
-        tenants: Vec<Tenant>,
-        /// Subscriptions.
-        subscriptions: Vec<Subscription>,
-        /// Recent invoices (empty for roles that may not see billing).
-        invoices: Vec<Invoice>,
-    },
+    Customer(CustomerHome),
     /// An MSP provider account.
-    Provider {
-        /// Client accounts.
-        clients: Vec<Client>,
-        /// Every client tenant.
-        tenants: Vec<Tenant>,
-        /// The provider's own subscriptions.
-        subscriptions: Vec<Subscription>,
-    },
+    Provider(ProviderHome),
 }
 
 fn attention(summary: &Summary) -> Vec<String> {
     let mut items = Vec::new();
-    if let Summary::Customer {
+    if let Summary::Customer(CustomerHome {
         invoices,
         tenants,
         licenses,
         ..
-    } = summary
+    }) = summary
     {
         for i in invoices.iter().filter(|i| i.status == "open") {
             items.push(format!(
@@ -59,7 +40,7 @@ fn attention(summary: &Summary) -> Vec<String> {
             items.push(format!("License …{} ({}) has expired.", l.key_hint, l.plan));
         }
     }
-    if let Summary::Provider { tenants, .. } = summary {
+    if let Summary::Provider(ProviderHome { tenants, .. }) = summary {
         for t in tenants.iter().filter(|t| t.status == "suspended") {
             items.push(format!("Client workspace {} is suspended.", t.slug));
         }
@@ -68,7 +49,7 @@ fn attention(summary: &Summary) -> Vec<String> {
 }
 
 /// The Home page.
-pub fn page(shell: &Shell, who: &Identity, summary: &Summary, domain: &str) -> Markup {
+pub fn page(shell: &Shell, who: &Identity, summary: &Summary) -> Markup {
     let items = attention(summary);
     layout(
         shell,
@@ -83,14 +64,14 @@ pub fn page(shell: &Shell, who: &Identity, summary: &Summary, domain: &str) -> M
                 }
             }
             @match summary {
-                Summary::Customer { licenses, tenants, subscriptions, invoices } => {
+                Summary::Customer(CustomerHome { licenses, tenants, subscriptions, invoices }) => {
                     section aria-labelledby="licenses-title" {
                         h2 id="licenses-title" { a href="/licenses" { "Licenses" } }
                         (licenses_table(licenses))
                     }
                     section aria-labelledby="cloud-title" {
                         h2 id="cloud-title" { a href="/cloud" { "Pulse Cloud" } }
-                        (tenants_table(tenants, domain, true))
+                        (tenants_table(tenants, true))
                         @if tenants.is_empty() { p { a href="/cloud/new" { "Create a workspace from a template" } } }
                     }
                     section aria-labelledby="billing-title" {
@@ -99,14 +80,14 @@ pub fn page(shell: &Shell, who: &Identity, summary: &Summary, domain: &str) -> M
                         @if !invoices.is_empty() { (invoices_table("Recent invoices", invoices)) }
                     }
                 }
-                Summary::Provider { clients, tenants, subscriptions } => {
+                Summary::Provider(ProviderHome { clients, tenants, subscriptions }) => {
                     section aria-labelledby="clients-title" {
                         h2 id="clients-title" { a href="/msp" { "Clients" } }
                         (clients_table(clients))
                     }
                     section aria-labelledby="cloud-title" {
                         h2 id="cloud-title" { "Client workspaces" }
-                        (tenants_table(tenants, domain, false))
+                        (tenants_table(tenants, false))
                     }
                     section aria-labelledby="billing-title" {
                         h2 id="billing-title" { a href="/billing" { "Provider billing" } }

@@ -21,7 +21,7 @@ pub fn list_tenants(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
 /// `GET /api/v1/tenants/{id}`.
 pub fn show_tenant(ctx: &Ctx, req: &Request, id: &str) -> Result<Response, AppError> {
     let who = ctx.require(req)?;
-    let tenant = tenants::find_for_account(ctx.db()?, &who.account.account_id, id)?
+    let (tenant, _) = tenants::find_for_account(ctx.db()?, &who.account.account_id, id)?
         .ok_or(AppError::NotFound)?;
     Ok(Response::json(200, &tenant))
 }

@@ -6,7 +6,6 @@ use pulse_core::spin::Ctx;
 use pulse_core::store::tenants;
 use pulse_core::views::Nav;
 
-use super::workspace_domain;
 use crate::views;
 
 /// `GET /cloud`.
@@ -15,25 +14,18 @@ pub fn list_tenants(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let list = tenants::list_for_account(ctx.db()?, &who.account.account_id)?;
     Ok(Response::html(
         200,
-        views::cloud::list(&ctx.shell(Nav::Cloud), who, &list, &workspace_domain()),
+        views::cloud::list(&ctx.shell(Nav::Cloud), who, &list),
     ))
 }
 
 /// `GET /cloud/{id}`: another account's tenant is a 404.
 pub fn show_tenant(ctx: &Ctx, req: &Request, id: &str) -> Result<Response, AppError> {
     let who = ctx.require(req)?;
-    let db = ctx.db()?;
-    let tenant =
-        tenants::find_for_account(db, &who.account.account_id, id)?.ok_or(AppError::NotFound)?;
-    let aliases = tenants::aliases(db, &tenant.id)?;
+    let (tenant, aliases) = tenants::find_for_account(ctx.db()?, &who.account.account_id, id)?
+        .ok_or(AppError::NotFound)?;
     Ok(Response::html(
         200,
-        views::cloud::detail(
-            &ctx.shell(Nav::Cloud),
-            &tenant,
-            &aliases,
-            &workspace_domain(),
-        ),
+        views::cloud::detail(&ctx.shell(Nav::Cloud), &tenant, &aliases),
     ))
 }
 

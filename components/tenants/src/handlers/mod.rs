@@ -7,8 +7,6 @@ pub mod workspace;
 
 use pulse_core::AppError;
 
-pub use pulse_core::spin::workspace_domain;
-
 /// Refuses non-provider accounts: MSP views exist only for provider accounts.
 pub fn require_provider(who: &pulse_core::identity::Identity) -> Result<(), AppError> {
     if who.account.account_kind != pulse_core::identity::AccountKind::Provider {

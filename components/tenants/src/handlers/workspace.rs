@@ -6,16 +6,12 @@ use pulse_core::http::{Request, Response};
 use pulse_core::spin::Ctx;
 use pulse_core::store::tenants;
 
-use super::workspace_domain;
-
-/// Redirects to `https://{slug}.{workspace_domain}/` for a live tenant.
+/// Redirects to the live tenant's own host name (`https://{slug}.planapulse.app/`).
 pub fn open_workspace(ctx: &Ctx, req: &Request, slug: &str) -> Result<Response, AppError> {
     if !tenants::valid_slug(slug) || req.path.starts_with("/api/") {
         return Err(AppError::NotFound);
     }
-    if !tenants::slug_is_live(ctx.db()?, slug)? {
-        return Err(AppError::NotFound);
-    }
-    let target = format!("https://{slug}.{}/", workspace_domain());
+    let hostname = tenants::live_hostname(ctx.db()?, slug)?.ok_or(AppError::NotFound)?;
+    let target = format!("https://{hostname}/");
     Ok(Response::found(&target).with_header("cache-control", "private, max-age=60"))
 }

@@ -8,7 +8,7 @@ use pulse_core::views::{Badge, Date, Shell, page};
 use pulse_core::views::partials::tenants_table;
 
 /// The account's tenants.
-pub fn list(shell: &Shell, who: &Identity, tenants: &[Tenant], domain: &str) -> Markup {
+pub fn list(shell: &Shell, who: &Identity, tenants: &[Tenant]) -> Markup {
     page(
         shell,
         "Pulse Cloud",
@@ -18,7 +18,7 @@ pub fn list(shell: &Shell, who: &Identity, tenants: &[Tenant], domain: &str) -> 
             @if tenants.is_empty() {
                 p { "No workspaces yet." }
             } @else {
-                (tenants_table(tenants, domain, true))
+                (tenants_table(tenants, true))
             }
             p { a.button href="/cloud/new" { "Create a workspace" } }
         },
@@ -26,7 +26,7 @@ pub fn list(shell: &Shell, who: &Identity, tenants: &[Tenant], domain: &str) -> 
 }
 
 /// One tenant.
-pub fn detail(shell: &Shell, t: &Tenant, aliases: &[String], domain: &str) -> Markup {
+pub fn detail(shell: &Shell, t: &Tenant, aliases: &[String]) -> Markup {
     page(
         shell,
         &t.name,
@@ -34,7 +34,7 @@ pub fn detail(shell: &Shell, t: &Tenant, aliases: &[String], domain: &str) -> Ma
             p { a href="/cloud" { "← Pulse Cloud" } }
             h1 { (t.name) " " (Badge(&t.status)) }
             dl {
-                dt { "Address" } dd { "https://" (t.slug) "." (domain) "/" }
+                dt { "Address" } dd { "https://" (t.hostname) "/" }
                 @for a in aliases { dt { "Alias" } dd { "https://" (a) "/" } }
                 dt { "Plan" } dd { (t.plan) }
                 dt { "Region" } dd { (t.region) }
@@ -42,7 +42,7 @@ pub fn detail(shell: &Shell, t: &Tenant, aliases: &[String], domain: &str) -> Ma
                 dt { "Id" } dd { code { (t.id) } }
             }
             @if t.status == "active" {
-                p { a.button href={ "https://" (t.slug) "." (domain) "/" } { "Open workspace" } }
+                p { a.button href={ "https://" (t.hostname) "/" } { "Open workspace" } }
             }
         },
     )

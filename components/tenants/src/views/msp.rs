@@ -9,13 +9,7 @@ use pulse_core::views::{Shell, page};
 use pulse_core::views::partials::{clients_table, tenants_table};
 
 /// The provider's clients and every client workspace.
-pub fn clients(
-    shell: &Shell,
-    who: &Identity,
-    clients: &[Client],
-    tenants: &[Tenant],
-    domain: &str,
-) -> Markup {
+pub fn clients(shell: &Shell, who: &Identity, clients: &[Client], tenants: &[Tenant]) -> Markup {
     page(
         shell,
         "MSP",
@@ -25,20 +19,20 @@ pub fn clients(
             h2 { "Clients" }
             (clients_table(clients))
             h2 { "Client workspaces" }
-            (tenants_table(tenants, domain, false))
+            (tenants_table(tenants, false))
         },
     )
 }
 
 /// One client.
-pub fn client(shell: &Shell, client: &Client, tenants: &[Tenant], domain: &str) -> Markup {
+pub fn client(shell: &Shell, client: &Client, tenants: &[Tenant]) -> Markup {
     page(
         shell,
         &client.name,
         html! {
             p { a href="/msp" { "← Clients" } }
             h1 { (client.name) }
-            (tenants_table(tenants, domain, false))
+            (tenants_table(tenants, false))
         },
     )
 }

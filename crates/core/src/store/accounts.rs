@@ -63,70 +63,88 @@ pub fn membership(row: &Row, at: usize) -> Result<Membership, DbError> {
     })
 }
 
+/// The columns [`member`] reads, over `memberships m JOIN users u`.
+pub(crate) const MEMBER_COLUMNS: &[&str] = &[
+    "u.id",
+    "u.email",
+    "u.display_name",
+    "m.role",
+    "m.created_at",
+];
+/// The members of the account `$1`.
+pub(crate) const ACCOUNT_MEMBERS: &str =
+    "memberships m JOIN users u ON u.id = m.user_id WHERE m.account_id = $1";
+/// Owners first, then by name.
+pub(crate) const MEMBER_ORDER: &str = "CASE m.role WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 \
+     WHEN 'billing' THEN 2 ELSE 3 END, u.display_name";
+
+/// Decodes a row of [`MEMBER_COLUMNS`].
+pub(crate) fn member(r: &Row) -> Result<Member, DbError> {
+    Ok(Member {
+        user_id: r.text(0)?,
+        email: r.text(1)?,
+        display_name: r.text(2)?,
+        role: role(r, 3)?,
+        joined_at: r.text(4)?,
+    })
+}
+
 /// The members of an account, owners first.
 pub fn members(db: &dyn Db, account_id: &str) -> Result<Vec<Member>, DbError> {
     db.query(
-        "SELECT u.id, u.email, u.display_name, m.role, m.created_at
-           FROM memberships m JOIN users u ON u.id = m.user_id
-          WHERE m.account_id = $1
-          ORDER BY CASE m.role WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 WHEN 'billing' THEN 2 ELSE 3 END,
-                   u.display_name",
+        &format!(
+            "SELECT {} FROM {ACCOUNT_MEMBERS} ORDER BY {MEMBER_ORDER}",
+            MEMBER_COLUMNS.join(", ")
+        ),
         &[account_id.into()],
     )?
     .iter()
-    .map(|r| {
-        Ok(Member {
-            user_id: r.text(0)?,
-            email: r.text(1)?,
-            display_name: r.text(2)?,
-            role: role(r, 3)?,
-            joined_at: r.text(4)?,
-        })
-    })
+    .map(member)
     .collect()
 }
 
-/// Open invitations of an account.
-pub fn pending_invitations(
-    db: &dyn Db,
-    account_id: &str,
-    now: &str,
-) -> Result<Vec<Invitation>, DbError> {
-    db.query(
-        "SELECT id, email, role, expires_at FROM invitations
-          WHERE account_id = $1 AND accepted_at IS NULL AND expires_at > $2
-          ORDER BY created_at",
-        &[account_id.into(), now.into()],
-    )?
-    .iter()
-    .map(|r| {
-        Ok(Invitation {
-            id: r.text(0)?,
-            email: r.text(1)?,
-            role: role(r, 2)?,
-            expires_at: r.text(3)?,
-        })
+/// The columns [`invitation`] reads, over `invitations i`.
+pub(crate) const INVITATION_COLUMNS: &[&str] = &["i.id", "i.email", "i.role", "i.expires_at"];
+
+/// Decodes a row of [`INVITATION_COLUMNS`].
+pub(crate) fn invitation(r: &Row) -> Result<Invitation, DbError> {
+    Ok(Invitation {
+        id: r.text(0)?,
+        email: r.text(1)?,
+        role: role(r, 2)?,
+        expires_at: r.text(3)?,
     })
-    .collect()
+}
+
+/// The columns [`client`] reads, over `accounts c`.
+pub(crate) const CLIENT_COLUMNS: &[&str] = &[
+    "c.id",
+    "c.name",
+    "c.country",
+    "(SELECT COUNT(*) FROM tenants t WHERE t.account_id = c.id AND t.status <> 'deleted')",
+];
+
+/// Decodes a row of [`CLIENT_COLUMNS`].
+pub(crate) fn client(r: &Row) -> Result<Client, DbError> {
+    Ok(Client {
+        id: r.text(0)?,
+        name: r.text(1)?,
+        country: r.opt_text(2)?,
+        tenant_count: r.int(3)?,
+    })
 }
 
 /// The clients of an MSP provider account with their tenant counts.
 pub fn clients(db: &dyn Db, provider_id: &str) -> Result<Vec<Client>, DbError> {
     db.query(
-        "SELECT a.id, a.name, a.country,
-                (SELECT COUNT(*) FROM tenants t WHERE t.account_id = a.id AND t.status <> 'deleted')
-           FROM accounts a WHERE a.provider_id = $1 ORDER BY a.name",
+        &format!(
+            "SELECT {} FROM accounts c WHERE c.provider_id = $1 ORDER BY c.name",
+            CLIENT_COLUMNS.join(", ")
+        ),
         &[provider_id.into()],
     )?
     .iter()
-    .map(|r| {
-        Ok(Client {
-            id: r.text(0)?,
-            name: r.text(1)?,
-            country: r.opt_text(2)?,
-            tenant_count: r.int(3)?,
-        })
-    })
+    .map(client)
     .collect()
 }
 

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::db::{Db, DbError};
+use crate::db::{Db, DbError, Row};
 use crate::ids::{new_id, new_secret};
 use crate::time::now_rfc3339;
 use crate::token::hash_secret;
@@ -57,24 +57,41 @@ pub fn create(
     Ok((token, secret))
 }
 
-/// The user's live tokens.
+/// The columns [`token`] reads, over `api_tokens k`.
+pub(crate) const TOKEN_COLUMNS: &[&str] = &[
+    "k.id",
+    "k.name",
+    "k.scope",
+    "k.account_id",
+    "k.created_at",
+    "k.last_used_at",
+];
+/// The live tokens of the user `$1`.
+pub(crate) const USER_TOKENS: &str = "api_tokens k WHERE k.user_id = $1 AND k.revoked_at IS NULL";
+
+/// Decodes a row of [`TOKEN_COLUMNS`].
+pub(crate) fn token(r: &Row) -> Result<ApiToken, DbError> {
+    Ok(ApiToken {
+        id: r.text(0)?,
+        name: r.text(1)?,
+        scope: r.text(2)?,
+        account_id: r.text(3)?,
+        created_at: r.text(4)?,
+        last_used_at: r.opt_text(5)?,
+    })
+}
+
+/// The user's live tokens, newest first.
 pub fn list(db: &dyn Db, user_id: &str) -> Result<Vec<ApiToken>, DbError> {
     db.query(
-        "SELECT id, name, scope, account_id, created_at, last_used_at FROM api_tokens
-          WHERE user_id = $1 AND revoked_at IS NULL ORDER BY created_at DESC",
+        &format!(
+            "SELECT {} FROM {USER_TOKENS} ORDER BY k.created_at DESC",
+            TOKEN_COLUMNS.join(", ")
+        ),
         &[user_id.into()],
     )?
     .iter()
-    .map(|r| {
-        Ok(ApiToken {
-            id: r.text(0)?,
-            name: r.text(1)?,
-            scope: r.text(2)?,
-            account_id: r.text(3)?,
-            created_at: r.text(4)?,
-            last_used_at: r.opt_text(5)?,
-        })
-    })
+    .map(token)
     .collect()
 }
 
@@ -84,4 +101,93 @@ pub fn revoke(db: &dyn Db, user_id: &str, token_id: &str) -> Result<bool, DbErro
         "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL",
         &[now_rfc3339().into(), token_id.into(), user_id.into()],
     )? > 0)
+}
+
+/// The user and account behind a live token.
+#[derive(Debug, Clone)]
+pub struct TokenHolder {
+    /// `tok_...`
+    pub token_id: String,
+    /// Whether the token may write.
+    pub can_write: bool,
+    /// `usr_...`
+    pub user_id: String,
+    /// Email.
+    pub email: String,
+    /// Name.
+    pub display_name: String,
+    /// The one account the token acts in, with the user's current role there.
+    pub membership: crate::identity::Membership,
+    /// When the token was last used, if ever.
+    pub last_used_at: Option<String>,
+}
+
+impl TokenHolder {
+    /// The caller, acting in the token's account only; API tokens never count as a fresh
+    /// verification and need no CSRF token.
+    pub fn into_identity(self) -> crate::identity::Identity {
+        crate::identity::Identity {
+            session_id: self.token_id,
+            user_id: self.user_id,
+            email: self.email,
+            display_name: self.display_name,
+            account: self.membership.clone(),
+            memberships: vec![self.membership],
+            credential: crate::identity::Credential::ApiToken,
+            can_write: self.can_write,
+            verified_at: 0,
+            csrf_token: String::new(),
+        }
+    }
+}
+
+/// How stale `last_used_at` may grow before a request refreshes it: the listing shows the day,
+/// so one write every few minutes is enough and most API calls add no statement.
+const LAST_USED_GRANULARITY_SECONDS: i64 = 300;
+
+/// Looks up a live token by its hash, with its user and their membership in the token's
+/// account, in one statement: a revoked token or a removed membership finds nothing.
+pub fn holder(db: &dyn Db, token_hash: &str) -> Result<Option<TokenHolder>, DbError> {
+    let rows = db.query(
+        "SELECT t.id, t.scope, u.id, u.email, u.display_name, a.id, a.name, a.kind, m.role, t.last_used_at
+           FROM api_tokens t
+           JOIN users u ON u.id = t.user_id
+           JOIN memberships m ON m.user_id = u.id AND m.account_id = t.account_id
+           JOIN accounts a ON a.id = t.account_id
+          WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
+        &[token_hash.into()],
+    )?;
+    let Some(row) = rows.first() else {
+        return Ok(None);
+    };
+    Ok(Some(TokenHolder {
+        token_id: row.text(0)?,
+        can_write: row.text(1)? == "write",
+        user_id: row.text(2)?,
+        email: row.text(3)?,
+        display_name: row.text(4)?,
+        membership: super::accounts::membership(row, 5)?,
+        last_used_at: row.opt_text(9)?,
+    }))
+}
+
+/// Records that the token was used at `now` (Unix seconds), unless it already was within the
+/// last few minutes; returns whether a write was needed.
+pub fn touch(db: &dyn Db, holder: &TokenHolder, now: i64) -> Result<bool, DbError> {
+    let recent = holder
+        .last_used_at
+        .as_deref()
+        .and_then(crate::time::parse_rfc3339)
+        .is_some_and(|at| now - at < LAST_USED_GRANULARITY_SECONDS);
+    if recent {
+        return Ok(false);
+    }
+    db.execute(
+        "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2",
+        &[
+            crate::time::rfc3339(now).into(),
+            holder.token_id.as_str().into(),
+        ],
+    )?;
+    Ok(true)
 }

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::db::{Db, DbError};
+use crate::db::{Db, DbError, Row};
 use crate::money::Money;
 
 /// A subscription.
@@ -41,69 +41,107 @@ pub struct Invoice {
     pub due_at: String,
 }
 
+/// The columns [`subscription`] reads, over `subscriptions s`.
+pub(crate) const SUBSCRIPTION_COLUMNS: &[&str] = &[
+    "s.id",
+    "s.plan",
+    "s.status",
+    "s.currency",
+    "s.amount",
+    "s.billing_interval",
+    "s.current_period_end",
+    "s.cancel_at_period_end",
+];
+
+/// Decodes a row of [`SUBSCRIPTION_COLUMNS`].
+pub(crate) fn subscription(r: &Row) -> Result<Subscription, DbError> {
+    Ok(Subscription {
+        id: r.text(0)?,
+        plan: r.text(1)?,
+        status: r.text(2)?,
+        price: Money::new(r.int(4)?, &r.text(3)?),
+        interval: r.text(5)?,
+        current_period_end: r.text(6)?,
+        cancel_at_period_end: r.flag(7)?,
+    })
+}
+
+/// The columns [`invoice`] reads, over `invoices i`.
+pub(crate) const INVOICE_COLUMNS: &[&str] = &[
+    "i.id",
+    "i.number",
+    "i.status",
+    "i.currency",
+    "i.total",
+    "i.issued_at",
+    "i.due_at",
+];
+/// Newest first; the id breaks ties so the cursor is exact.
+pub(crate) const INVOICE_ORDER: &str = "i.issued_at DESC, i.id DESC";
+
+/// Decodes a row of [`INVOICE_COLUMNS`].
+pub(crate) fn invoice(r: &Row) -> Result<Invoice, DbError> {
+    Ok(Invoice {
+        id: r.text(0)?,
+        number: r.text(1)?,
+        status: r.text(2)?,
+        total: Money::new(r.int(4)?, &r.text(3)?),
+        issued_at: r.text(5)?,
+        due_at: r.text(6)?,
+    })
+}
+
 /// The account's subscriptions.
 pub fn subscriptions(db: &dyn Db, account_id: &str) -> Result<Vec<Subscription>, DbError> {
     db.query(
-        "SELECT id, plan, status, currency, amount, billing_interval, current_period_end, cancel_at_period_end
-           FROM subscriptions WHERE account_id = $1 ORDER BY created_at",
+        &format!(
+            "SELECT {} FROM subscriptions s WHERE s.account_id = $1 ORDER BY s.created_at",
+            SUBSCRIPTION_COLUMNS.join(", ")
+        ),
         &[account_id.into()],
     )?
     .iter()
-    .map(|r| {
-        Ok(Subscription {
-            id: r.text(0)?,
-            plan: r.text(1)?,
-            status: r.text(2)?,
-            price: Money::new(r.int(4)?, &r.text(3)?),
-            interval: r.text(5)?,
-            current_period_end: r.text(6)?,
-            cancel_at_period_end: r.flag(7)?,
-        })
-    })
+    .map(subscription)
     .collect()
 }
 
-/// The account's most recent invoices, newest first.
-pub fn recent_invoices(db: &dyn Db, account_id: &str, limit: i64) -> Result<Vec<Invoice>, DbError> {
-    Ok(invoices_page(db, account_id, limit, None)?.0)
-}
-
-/// A page of invoices, newest first, after the cursor `starting_after` (an invoice id).
+/// A page of invoices, newest first, after the cursor `starting_after` (an invoice id), and
+/// whether more follow.
 pub fn invoices_page(
     db: &dyn Db,
     account_id: &str,
     limit: i64,
     starting_after: Option<&str>,
 ) -> Result<(Vec<Invoice>, bool), DbError> {
-    let rows = match starting_after {
-        Some(cursor) => db.query(
-            "SELECT i.id, i.number, i.status, i.currency, i.total, i.issued_at, i.due_at
-               FROM invoices i JOIN invoices c ON c.id = $2 AND c.account_id = $1
-              WHERE i.account_id = $1 AND (i.issued_at < c.issued_at OR (i.issued_at = c.issued_at AND i.id < c.id))
-              ORDER BY i.issued_at DESC, i.id DESC LIMIT $3",
-            &[account_id.into(), cursor.into(), (limit + 1).into()],
-        )?,
-        None => db.query(
-            "SELECT id, number, status, currency, total, issued_at, due_at
-               FROM invoices WHERE account_id = $1 ORDER BY issued_at DESC, id DESC LIMIT $2",
-            &[account_id.into(), (limit + 1).into()],
-        )?,
-    };
-    let mut invoices = rows
-        .iter()
-        .map(|r| {
-            Ok(Invoice {
-                id: r.text(0)?,
-                number: r.text(1)?,
-                status: r.text(2)?,
-                total: Money::new(r.int(4)?, &r.text(3)?),
-                issued_at: r.text(5)?,
-                due_at: r.text(6)?,
-            })
-        })
-        .collect::<Result<Vec<_>, DbError>>()?;
+    let mut params = vec![account_id.into(), (limit + 1).into()];
+    params.extend(starting_after.map(Into::into));
+    let rows = db.query(
+        &format!(
+            "SELECT {} FROM {} ORDER BY {INVOICE_ORDER} LIMIT $2",
+            INVOICE_COLUMNS.join(", "),
+            invoices_after(starting_after.is_some())
+        ),
+        &params,
+    )?;
+    page(&rows, limit)
+}
+
+/// The account `$1`'s invoices, after the invoice `$3` when `cursor` (the cursor must be the
+/// account's own, or nothing follows it).
+pub(crate) fn invoices_after(cursor: bool) -> &'static str {
+    if cursor {
+        "invoices i JOIN invoices c ON c.id = $3 AND c.account_id = $1 \
+         WHERE i.account_id = $1 AND (i.issued_at < c.issued_at OR (i.issued_at = c.issued_at AND i.id < c.id))"
+    } else {
+        "invoices i WHERE i.account_id = $1"
+    }
+}
+
+/// Decodes up to `limit` invoices of rows read with `limit + 1`, and whether more follow.
+pub(crate) fn page(rows: &[Row], limit: i64) -> Result<(Vec<Invoice>, bool), DbError> {
+    let mut invoices = rows.iter().map(invoice).collect::<Result<Vec<_>, _>>()?;
     let has_more = invoices.len() as i64 > limit;
-    invoices.truncate(limit as usize);
+    invoices.truncate(usize::try_from(limit).unwrap_or(0));
     Ok((invoices, has_more))
 }
 

@@ -2,7 +2,8 @@
 
 use serde::Serialize;
 
-use crate::db::{Db, DbError};
+use super::lists::List;
+use crate::db::{Db, DbError, Row};
 
 /// A self-hosted license (its key is never stored, only a hash and a hint).
 #[derive(Debug, Clone, Serialize)]
@@ -31,32 +32,52 @@ pub struct License {
     pub cancel_at_period_end: bool,
 }
 
+/// The columns [`license`] reads, over `licenses l`.
+pub(crate) const LICENSE_COLUMNS: &[&str] = &[
+    "l.id",
+    "l.product",
+    "l.plan",
+    "l.key_hint",
+    "l.seats",
+    "l.max_activations",
+    "(SELECT COUNT(*) FROM activations a WHERE a.license_id = l.id AND a.deactivated_at IS NULL)",
+    "l.status",
+    "l.issued_at",
+    "l.expires_at",
+    "l.cancel_at_period_end",
+];
+/// Active licenses first, then the latest expiry.
+pub(crate) const LICENSE_ORDER: &str =
+    "CASE l.status WHEN 'active' THEN 0 ELSE 1 END, l.expires_at DESC";
+
+/// Decodes a row of [`LICENSE_COLUMNS`].
+pub(crate) fn license(r: &Row) -> Result<License, DbError> {
+    Ok(License {
+        id: r.text(0)?,
+        product: r.text(1)?,
+        plan: r.text(2)?,
+        key_hint: r.text(3)?,
+        seats: r.int(4)?,
+        max_activations: r.int(5)?,
+        active_activations: r.int(6)?,
+        status: r.text(7)?,
+        issued_at: r.text(8)?,
+        expires_at: r.text(9)?,
+        cancel_at_period_end: r.flag(10)?,
+    })
+}
+
 /// The account's licenses with their activation counts, one query.
 pub fn list_for_account(db: &dyn Db, account_id: &str) -> Result<Vec<License>, DbError> {
     db.query(
-        "SELECT l.id, l.product, l.plan, l.key_hint, l.seats, l.max_activations,
-                (SELECT COUNT(*) FROM activations a WHERE a.license_id = l.id AND a.deactivated_at IS NULL),
-                l.status, l.issued_at, l.expires_at, l.cancel_at_period_end
-           FROM licenses l WHERE l.account_id = $1
-          ORDER BY CASE l.status WHEN 'active' THEN 0 ELSE 1 END, l.expires_at DESC",
+        &format!(
+            "SELECT {} FROM licenses l WHERE l.account_id = $1 ORDER BY {LICENSE_ORDER}",
+            LICENSE_COLUMNS.join(", ")
+        ),
         &[account_id.into()],
     )?
     .iter()
-    .map(|r| {
-        Ok(License {
-            id: r.text(0)?,
-            product: r.text(1)?,
-            plan: r.text(2)?,
-            key_hint: r.text(3)?,
-            seats: r.int(4)?,
-            max_activations: r.int(5)?,
-            active_activations: r.int(6)?,
-            status: r.text(7)?,
-            issued_at: r.text(8)?,
-            expires_at: r.text(9)?,
-            cancel_at_period_end: r.flag(10)?,
-        })
-    })
+    .map(license)
     .collect()
 }
 
@@ -75,34 +96,58 @@ pub struct Activation {
     pub deactivated_at: Option<String>,
 }
 
-/// One license of the account, with its activations.
+/// The columns [`activation`] reads, over `activations a`.
+pub(crate) const ACTIVATION_COLUMNS: &[&str] = &[
+    "a.id",
+    "a.instance_name",
+    "a.activated_at",
+    "a.last_seen_at",
+    "a.deactivated_at",
+];
+
+/// Decodes a row of [`ACTIVATION_COLUMNS`].
+pub(crate) fn activation(r: &Row) -> Result<Activation, DbError> {
+    Ok(Activation {
+        id: r.text(0)?,
+        instance_name: r.text(1)?,
+        activated_at: r.text(2)?,
+        last_seen_at: r.text(3)?,
+        deactivated_at: r.opt_text(4)?,
+    })
+}
+
+/// One license of the account, with its activations, in one statement (another account's id
+/// is `None`, never data).
 pub fn find_for_account(
     db: &dyn Db,
     account_id: &str,
     id: &str,
 ) -> Result<Option<(License, Vec<Activation>)>, DbError> {
-    let Some(license) = list_for_account(db, account_id)?
-        .into_iter()
-        .find(|l| l.id == id)
-    else {
+    let [licenses, activations] = super::lists::read(
+        db,
+        [
+            List {
+                columns: LICENSE_COLUMNS,
+                from: "licenses l WHERE l.account_id = $1 AND l.id = $2",
+                order_by: "l.id",
+                limit: None,
+            },
+            List {
+                columns: ACTIVATION_COLUMNS,
+                from: "activations a JOIN licenses l ON l.id = a.license_id \
+                       WHERE l.account_id = $1 AND l.id = $2",
+                order_by: "a.activated_at",
+                limit: None,
+            },
+        ],
+        &[account_id.into(), id.into()],
+    )?;
+    let Some(license) = licenses.first().map(license).transpose()? else {
         return Ok(None);
     };
-    let activations = db
-        .query(
-            "SELECT id, instance_name, activated_at, last_seen_at, deactivated_at FROM activations
-              WHERE license_id = $1 ORDER BY activated_at",
-            &[id.into()],
-        )?
+    let activations = activations
         .iter()
-        .map(|r| {
-            Ok(Activation {
-                id: r.text(0)?,
-                instance_name: r.text(1)?,
-                activated_at: r.text(2)?,
-                last_seen_at: r.text(3)?,
-                deactivated_at: r.opt_text(4)?,
-            })
-        })
-        .collect::<Result<_, DbError>>()?;
+        .map(activation)
+        .collect::<Result<_, _>>()?;
     Ok(Some((license, activations)))
 }

@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use crate::db::{Db, DbError, transaction};
+use crate::db::{Db, DbError, Row, transaction};
 use crate::identity::Membership;
 use crate::ids::{new_id, new_secret};
 use crate::time::{now_rfc3339, rfc3339};
@@ -24,6 +24,34 @@ pub struct LiveSession {
     pub verified_at: i64,
     /// Every account the user belongs to, by name.
     pub memberships: Vec<Membership>,
+}
+
+impl LiveSession {
+    /// The caller acting in the account `hint` names if they belong to it, else in their first
+    /// account; `None` when they belong to none.
+    pub fn into_identity(
+        self,
+        session_id: &str,
+        csrf_token: &str,
+        hint: Option<&str>,
+    ) -> Option<crate::identity::Identity> {
+        let account = hint
+            .and_then(|h| self.memberships.iter().find(|m| m.account_id == h))
+            .or_else(|| self.memberships.first())?
+            .clone();
+        Some(crate::identity::Identity {
+            session_id: session_id.to_string(),
+            user_id: self.user_id,
+            email: self.email,
+            display_name: self.display_name,
+            account,
+            memberships: self.memberships,
+            credential: crate::identity::Credential::Cookie,
+            can_write: true,
+            verified_at: self.verified_at,
+            csrf_token: csrf_token.to_string(),
+        })
+    }
 }
 
 /// Looks up a session that is neither revoked nor expired, with the user's memberships, in
@@ -203,25 +231,42 @@ pub struct SessionSummary {
     pub last_used_at: String,
 }
 
+/// The columns [`summary`] reads, over `sessions s`.
+pub(crate) const SESSION_COLUMNS: &[&str] = &[
+    "s.id",
+    "s.user_agent",
+    "s.ip",
+    "s.method",
+    "s.created_at",
+    "s.last_used_at",
+];
+/// The live sessions of the user `$1` at `$2`.
+pub(crate) const LIVE_SESSIONS: &str =
+    "sessions s WHERE s.user_id = $1 AND s.revoked_at IS NULL AND s.expires_at > $2";
+
+/// Decodes a row of [`SESSION_COLUMNS`].
+pub(crate) fn summary(r: &Row) -> Result<SessionSummary, DbError> {
+    Ok(SessionSummary {
+        id: r.text(0)?,
+        user_agent: r.text(1)?,
+        ip: r.text(2)?,
+        method: r.text(3)?,
+        created_at: r.text(4)?,
+        last_used_at: r.text(5)?,
+    })
+}
+
 /// The user's live sessions, most recently used first.
 pub fn list_live(db: &dyn Db, user_id: &str) -> Result<Vec<SessionSummary>, DbError> {
     db.query(
-        "SELECT id, user_agent, ip, method, created_at, last_used_at FROM sessions
-          WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2
-          ORDER BY last_used_at DESC",
+        &format!(
+            "SELECT {} FROM {LIVE_SESSIONS} ORDER BY s.last_used_at DESC",
+            SESSION_COLUMNS.join(", ")
+        ),
         &[user_id.into(), now_rfc3339().into()],
     )?
     .iter()
-    .map(|r| {
-        Ok(SessionSummary {
-            id: r.text(0)?,
-            user_agent: r.text(1)?,
-            ip: r.text(2)?,
-            method: r.text(3)?,
-            created_at: r.text(4)?,
-            last_used_at: r.text(5)?,
-        })
-    })
+    .map(summary)
     .collect()
 }
 

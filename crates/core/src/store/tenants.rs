@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use super::lists::List;
 use crate::db::{Db, DbError, Row};
 
 /// A hosted tenant.
@@ -13,6 +14,8 @@ pub struct Tenant {
     pub account_id: String,
     /// Workspace slug: the host name's first label.
     pub slug: String,
+    /// Full host name (`acme.planapulse.app`), which is also the tenant's database name.
+    pub hostname: String,
     /// Display name.
     pub name: String,
     /// provisioning, active, suspended or deleted.
@@ -25,26 +28,47 @@ pub struct Tenant {
     pub created_at: String,
 }
 
-const COLUMNS: &str = "id, account_id, slug, name, status, plan, region, created_at";
+/// The columns [`tenant`] reads, over `tenants t`.
+pub(crate) const TENANT_COLUMNS: &[&str] = &[
+    "t.id",
+    "t.account_id",
+    "t.slug",
+    "t.hostname",
+    "t.name",
+    "t.status",
+    "t.plan",
+    "t.region",
+    "t.created_at",
+];
 
-fn tenant(r: &Row) -> Result<Tenant, DbError> {
+/// Decodes a row of [`TENANT_COLUMNS`].
+pub(crate) fn tenant(r: &Row) -> Result<Tenant, DbError> {
     Ok(Tenant {
         id: r.text(0)?,
         account_id: r.text(1)?,
         slug: r.text(2)?,
-        name: r.text(3)?,
-        status: r.text(4)?,
-        plan: r.text(5)?,
-        region: r.text(6)?,
-        created_at: r.text(7)?,
+        hostname: r.text(3)?,
+        name: r.text(4)?,
+        status: r.text(5)?,
+        plan: r.text(6)?,
+        region: r.text(7)?,
+        created_at: r.text(8)?,
     })
 }
 
-/// The account's tenants that are not deleted, newest last.
+/// The account's tenants that are not deleted, oldest first.
+pub(crate) const ACCOUNT_TENANTS: &str =
+    "tenants t WHERE t.account_id = $1 AND t.status <> 'deleted'";
+/// The tenants of every client of the provider `$1`.
+pub(crate) const PROVIDER_TENANTS: &str = "tenants t JOIN accounts c ON c.id = t.account_id \
+     WHERE c.provider_id = $1 AND t.status <> 'deleted'";
+
+/// The account's tenants that are not deleted, oldest first.
 pub fn list_for_account(db: &dyn Db, account_id: &str) -> Result<Vec<Tenant>, DbError> {
     db.query(
         &format!(
-            "SELECT {COLUMNS} FROM tenants WHERE account_id = $1 AND status <> 'deleted' ORDER BY created_at"
+            "SELECT {} FROM {ACCOUNT_TENANTS} ORDER BY t.created_at",
+            TENANT_COLUMNS.join(", ")
         ),
         &[account_id.into()],
     )?
@@ -53,33 +77,14 @@ pub fn list_for_account(db: &dyn Db, account_id: &str) -> Result<Vec<Tenant>, Db
     .collect()
 }
 
-/// The tenants of every client of an MSP provider.
-pub fn list_for_provider(db: &dyn Db, provider_id: &str) -> Result<Vec<Tenant>, DbError> {
-    db.query(
-        &format!(
-            "SELECT {} FROM tenants t JOIN accounts a ON a.id = t.account_id
-              WHERE a.provider_id = $1 AND t.status <> 'deleted' ORDER BY t.slug",
-            COLUMNS
-                .split(", ")
-                .map(|c| format!("t.{c}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        &[provider_id.into()],
+/// The host name of the live tenant `slug` names, if any (for the BOS catch-all).
+pub fn live_hostname(db: &dyn Db, slug: &str) -> Result<Option<String>, DbError> {
+    db.query_opt(
+        "SELECT hostname FROM tenants WHERE slug = $1 AND status IN ('active', 'suspended', 'provisioning')",
+        &[slug.into()],
     )?
-    .iter()
-    .map(tenant)
-    .collect()
-}
-
-/// Whether a workspace slug belongs to a live tenant (for the BOS catch-all).
-pub fn slug_is_live(db: &dyn Db, slug: &str) -> Result<bool, DbError> {
-    Ok(db
-        .query_opt(
-            "SELECT 1 FROM tenants WHERE slug = $1 AND status IN ('active', 'suspended', 'provisioning')",
-            &[slug.into()],
-        )?
-        .is_some())
+    .map(|r| r.text(0))
+    .transpose()
 }
 
 /// Whether `slug` is a well-formed workspace name: a DNS label of lower-case letters, digits
@@ -108,19 +113,40 @@ mod tests {
     }
 }
 
-/// One tenant, only if it belongs to `account_id` (another account's id is `None`, never data).
+/// One tenant with its alias host names, only if it belongs to `account_id` (another
+/// account's id is `None`, never data), in one statement.
 pub fn find_for_account(
     db: &dyn Db,
     account_id: &str,
     id: &str,
-) -> Result<Option<Tenant>, DbError> {
-    db.query_opt(
-        &format!("SELECT {COLUMNS} FROM tenants WHERE id = $1 AND account_id = $2 AND status <> 'deleted'"),
+) -> Result<Option<(Tenant, Vec<String>)>, DbError> {
+    let [tenants, aliases] = super::lists::read(
+        db,
+        [
+            List {
+                columns: TENANT_COLUMNS,
+                from: "tenants t WHERE t.id = $1 AND t.account_id = $2 AND t.status <> 'deleted'",
+                order_by: "t.id",
+                limit: None,
+            },
+            List {
+                columns: &["ta.hostname"],
+                from: "tenant_aliases ta JOIN tenants t ON t.id = ta.tenant_id \
+                       WHERE t.id = $1 AND t.account_id = $2 AND t.status <> 'deleted'",
+                order_by: "ta.hostname",
+                limit: None,
+            },
+        ],
         &[id.into(), account_id.into()],
-    )?
-    .as_ref()
-    .map(tenant)
-    .transpose()
+    )?;
+    let Some(tenant) = tenants.first().map(tenant).transpose()? else {
+        return Ok(None);
+    };
+    let aliases = aliases
+        .iter()
+        .map(|r| r.text(0))
+        .collect::<Result<_, _>>()?;
+    Ok(Some((tenant, aliases)))
 }
 
 /// A template a tenant can be created from.
@@ -151,16 +177,5 @@ pub fn templates(db: &dyn Db) -> Result<Vec<Template>, DbError> {
             odoo_version: r.text(3)?,
         })
     })
-    .collect()
-}
-
-/// The tenant's alias host names.
-pub fn aliases(db: &dyn Db, tenant_id: &str) -> Result<Vec<String>, DbError> {
-    db.query(
-        "SELECT hostname FROM tenant_aliases WHERE tenant_id = $1 ORDER BY hostname",
-        &[tenant_id.into()],
-    )?
-    .iter()
-    .map(|r| r.text(0))
     .collect()
 }

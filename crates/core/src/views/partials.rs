@@ -37,7 +37,7 @@ pub fn licenses_table(licenses: &[License]) -> Markup {
 }
 
 /// Workspaces with links to open the active ones; `detail_links` links each to its page.
-pub fn tenants_table(tenants: &[Tenant], domain: &str, detail_links: bool) -> Markup {
+pub fn tenants_table(tenants: &[Tenant], detail_links: bool) -> Markup {
     html! {
         @if tenants.is_empty() {
             p { "No workspaces yet." }
@@ -51,12 +51,12 @@ pub fn tenants_table(tenants: &[Tenant], domain: &str, detail_links: bool) -> Ma
                             tr {
                                 td {
                                     @if detail_links { a href={ "/cloud/" (t.id) } { (t.name) } } @else { (t.name) }
-                                    br; small.muted { (t.slug) "." (domain) }
+                                    br; small.muted { (t.hostname) }
                                 }
                                 td { (Badge(&t.status)) }
                                 td { (t.plan) }
                                 td { (Date(&t.created_at)) }
-                                td { @if t.status == "active" { a href={ "https://" (t.slug) "." (domain) "/" } { "Open" span.visually-hidden { " " (t.name) } } } }
+                                td { @if t.status == "active" { a href={ "https://" (t.hostname) "/" } { "Open" span.visually-hidden { " " (t.name) } } } }
                             }
                         }
                     }

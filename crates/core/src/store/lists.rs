@@ -1,0 +1,150 @@
+//! Several lists in one statement: each list becomes one JSON column (an array of rows, each
+//! row an array of values), so a page that shows licenses, tenants and invoices pays for one
+//! round trip instead of one per list. The rows come back as ordinary [`Row`]s, so every list
+//! keeps the decoder it uses on its own.
+//!
+//! The SQL is the same on both dialects but for the JSON functions' names: Postgres'
+//! `json_agg(json_build_array(...) ORDER BY ...)`, SQLite's `json_group_array(json_array(...)
+//! ORDER BY ...)`. Each list is numbered with `ROW_NUMBER()` over its own order, so a `LIMIT`
+//! inside it and the order of the aggregate agree.
+
+use crate::db::{Db, DbError, Dialect, Row, Value};
+
+/// One list of a combined read.
+#[derive(Debug, Clone, Copy)]
+pub struct List<'a> {
+    /// The selected expressions, in the order its decoder reads them.
+    pub columns: &'a [&'a str],
+    /// `table alias [JOIN ...] WHERE ...`, with `$n` placeholders shared by every list.
+    pub from: &'a str,
+    /// The list's order, in terms of `from`'s tables.
+    pub order_by: &'a str,
+    /// A placeholder (`$3`) or literal bounding the list, if any.
+    pub limit: Option<&'a str>,
+}
+
+impl List<'_> {
+    /// This list as one scalar subquery yielding a JSON array (as text) in `dialect`.
+    fn expression(&self, dialect: Dialect) -> String {
+        let inner_columns: Vec<String> = self
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{c} AS c{i}"))
+            .collect();
+        let outer_columns: Vec<String> =
+            (0..self.columns.len()).map(|i| format!("x.c{i}")).collect();
+        let limit = self
+            .limit
+            .map(|l| format!(" LIMIT {l}"))
+            .unwrap_or_default();
+        let inner = format!(
+            "SELECT ROW_NUMBER() OVER (ORDER BY {order}) AS rn, {columns} FROM {from} ORDER BY rn{limit}",
+            order = self.order_by,
+            columns = inner_columns.join(", "),
+            from = self.from,
+        );
+        let row = outer_columns.join(", ");
+        match dialect {
+            Dialect::Postgres => format!(
+                "(SELECT COALESCE(json_agg(json_build_array({row}) ORDER BY x.rn), '[]'::json)::text FROM ({inner}) AS x)"
+            ),
+            Dialect::Sqlite => format!(
+                "(SELECT json_group_array(json_array({row}) ORDER BY x.rn) FROM ({inner}) AS x)"
+            ),
+        }
+    }
+}
+
+/// Runs every list in one statement and returns each list's rows, in order.
+pub fn read<const N: usize>(
+    db: &dyn Db,
+    lists: [List<'_>; N],
+    params: &[Value],
+) -> Result<[Vec<Row>; N], DbError> {
+    let dialect = db.dialect();
+    let columns: Vec<String> = lists.iter().map(|l| l.expression(dialect)).collect();
+    let rows = db.query(&format!("SELECT {}", columns.join(", ")), params)?;
+    let row = rows
+        .first()
+        .ok_or_else(|| DbError::Decode("a combined read returned no row".into()))?;
+    let mut out: [Vec<Row>; N] = std::array::from_fn(|_| Vec::new());
+    for (i, list) in out.iter_mut().enumerate() {
+        // An empty list is `[]` on Postgres (COALESCE) and on SQLite (json_group_array).
+        let json = row.opt_text(i)?.unwrap_or_else(|| "[]".into());
+        *list = decode(&json).map_err(|e| DbError::Decode(format!("list {i}: {e}")))?;
+    }
+    Ok(out)
+}
+
+/// Parses `[[v, ...], ...]` into rows.
+fn decode(json: &str) -> Result<Vec<Row>, String> {
+    let rows: Vec<Vec<serde_json::Value>> =
+        serde_json::from_str(json).map_err(|e| e.to_string())?;
+    rows.into_iter()
+        .map(|values| {
+            values
+                .into_iter()
+                .map(value)
+                .collect::<Result<_, _>>()
+                .map(Row)
+        })
+        .collect()
+}
+
+fn value(v: serde_json::Value) -> Result<Value, String> {
+    use serde_json::Value as J;
+    Ok(match v {
+        J::Null => Value::Null,
+        J::Bool(b) => Value::Int(i64::from(b)),
+        J::Number(n) => match n.as_i64() {
+            Some(i) => Value::Int(i),
+            None => Value::Real(
+                n.as_f64()
+                    .ok_or_else(|| format!("number {n} out of range"))?,
+            ),
+        },
+        J::String(s) => Value::Text(s),
+        other => return Err(format!("unexpected value {other}")),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LIST: List<'static> = List {
+        columns: &["t.id", "t.n"],
+        from: "things t WHERE t.owner = $1",
+        order_by: "t.n DESC",
+        limit: Some("$2"),
+    };
+
+    #[test]
+    fn a_list_is_one_ordered_bounded_json_subquery_in_each_dialect() {
+        let pg = LIST.expression(Dialect::Postgres);
+        assert_eq!(
+            pg,
+            "(SELECT COALESCE(json_agg(json_build_array(x.c0, x.c1) ORDER BY x.rn), '[]'::json)::text \
+             FROM (SELECT ROW_NUMBER() OVER (ORDER BY t.n DESC) AS rn, t.id AS c0, t.n AS c1 \
+             FROM things t WHERE t.owner = $1 ORDER BY rn LIMIT $2) AS x)"
+        );
+        let lite = LIST.expression(Dialect::Sqlite);
+        assert!(lite.starts_with("(SELECT json_group_array(json_array(x.c0, x.c1) ORDER BY x.rn)"));
+    }
+
+    #[test]
+    fn rows_decode_to_the_values_a_driver_would_give() {
+        let rows = decode(r#"[["a", 1, null, true, 1.5], ["b", -2, "x", false, 0.25]]"#)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].text(0).ok(), Some("a".into()));
+        assert_eq!(rows[0].int(1).ok(), Some(1));
+        assert_eq!(rows[0].opt_text(2).ok(), Some(None));
+        assert_eq!(rows[0].flag(3).ok(), Some(true));
+        assert_eq!(rows[1].flag(3).ok(), Some(false));
+        assert_eq!(rows[1].int(1).ok(), Some(-2));
+        assert!(decode("[[{}]]").is_err());
+        assert!(decode("not json").is_err());
+    }
+}

@@ -1,0 +1,246 @@
+//! What each page shows, read in one statement: every page that lists several kinds of thing
+//! asks for all of them at once (see [`super::lists`]), so a signed-in page costs the session
+//! check and this one statement.
+
+use super::accounts::{self, Client, Invitation, Member};
+use super::api_tokens::{self, ApiToken};
+use super::billing::{self, Invoice, Subscription};
+use super::licenses::{self, License};
+use super::lists::{List, read};
+use super::sessions::{self, SessionSummary};
+use super::tenants::{self, Tenant};
+use crate::db::{Db, DbError, Row};
+
+fn all<T>(rows: &[Row], decode: fn(&Row) -> Result<T, DbError>) -> Result<Vec<T>, DbError> {
+    rows.iter().map(decode).collect()
+}
+
+/// Home for a customer account.
+#[derive(Debug, Clone)]
+pub struct CustomerHome {
+    /// Self-hosted licenses.
+    pub licenses: Vec<License>,
+    /// Hosted tenants.
+    pub tenants: Vec<Tenant>,
+    /// Subscriptions.
+    pub subscriptions: Vec<Subscription>,
+    /// The most recent invoices (empty for members without billing rights).
+    pub invoices: Vec<Invoice>,
+}
+
+/// Home for a customer account; `invoices` recent invoices are read only when asked for.
+pub fn customer_home(
+    db: &dyn Db,
+    account_id: &str,
+    invoices: i64,
+) -> Result<CustomerHome, DbError> {
+    let [l, t, s, i] = read(
+        db,
+        [
+            List {
+                columns: licenses::LICENSE_COLUMNS,
+                from: "licenses l WHERE l.account_id = $1",
+                order_by: licenses::LICENSE_ORDER,
+                limit: None,
+            },
+            List {
+                columns: tenants::TENANT_COLUMNS,
+                from: tenants::ACCOUNT_TENANTS,
+                order_by: "t.created_at",
+                limit: None,
+            },
+            List {
+                columns: billing::SUBSCRIPTION_COLUMNS,
+                from: "subscriptions s WHERE s.account_id = $1",
+                order_by: "s.created_at",
+                limit: None,
+            },
+            List {
+                columns: billing::INVOICE_COLUMNS,
+                from: "invoices i WHERE i.account_id = $1",
+                order_by: billing::INVOICE_ORDER,
+                limit: Some("$2"),
+            },
+        ],
+        &[account_id.into(), invoices.max(0).into()],
+    )?;
+    Ok(CustomerHome {
+        licenses: all(&l, licenses::license)?,
+        tenants: all(&t, tenants::tenant)?,
+        subscriptions: all(&s, billing::subscription)?,
+        invoices: all(&i, billing::invoice)?,
+    })
+}
+
+/// Home for an MSP provider account.
+#[derive(Debug, Clone)]
+pub struct ProviderHome {
+    /// Client accounts.
+    pub clients: Vec<Client>,
+    /// Every client's tenants.
+    pub tenants: Vec<Tenant>,
+    /// The provider's own subscriptions.
+    pub subscriptions: Vec<Subscription>,
+}
+
+/// Home for a provider account.
+pub fn provider_home(db: &dyn Db, provider_id: &str) -> Result<ProviderHome, DbError> {
+    let [c, t, s] = read(
+        db,
+        [
+            clients_list(),
+            provider_tenants_list(),
+            List {
+                columns: billing::SUBSCRIPTION_COLUMNS,
+                from: "subscriptions s WHERE s.account_id = $1",
+                order_by: "s.created_at",
+                limit: None,
+            },
+        ],
+        &[provider_id.into()],
+    )?;
+    Ok(ProviderHome {
+        clients: all(&c, accounts::client)?,
+        tenants: all(&t, tenants::tenant)?,
+        subscriptions: all(&s, billing::subscription)?,
+    })
+}
+
+fn clients_list() -> List<'static> {
+    List {
+        columns: accounts::CLIENT_COLUMNS,
+        from: "accounts c WHERE c.provider_id = $1",
+        order_by: "c.name",
+        limit: None,
+    }
+}
+
+fn provider_tenants_list() -> List<'static> {
+    List {
+        columns: tenants::TENANT_COLUMNS,
+        from: tenants::PROVIDER_TENANTS,
+        order_by: "t.slug",
+        limit: None,
+    }
+}
+
+/// The MSP page: a provider's clients and all their tenants.
+pub fn msp(db: &dyn Db, provider_id: &str) -> Result<(Vec<Client>, Vec<Tenant>), DbError> {
+    let [c, t] = read(
+        db,
+        [clients_list(), provider_tenants_list()],
+        &[provider_id.into()],
+    )?;
+    Ok((all(&c, accounts::client)?, all(&t, tenants::tenant)?))
+}
+
+/// One client of a provider with its tenants; `None` for an account that is not the
+/// provider's client.
+pub fn msp_client(
+    db: &dyn Db,
+    provider_id: &str,
+    client_id: &str,
+) -> Result<Option<(Client, Vec<Tenant>)>, DbError> {
+    let [c, t] = read(
+        db,
+        [
+            List {
+                from: "accounts c WHERE c.provider_id = $1 AND c.id = $2",
+                ..clients_list()
+            },
+            List {
+                from: "tenants t JOIN accounts c ON c.id = t.account_id \
+                       WHERE c.provider_id = $1 AND c.id = $2 AND t.status <> 'deleted'",
+                ..provider_tenants_list()
+            },
+        ],
+        &[provider_id.into(), client_id.into()],
+    )?;
+    let Some(client) = c.first().map(accounts::client).transpose()? else {
+        return Ok(None);
+    };
+    Ok(Some((client, all(&t, tenants::tenant)?)))
+}
+
+/// The billing page: subscriptions and the first `limit` invoices, and whether more follow.
+pub fn billing(
+    db: &dyn Db,
+    account_id: &str,
+    limit: i64,
+) -> Result<(Vec<Subscription>, Vec<Invoice>, bool), DbError> {
+    let [s, i] = read(
+        db,
+        [
+            List {
+                columns: billing::SUBSCRIPTION_COLUMNS,
+                from: "subscriptions s WHERE s.account_id = $1",
+                order_by: "s.created_at",
+                limit: None,
+            },
+            List {
+                columns: billing::INVOICE_COLUMNS,
+                from: billing::invoices_after(false),
+                order_by: billing::INVOICE_ORDER,
+                limit: Some("$2"),
+            },
+        ],
+        &[account_id.into(), (limit + 1).into()],
+    )?;
+    let (invoices, has_more) = billing::page(&i, limit)?;
+    Ok((all(&s, billing::subscription)?, invoices, has_more))
+}
+
+/// The team page: members, owners first, and invitations still open at `now`.
+pub fn team(
+    db: &dyn Db,
+    account_id: &str,
+    now: &str,
+) -> Result<(Vec<Member>, Vec<Invitation>), DbError> {
+    let [m, i] = read(
+        db,
+        [
+            List {
+                columns: accounts::MEMBER_COLUMNS,
+                from: accounts::ACCOUNT_MEMBERS,
+                order_by: accounts::MEMBER_ORDER,
+                limit: None,
+            },
+            List {
+                columns: accounts::INVITATION_COLUMNS,
+                from: "invitations i WHERE i.account_id = $1 AND i.accepted_at IS NULL \
+                       AND i.expires_at > $2",
+                order_by: "i.created_at",
+                limit: None,
+            },
+        ],
+        &[account_id.into(), now.into()],
+    )?;
+    Ok((all(&m, accounts::member)?, all(&i, accounts::invitation)?))
+}
+
+/// The security page: the user's live sessions at `now` and their API tokens.
+pub fn security(
+    db: &dyn Db,
+    user_id: &str,
+    now: &str,
+) -> Result<(Vec<SessionSummary>, Vec<ApiToken>), DbError> {
+    let [s, k] = read(
+        db,
+        [
+            List {
+                columns: sessions::SESSION_COLUMNS,
+                from: sessions::LIVE_SESSIONS,
+                order_by: "s.last_used_at DESC",
+                limit: None,
+            },
+            List {
+                columns: api_tokens::TOKEN_COLUMNS,
+                from: api_tokens::USER_TOKENS,
+                order_by: "k.created_at DESC",
+                limit: None,
+            },
+        ],
+        &[user_id.into(), now.into()],
+    )?;
+    Ok((all(&s, sessions::summary)?, all(&k, api_tokens::token)?))
+}
