@@ -75,7 +75,9 @@ impl ThrowawayPostgres {
             .batch_execute(&format!("CREATE DATABASE {name}"))
             .with_context(|| format!("creating database {name}"))?;
         Ok(Self {
-            url: format!("postgres://postgres@{POSTGRES_ADDR}/{name}"),
+            // Plain text, said outright: the local server has no TLS certificate Spin would
+            // accept (Spin, like the host, verifies it unless sslmode=disable).
+            url: format!("postgres://postgres@{POSTGRES_ADDR}/{name}?sslmode=disable"),
             name,
         })
     }
@@ -99,7 +101,7 @@ impl Drop for ThrowawayPostgres {
 
 fn admin_client() -> Result<postgres::Client> {
     postgres::Client::connect(
-        &format!("postgres://postgres@{POSTGRES_ADDR}/postgres"),
+        &format!("postgres://postgres@{POSTGRES_ADDR}/postgres?sslmode=disable"),
         postgres::NoTls,
     )
     .context("connecting to Postgres as postgres")

@@ -481,6 +481,289 @@ fn encode(s: &str) -> String {
         .collect()
 }
 
+/// A Postgres cluster of the test's own with TLS on (trust authentication, 127.0.0.1 on a free
+/// port, a server certificate for `127.0.0.1` from a CA made for the test), stopped and
+/// removed when dropped, even when the test fails.
+struct TlsPostgres {
+    dir: tempfile::TempDir,
+    bin: PathBuf,
+    as_root: bool,
+    port: u16,
+    ca: rcgen::Issuer<'static, rcgen::KeyPair>,
+}
+
+impl TlsPostgres {
+    /// `None` (after printing SKIPPED) when no `initdb` is installed outside CI.
+    fn start(test: &str) -> Result<Option<Self>> {
+        let Some(bin) = postgres_bin_dir() else {
+            if pulse_tests::in_ci() {
+                panic!("initdb is not installed; CI requires it (test {test})");
+            }
+            eprintln!("SKIPPED {test}: initdb is not installed (PostgreSQL server binaries)");
+            return Ok(None);
+        };
+        let as_root = Command::new("id")
+            .arg("-u")
+            .output()
+            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new())?;
+        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        ca_params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "pulse test CA");
+        ca_params.key_usages = vec![
+            rcgen::KeyUsagePurpose::KeyCertSign,
+            rcgen::KeyUsagePurpose::CrlSign,
+        ];
+        let ca_key = rcgen::KeyPair::generate()?;
+        let ca_cert = ca_params.self_signed(&ca_key)?;
+        let cluster = Self {
+            dir: tempfile::tempdir()?,
+            bin,
+            as_root,
+            port: pulse_tests::free_port(),
+            ca: rcgen::Issuer::new(ca_params, ca_key),
+        };
+        std::fs::write(cluster.ca_file(), ca_cert.pem())?;
+        cluster.write_server_certificate("127.0.0.1")?;
+        if as_root {
+            cluster.run("chown", &["-R", "postgres:", &cluster.path("")])?;
+        }
+        let data = cluster.path("data");
+        cluster.run_pg(
+            "initdb",
+            &["-D", &data, "-A", "trust", "-U", "postgres", "--no-sync"],
+        )?;
+        let conf = format!(
+            "\nlisten_addresses = '127.0.0.1'\nport = {}\nunix_socket_directories = '{}'\n\
+             ssl = on\nssl_cert_file = '{}'\nssl_key_file = '{}'\nfsync = off\n\
+             max_connections = 20\nshared_buffers = 16MB\n",
+            cluster.port,
+            cluster.path(""),
+            cluster.path("server.crt"),
+            cluster.path("server.key"),
+        );
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(cluster.dir.path().join("data/postgresql.conf"))?;
+        file.write_all(conf.as_bytes())?;
+        let log = cluster.path("postgres.log");
+        cluster.run_pg(
+            "pg_ctl",
+            &["-D", &data, "-l", &log, "-w", "-t", "60", "start"],
+        )?;
+        Ok(Some(cluster))
+    }
+
+    fn path(&self, name: &str) -> String {
+        self.dir.path().join(name).to_string_lossy().into_owned()
+    }
+
+    /// The test CA's certificate (PEM), for `SSL_CERT_FILE`.
+    fn ca_file(&self) -> String {
+        self.path("ca.crt")
+    }
+
+    /// Issues the server a certificate for `san` (an IP address or a DNS name) from the test
+    /// CA; `reload` makes a running server use it.
+    fn write_server_certificate(&self, san: &str) -> Result<()> {
+        let mut params = rcgen::CertificateParams::new(vec![san.to_string()])?;
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, san);
+        params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
+        let key = rcgen::KeyPair::generate()?;
+        let cert = params.signed_by(&key, &self.ca)?;
+        std::fs::write(self.path("server.crt"), cert.pem())?;
+        let key_path = self.path("server.key");
+        std::fs::write(&key_path, key.serialize_pem())?;
+        self.run("chmod", &["600", &key_path])?;
+        if self.as_root {
+            for file in ["server.crt", "server.key"] {
+                self.run("chown", &["postgres:", &self.path(file)])?;
+            }
+        }
+        Ok(())
+    }
+
+    fn reload(&self) -> Result<()> {
+        self.run_pg("pg_ctl", &["-D", &self.path("data"), "reload"])?;
+        // The postmaster re-reads its files on SIGHUP; give it a moment.
+        std::thread::sleep(Duration::from_millis(500));
+        Ok(())
+    }
+
+    fn url(&self, query: &str) -> String {
+        format!(
+            "postgres://postgres@127.0.0.1:{}/postgres{query}",
+            self.port
+        )
+    }
+
+    /// Runs a server program as the postgres user (initdb refuses root).
+    fn run_pg(&self, program: &str, args: &[&str]) -> Result<()> {
+        let program = self.bin.join(program).to_string_lossy().into_owned();
+        if self.as_root {
+            let mut all = vec!["-u", "postgres", "--", program.as_str()];
+            all.extend_from_slice(args);
+            self.run("runuser", &all)
+        } else {
+            self.run(&program, args)
+        }
+    }
+
+    fn run(&self, program: &str, args: &[&str]) -> Result<()> {
+        let out = Command::new(program)
+            .args(args)
+            .current_dir(self.dir.path())
+            .output()
+            .with_context(|| format!("running {program}"))?;
+        ensure!(
+            out.status.success(),
+            "{program} {args:?} failed: {}{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+            std::fs::read_to_string(self.dir.path().join("postgres.log")).unwrap_or_default()
+        );
+        Ok(())
+    }
+}
+
+impl Drop for TlsPostgres {
+    fn drop(&mut self) {
+        if self.dir.path().join("data/postmaster.pid").exists() {
+            let data = self.path("data");
+            if let Err(e) = self.run_pg("pg_ctl", &["-D", &data, "-m", "immediate", "-w", "stop"]) {
+                eprintln!("stopping the test Postgres cluster: {e:#}");
+            }
+        }
+    }
+}
+
+/// The directory of the PostgreSQL server programs: `initdb` on PATH, else the newest
+/// `/usr/lib/postgresql/*/bin` (Debian keeps them off PATH).
+fn postgres_bin_dir() -> Option<PathBuf> {
+    let on_path = std::env::var_os("PATH")
+        .and_then(|paths| std::env::split_paths(&paths).find(|dir| dir.join("initdb").is_file()));
+    let on_path = on_path.and_then(|dir| {
+        let initdb = std::fs::canonicalize(dir.join("initdb")).ok()?;
+        initdb.parent().map(Path::to_path_buf)
+    });
+    on_path
+        .or_else(|| {
+            let mut dirs: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+                .ok()?
+                .flatten()
+                .map(|e| e.path().join("bin"))
+                .filter(|bin| bin.join("initdb").is_file())
+                .collect();
+            dirs.sort_by_key(|d| {
+                d.parent()
+                    .and_then(|v| v.file_name())
+                    .and_then(|v| v.to_str())
+                    .and_then(|v| v.parse::<u32>().ok())
+                    .unwrap_or(0)
+            });
+            dirs.pop()
+        })
+        .filter(|dir| dir.join("pg_ctl").is_file())
+}
+
+const PG_SSL: &str = "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()";
+
+/// Whether the probe's connection to `url` is encrypted: `Ok(true)`/`Ok(false)`, or the
+/// probe's error answer.
+fn pg_ssl(host: &Host, url: &str) -> Result<std::result::Result<bool, String>> {
+    let answer = body(
+        host,
+        &format!("/probe?op=pg&url={}&q={}", encode(url), encode(PG_SSL)),
+    )?;
+    Ok(if answer.ends_with("\nbool:true") {
+        Ok(true)
+    } else if answer.ends_with("\nbool:false") {
+        Ok(false)
+    } else {
+        Err(answer)
+    })
+}
+
+#[test]
+fn postgres_uses_tls_with_a_verified_certificate_unless_sslmode_is_disable() -> Result<()> {
+    let test = "postgres_uses_tls_with_a_verified_certificate";
+    let Some(pg) = TlsPostgres::start(test)? else {
+        return Ok(());
+    };
+
+    // The CA is trusted (SSL_CERT_FILE replaces the system store, as for OpenSSL): TLS by
+    // default (sslmode=prefer) and with require; plain text only when disabled.
+    let host = probe().env("SSL_CERT_FILE", &pg.ca_file()).start()?;
+    assert_eq!(pg_ssl(&host, &pg.url(""))?, Ok(true));
+    assert_eq!(pg_ssl(&host, &pg.url("?sslmode=require"))?, Ok(true));
+    assert_eq!(pg_ssl(&host, &pg.url("?sslmode=disable"))?, Ok(false));
+    drop(host);
+
+    // The system trust store does not know the test CA: refused, never used unverified, and
+    // the message says why and what sslmode=disable is for.
+    let host = probe().start()?;
+    for url in [pg.url(""), pg.url("?sslmode=require")] {
+        let refused = pg_ssl(&host, &url)?.err().unwrap_or_default();
+        assert!(
+            refused.starts_with("err:connection-failed:")
+                && refused.contains("certificate could not be verified")
+                && refused.contains("sslmode=disable"),
+            "{url}: {refused}"
+        );
+    }
+    assert_eq!(pg_ssl(&host, &pg.url("?sslmode=disable"))?, Ok(false));
+    drop(host);
+
+    // A certificate from the trusted CA for another name: the host name is checked too.
+    pg.write_server_certificate("db.example")?;
+    pg.reload()?;
+    let host = probe().env("SSL_CERT_FILE", &pg.ca_file()).start()?;
+    let refused = pg_ssl(&host, &pg.url(""))?.err().unwrap_or_default();
+    assert!(
+        refused.starts_with("err:connection-failed:")
+            && refused.contains("certificate could not be verified"),
+        "{refused}"
+    );
+    Ok(())
+}
+
+#[test]
+fn the_local_postgres_is_reached_as_spin_would_and_the_test_urls_disable_tls() -> Result<()> {
+    let test = "the_local_postgres_is_reached_as_spin_would";
+    if !service_available("Postgres", POSTGRES_ADDR, test) {
+        return Ok(());
+    }
+    let db = ThrowawayPostgres::create()?;
+    assert!(
+        db.url.ends_with("?sslmode=disable"),
+        "the harness URL must work under Spin too: {}",
+        db.url
+    );
+    let ssl: String = db.client()?.query_one("SHOW ssl", &[])?.get(0);
+    let host = probe().start()?;
+    assert_eq!(pg_ssl(&host, &db.url)?, Ok(false));
+    let default_mode = db.url.trim_end_matches("?sslmode=disable");
+    let answer = pg_ssl(&host, default_mode)?;
+    if ssl == "on" {
+        // As under Spin: TLS with a verified certificate, or refused (Debian's self-signed
+        // snakeoil certificate); never plain text.
+        match &answer {
+            Ok(encrypted) => assert!(encrypted, "ssl=on but the connection is plain"),
+            Err(refused) => assert!(
+                refused.contains("certificate could not be verified"),
+                "{refused}"
+            ),
+        }
+    } else {
+        // A server without TLS is used in plain text under the default sslmode=prefer.
+        assert_eq!(answer, Ok(false), "ssl={ssl}");
+    }
+    Ok(())
+}
+
 #[test]
 fn postgres_addresses_outside_allowed_outbound_hosts_are_refused_without_connecting() -> Result<()>
 {

@@ -10,6 +10,7 @@ mod key_value;
 mod manifest;
 mod migrate;
 mod outbound_http;
+mod pg_tls;
 mod postgres;
 mod router;
 mod runtime_config;

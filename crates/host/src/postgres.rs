@@ -1,7 +1,9 @@
 //! `spin:postgres/postgres@3.0.0` on tokio-postgres, following Spin's outbound-pg factor: every
-//! host of the connection string must be allowed as `postgres://host:port`, clients are pooled
-//! per address (reset before reuse), column types map to the v3 `db-value` variants, and any
-//! failure to connect is `connection-failed` with a message, bounded by a connect timeout.
+//! host of the connection string must be allowed as `postgres://host:port`, connections use TLS
+//! with the server's certificate and host name verified unless the string says
+//! `sslmode=disable` (see `pg_tls`), clients are pooled per connection string (reset before
+//! reuse), column types map to the v3 `db-value` variants, and any failure to connect
+//! (certificate included) is `connection-failed` with a message, bounded by a connect timeout.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -84,19 +86,14 @@ async fn connect(address: &str) -> Result<tokio_postgres::Client, String> {
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(CONNECT_TIMEOUT);
     }
-    // Bound the whole handshake too: a server that accepts but never answers must not hang us.
-    let connecting = config.connect(tokio_postgres::NoTls);
-    let (client, connection) = match tokio::time::timeout(CONNECT_TIMEOUT, connecting).await {
-        Ok(Ok(pair)) => pair,
-        Ok(Err(e)) => return Err(format!("{e:?}")),
-        Err(_) => return Err(format!("timed out connecting to {}", redact(address))),
-    };
-    tokio::spawn(async move {
-        if let Err(e) = connection.await {
-            tracing::debug!("postgres connection closed: {e}");
-        }
-    });
-    Ok(client)
+    // Bound the whole handshake (TLS included): a server that accepts but never answers must not
+    // hang us.
+    let connecting = crate::pg_tls::connect(&config);
+    match tokio::time::timeout(CONNECT_TIMEOUT, connecting).await {
+        Ok(Ok((client, _driver))) => Ok(client),
+        Ok(Err(message)) => Err(message),
+        Err(_) => Err(format!("timed out connecting to {}", redact(address))),
+    }
 }
 
 /// The address without its password, for messages.
