@@ -11,9 +11,11 @@
 //   KEYS           signing keys in the JWKS: "rsa" (default), "rsa,rsa" or "ec"
 //
 // Test hooks (plain HTTP on the same port):
-//   POST /_test/config  JSON {"mode": "...", "account": "..."}: how the next ID tokens are
-//                       altered and who signs in at the next interaction
-//   GET  /_test/stats   JSON counts of JWKS and token requests
+//   POST /_test/config  JSON {"mode": "...", "account": "...", "require_length": true}: how the
+//                       next ID tokens are altered, who signs in at the next interaction, and
+//                       whether a request body must come with a content-length (411 for a
+//                       chunked body or a POST without one, as some proxies and WAFs answer)
+//   GET  /_test/stats   JSON counts of JWKS, token and discovery requests and of 411 refusals
 //
 // Modes: normal, wrong_issuer, no_sub, wrong_audience, extra_audience_no_azp, no_iat, expired,
 // bad_signature, alg_none, alg_hs256, unknown_kid, rotated_kid, wrong_nonce, no_kid,
@@ -65,7 +67,8 @@ const strayKey = await privateJwk(keySpec[0], 'key-unknown');
 
 let mode = 'normal';
 let account = 'ada';
-const stats = { jwks: 0, token: 0, discovery: 0 };
+let requireLength = false;
+const stats = { jwks: 0, token: 0, discovery: 0, length_required: 0 };
 
 const provider = new Provider(issuer, {
   clients: [
@@ -193,11 +196,19 @@ async function readBody(req) {
 const server = http.createServer(async (req, res) => {
   try {
     const url = new URL(req.url, issuer);
+    const chunked = /chunked/i.test(req.headers['transfer-encoding'] ?? '');
+    const unsized = req.method === 'POST' && req.headers['content-length'] === undefined;
+    if (requireLength && (chunked || unsized)) {
+      stats.length_required += 1;
+      console.error(`411 for ${req.method} ${url.pathname}: chunked=${chunked} unsized=${unsized}`);
+      return json(res, 411, { error: 'invalid_request', error_description: 'length required' });
+    }
     if (url.pathname === '/_test/config' && req.method === 'POST') {
       const body = JSON.parse((await readBody(req)) || '{}');
       if (body.mode) mode = body.mode;
       if (body.account) account = body.account;
-      return json(res, 200, { mode, account });
+      if (typeof body.require_length === 'boolean') requireLength = body.require_length;
+      return json(res, 200, { mode, account, require_length: requireLength });
     }
     if (url.pathname === '/_test/stats') return json(res, 200, stats);
     if (url.pathname === '/jwks') {

@@ -191,6 +191,24 @@ fn sso_signs_in_on_postgres_with_redis_too() -> Result<()> {
 }
 
 #[test]
+fn sso_works_with_a_provider_that_refuses_chunked_request_bodies() -> Result<()> {
+    let Some(setup) = Setup::start("sso_content_length", "rsa")? else {
+        return Ok(());
+    };
+    setup.provider.require_content_length()?;
+    signed_in(provider::sign_in(&setup)?, "/dashboard")?;
+    let stats = setup.provider.stats()?;
+    assert_eq!(stats["token"], 1, "{stats}");
+    assert_eq!(
+        stats["length_required"],
+        0,
+        "a request went out chunked or without a content-length: {stats}\n{}",
+        setup.provider.log()
+    );
+    Ok(())
+}
+
+#[test]
 fn sso_returns_to_the_page_asked_for() -> Result<()> {
     let Some(setup) = Setup::start("sso_next", "rsa")? else {
         return Ok(());

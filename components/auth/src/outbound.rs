@@ -1,6 +1,8 @@
 //! Blocking outbound HTTP for the OpenID provider's endpoints, straight on `wasi:http` so every
 //! call has connect, first-byte and between-bytes timeouts and a size cap: a provider that is
-//! down or slow costs the visitor seconds, not minutes.
+//! down or slow costs the visitor seconds, not minutes. A body is always sent with its
+//! `content-length` (never chunked, which some servers and proxies refuse with 411), and a
+//! request without one carries no body at all.
 
 use spin_sdk::wit::wasi::http0_2_0::outgoing_handler;
 use spin_sdk::wit::wasi::http0_2_0::types::{
@@ -56,11 +58,9 @@ pub fn post_form(url: &str, headers: &[(&str, &str)], body: &str) -> Result<Fetc
 
 /// `POST url` with a JSON body and extra headers.
 pub fn post_json(url: &str, headers: &[(&str, &str)], body: &str) -> Result<Fetched, FetchError> {
-    let length = body.len().to_string();
     let mut all = vec![
         ("accept", "application/json"),
         ("content-type", "application/json"),
-        ("content-length", length.as_str()),
     ];
     all.extend_from_slice(headers);
     send(Method::Post, url, &all, Some(body.as_bytes()))
@@ -116,6 +116,14 @@ fn send(
     if let Some(id) = REQUEST_ID.get() {
         list.push(("x-request-id".into(), id.as_bytes().to_vec()));
     }
+    // The body is known in full: send its length, so it does not go out chunked.
+    if let Some(body) = body
+        && !headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+    {
+        list.push(("content-length".into(), body.len().to_string().into_bytes()));
+    }
     let fields = Fields::from_list(&list).map_err(|e| failed(format!("headers: {e:?}")))?;
     let request = OutgoingRequest::new(fields);
     request.set_method(&method).map_err(|_| bad_url())?;
@@ -126,9 +134,16 @@ fn send(
     request
         .set_path_with_query(Some(&path))
         .map_err(|_| bad_url())?;
-    let outgoing_body = request
-        .body()
-        .map_err(|_| failed("request body unavailable".into()))?;
+    // Without a body, none is opened: the request then goes out with no body at all rather
+    // than an empty chunked one.
+    let outgoing_body = match body {
+        Some(_) => Some(
+            request
+                .body()
+                .map_err(|_| failed("request body unavailable".into()))?,
+        ),
+        None => None,
+    };
 
     let options = RequestOptions::new();
     // The runtime may not support a timeout; the request then simply runs without it.
@@ -138,17 +153,19 @@ fn send(
     let pending =
         outgoing_handler::handle(request, Some(options)).map_err(|e| failed(format!("{e:?}")))?;
 
-    {
-        let stream = outgoing_body
-            .write()
-            .map_err(|_| failed("request body unwritable".into()))?;
-        for chunk in body.unwrap_or_default().chunks(4096) {
-            stream
-                .blocking_write_and_flush(chunk)
-                .map_err(|e| failed(format!("writing the request: {e:?}")))?;
+    if let (Some(outgoing_body), Some(body)) = (outgoing_body, body) {
+        {
+            let stream = outgoing_body
+                .write()
+                .map_err(|_| failed("request body unwritable".into()))?;
+            for chunk in body.chunks(4096) {
+                stream
+                    .blocking_write_and_flush(chunk)
+                    .map_err(|e| failed(format!("writing the request: {e:?}")))?;
+            }
         }
+        OutgoingBody::finish(outgoing_body, None).map_err(|e| failed(format!("{e:?}")))?;
     }
-    OutgoingBody::finish(outgoing_body, None).map_err(|e| failed(format!("{e:?}")))?;
 
     pending.subscribe().block();
     let response = match pending.get() {

@@ -21,7 +21,10 @@ struct Received {
     body: Value,
 }
 
-/// A Postmark stand-in: answers `200 {"ErrorCode":0,...}` unless told to fail.
+/// A Postmark stand-in: answers `200 {"ErrorCode":0,...}` unless told to fail. Like some proxies
+/// in front of mail APIs, it answers 411 Length Required to a body sent chunked or without a
+/// `content-length` (and does not count it as received), so every delivery test also checks
+/// that the portal sends the length.
 struct FakePostmark {
     port: u16,
     received: Arc<Mutex<Vec<Received>>>,
@@ -51,7 +54,8 @@ impl FakePostmark {
                     .unwrap_or_default()
                     .to_string();
                 let (mut length, mut token, mut request_id) =
-                    (0usize, String::new(), String::new());
+                    (None::<usize>, String::new(), String::new());
+                let mut chunked = false;
                 loop {
                     let mut header = String::new();
                     if reader.read_line(&mut header).is_err() || header.trim().is_empty() {
@@ -59,12 +63,23 @@ impl FakePostmark {
                     }
                     let (k, v) = header.split_once(':').unwrap_or_default();
                     match k.trim().to_ascii_lowercase().as_str() {
-                        "content-length" => length = v.trim().parse().unwrap_or(0),
+                        "content-length" => length = v.trim().parse().ok(),
+                        "transfer-encoding" => {
+                            chunked |= v.to_ascii_lowercase().contains("chunked")
+                        }
                         "x-postmark-server-token" => token = v.trim().to_string(),
                         "x-request-id" => request_id = v.trim().to_string(),
                         _ => {}
                     }
                 }
+                let Some(length) = length.filter(|_| !chunked) else {
+                    let mut out = stream;
+                    let _ = write!(
+                        out,
+                        "HTTP/1.1 411 Length Required\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                    );
+                    continue;
+                };
                 let mut body = vec![0; length];
                 let _ = reader.read_exact(&mut body);
                 let body: Value = serde_json::from_slice(&body).unwrap_or_default();

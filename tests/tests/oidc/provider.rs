@@ -197,7 +197,23 @@ impl Provider {
         Ok(())
     }
 
-    /// How often the JWKS, token and discovery endpoints were requested.
+    /// From now on, answers 411 to a request body sent chunked or a POST without a
+    /// content-length, as some proxies in front of providers do.
+    pub fn require_content_length(&self) -> Result<()> {
+        let resp = client()
+            .post(format!("{}/_test/config", self.issuer))
+            .json(&json!({ "require_length": true }))
+            .send()?;
+        ensure!(
+            resp.status() == 200,
+            "configuring the provider: {}",
+            resp.status()
+        );
+        Ok(())
+    }
+
+    /// How often the JWKS, token and discovery endpoints were requested, and how many requests
+    /// were refused for want of a content-length.
     pub fn stats(&self) -> Result<Value> {
         Ok(client()
             .get(format!("{}/_test/stats", self.issuer))
