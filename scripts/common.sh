@@ -28,24 +28,29 @@ ensure_toolchain() {
     fi
 }
 
-# Builds every component (and the probe used by host tests) to wasm in release, then the host
-# (with any extra `cargo build` arguments), and places the wasm where spin.toml's `source`
-# paths point (target/ in the clone), so the same manifest works for `spin up` and the host.
-build_all() {
+# Builds every component (and the probe used by host tests) to wasm in release and places the
+# wasm where spin.toml's `source` paths point (target/ in the clone), so the same manifest
+# works for `spin up` and the host.
+build_components() {
     local pkgs=()
     for c in "${COMPONENTS[@]}"; do pkgs+=(-p "pulse-$c"); done
     step "Building components (wasm32-wasip2, release)"
     cargo build --locked --release --target wasm32-wasip2 "${pkgs[@]}" -p pulse-probe
-    step "Building the local host (release)"
-    # Extra packages (scripts/test passes the test crates) are built in the same cargo run so
-    # that shared dependencies are compiled once, with one feature set, and reused by
-    # `cargo test` afterwards.
-    cargo build --locked --release -p pulse-host "$@"
     local out="$ROOT/target/wasm32-wasip2/release"
     mkdir -p "$out"
     for c in "${COMPONENTS[@]}" probe; do
         cp -f "$CARGO_TARGET_DIR/wasm32-wasip2/release/pulse_$c.wasm" "$out/"
     done
+}
+
+# The components, then the host (with any extra `cargo build` arguments).
+build_all() {
+    build_components
+    step "Building the local host (release)"
+    # Extra packages (scripts/test passes the test crates) are built in the same cargo run so
+    # that shared dependencies are compiled once, with one feature set, and reused by
+    # `cargo test` afterwards.
+    cargo build --locked --release -p pulse-host "$@"
 }
 
 # The browser tests (tests/tests/browser.rs) drive Debian's Chromium at /usr/bin/chromium. Installs
