@@ -17,8 +17,12 @@ const BATCH: i64 = 5;
 /// Delivers messages that are due. Failures are recorded on the message, not returned: the
 /// request that triggered delivery has already done its own work.
 pub fn deliver_due(ctx: &Ctx) -> Result<(), AppError> {
+    // Local mode keeps mail for /dev/mailbox without reading the mail settings at all.
+    if ctx.config.is_local() {
+        return Ok(());
+    }
     let url = spin_sdk::variables::get("mail_api_url").unwrap_or_default();
-    if ctx.config.is_local() || url.is_empty() {
+    if url.is_empty() {
         return Ok(());
     }
     let token = spin_sdk::variables::get("mail_api_key").unwrap_or_default();

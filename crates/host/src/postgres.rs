@@ -379,6 +379,7 @@ impl wit::HostConnection for State {
         &mut self,
         address: String,
     ) -> wasmtime::Result<Result<Resource<ConnectionHandle>, WitError>> {
+        self.calls.sql_opens += 1;
         if let Err(e) = ensure_allowed(&self.component.outbound, &address) {
             tracing::warn!("postgres open refused: {e:?}");
             return Ok(Err(e));
@@ -413,6 +414,7 @@ impl wit::HostConnection for State {
         statement: String,
         params: Vec<ParameterValue>,
     ) -> wasmtime::Result<Result<RowSet, WitError>> {
+        self.calls.sql_statements += 1;
         let client = match self.pg_client(&connection)? {
             Ok(c) => c,
             Err(e) => return Ok(Err(e)),
@@ -426,6 +428,7 @@ impl wit::HostConnection for State {
         statement: String,
         params: Vec<ParameterValue>,
     ) -> wasmtime::Result<Result<u64, WitError>> {
+        self.calls.sql_statements += 1;
         let client = match self.pg_client(&connection)? {
             Ok(c) => c,
             Err(e) => return Ok(Err(e)),
