@@ -34,13 +34,33 @@ pub enum Mode {
     Production,
 }
 
-/// Which SQL backend the portal uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    /// Spin's SQLite database `default`.
+/// Which database the portal uses, from `db_url`: read only by requests that open it, so a
+/// page without data reads no database setting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Database {
+    /// Spin's SQLite database `default` (`db_url` empty or `sqlite`).
     Sqlite,
-    /// Postgres at `db_url`.
-    Postgres,
+    /// Postgres at this URL.
+    Postgres(String),
+}
+
+impl Database {
+    /// Reads `db_url`: `sqlite` (or empty) for the embedded database, or a Postgres URL.
+    pub fn load(vars: &impl Vars) -> Result<Self, ConfigError> {
+        let url = vars.var("db_url")?;
+        if url.is_empty() || url == "sqlite" {
+            Ok(Self::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Self::Postgres(url))
+        } else {
+            Err(ConfigError::Invalid {
+                name: "db_url".into(),
+                reason:
+                    "expected `sqlite` or a URL such as postgres://user:password@host:5432/pulse"
+                        .into(),
+            })
+        }
+    }
 }
 
 /// The settings every area shares.
@@ -50,10 +70,6 @@ pub struct Config {
     pub mode: Mode,
     /// `https://my.planapulse.ai`, no trailing slash.
     pub public_origin: String,
-    /// Which database.
-    pub backend: Backend,
-    /// Postgres URL when `backend` is Postgres (from `db_url`, which is `sqlite` otherwise).
-    pub db_url: String,
 }
 
 impl Config {
@@ -77,29 +93,9 @@ impl Config {
                 "expected an origin such as https://my.planapulse.ai",
             ));
         }
-        // One variable chooses the database: `sqlite` (or empty) for the embedded one, or a
-        // Postgres URL.
-        let db_url = vars.var("db_url")?;
-        let backend = if db_url.is_empty() || db_url == "sqlite" {
-            Backend::Sqlite
-        } else if db_url.starts_with("postgres://") || db_url.starts_with("postgresql://") {
-            Backend::Postgres
-        } else {
-            return Err(invalid(
-                "db_url",
-                "expected `sqlite` or a URL such as postgres://user:password@host:5432/pulse",
-            ));
-        };
-        let db_url = if backend == Backend::Postgres {
-            db_url
-        } else {
-            String::new()
-        };
         let config = Self {
             mode,
             public_origin,
-            backend,
-            db_url,
         };
         if config.mode == Mode::Production && !config.https() {
             return Err(invalid(
@@ -190,18 +186,16 @@ mod tests {
 
     #[test]
     fn one_variable_chooses_the_database() {
-        let pg = Config::load(&vars(&[("db_url", "postgres://u@db:5432/pulse")]))
-            .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(pg.backend, Backend::Postgres);
-        assert_eq!(pg.db_url, "postgres://u@db:5432/pulse");
+        let load = |url| Database::load(&vars(&[("db_url", url)]));
         assert_eq!(
-            Config::load(&vars(&[("db_url", "")])).map(|c| c.backend),
-            Ok(Backend::Sqlite)
+            load("postgres://u@db:5432/pulse"),
+            Ok(Database::Postgres("postgres://u@db:5432/pulse".into()))
         );
+        assert_eq!(load(""), Ok(Database::Sqlite));
+        assert_eq!(load("sqlite"), Ok(Database::Sqlite));
         for bad in ["postgres", "mysql://db/x"] {
-            let err = Config::load(&vars(&[("db_url", bad)])).err();
             assert!(
-                matches!(err, Some(ConfigError::Invalid { ref name, .. }) if name == "db_url"),
+                matches!(load(bad), Err(ConfigError::Invalid { ref name, .. }) if name == "db_url"),
                 "{bad:?}"
             );
         }

@@ -5,8 +5,9 @@
 //!
 //! The SQL is the same on both dialects but for the JSON functions' names: Postgres'
 //! `json_agg(json_build_array(...) ORDER BY ...)`, SQLite's `json_group_array(json_array(...)
-//! ORDER BY ...)`. Each list is numbered with `ROW_NUMBER()` over its own order, so a `LIMIT`
-//! inside it and the order of the aggregate agree.
+//! ORDER BY ...)` (SQLite 3.44 and later, which every Spin 3 and 4 bundles). A bounded list
+//! selects its page in a subquery first; its order must then be made of selected columns, so
+//! the aggregate can order the page by the same columns.
 
 use crate::db::{Db, DbError, Dialect, Row, Value};
 
@@ -26,33 +27,64 @@ pub struct List<'a> {
 impl List<'_> {
     /// This list as one scalar subquery yielding a JSON array (as text) in `dialect`.
     fn expression(&self, dialect: Dialect) -> String {
-        let inner_columns: Vec<String> = self
-            .columns
-            .iter()
-            .enumerate()
-            .map(|(i, c)| format!("{c} AS c{i}"))
-            .collect();
-        let outer_columns: Vec<String> =
-            (0..self.columns.len()).map(|i| format!("x.c{i}")).collect();
-        let limit = self
-            .limit
-            .map(|l| format!(" LIMIT {l}"))
-            .unwrap_or_default();
-        let inner = format!(
-            "SELECT ROW_NUMBER() OVER (ORDER BY {order}) AS rn, {columns} FROM {from} ORDER BY rn{limit}",
-            order = self.order_by,
-            columns = inner_columns.join(", "),
-            from = self.from,
-        );
-        let row = outer_columns.join(", ");
+        let (row, source, order) = match self.limit {
+            None => (
+                self.columns.join(", "),
+                self.from.to_string(),
+                self.order_by.to_string(),
+            ),
+            Some(limit) => {
+                let inner: Vec<String> = self
+                    .columns
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| format!("{c} AS c{i}"))
+                    .collect();
+                let outer: Vec<String> =
+                    (0..self.columns.len()).map(|i| format!("x.c{i}")).collect();
+                (
+                    outer.join(", "),
+                    format!(
+                        "(SELECT {} FROM {} ORDER BY {} LIMIT {limit}) AS x",
+                        inner.join(", "),
+                        self.from,
+                        self.order_by
+                    ),
+                    self.outer_order(),
+                )
+            }
+        };
         match dialect {
             Dialect::Postgres => format!(
-                "(SELECT COALESCE(json_agg(json_build_array({row}) ORDER BY x.rn), '[]'::json)::text FROM ({inner}) AS x)"
+                "(SELECT COALESCE(json_agg(json_build_array({row}) ORDER BY {order}), '[]'::json)::text FROM {source})"
             ),
-            Dialect::Sqlite => format!(
-                "(SELECT json_group_array(json_array({row}) ORDER BY x.rn) FROM ({inner}) AS x)"
-            ),
+            Dialect::Sqlite => {
+                format!(
+                    "(SELECT json_group_array(json_array({row}) ORDER BY {order}) FROM {source})"
+                )
+            }
         }
+    }
+
+    /// The order of a bounded list in terms of its subquery's columns (`x.c0`, ...): each
+    /// selected expression named in `order_by` is replaced by its alias, longest first so that
+    /// `i.id` does not clip `i.id_number`.
+    fn outer_order(&self) -> String {
+        let mut by_length: Vec<(usize, &str)> = self.columns.iter().copied().enumerate().collect();
+        by_length.sort_by_key(|(_, c)| std::cmp::Reverse(c.len()));
+        let mut order = self.order_by.to_string();
+        // Placeholders first, so an alias never matches a later, shorter column name.
+        for (i, column) in &by_length {
+            order = order.replace(column, &format!("\u{0}{i}\u{0}"));
+        }
+        let mut out = String::with_capacity(order.len());
+        for (n, part) in order.split('\u{0}').enumerate() {
+            if n % 2 == 1 {
+                out.push_str("x.c");
+            }
+            out.push_str(part);
+        }
+        out
     }
 }
 
@@ -121,16 +153,40 @@ mod tests {
     };
 
     #[test]
-    fn a_list_is_one_ordered_bounded_json_subquery_in_each_dialect() {
-        let pg = LIST.expression(Dialect::Postgres);
+    fn a_bounded_list_orders_its_page_by_the_selected_columns() {
         assert_eq!(
-            pg,
-            "(SELECT COALESCE(json_agg(json_build_array(x.c0, x.c1) ORDER BY x.rn), '[]'::json)::text \
-             FROM (SELECT ROW_NUMBER() OVER (ORDER BY t.n DESC) AS rn, t.id AS c0, t.n AS c1 \
-             FROM things t WHERE t.owner = $1 ORDER BY rn LIMIT $2) AS x)"
+            LIST.expression(Dialect::Postgres),
+            "(SELECT COALESCE(json_agg(json_build_array(x.c0, x.c1) ORDER BY x.c1 DESC), '[]'::json)::text \
+             FROM (SELECT t.id AS c0, t.n AS c1 FROM things t WHERE t.owner = $1 ORDER BY t.n DESC LIMIT $2) AS x)"
         );
-        let lite = LIST.expression(Dialect::Sqlite);
-        assert!(lite.starts_with("(SELECT json_group_array(json_array(x.c0, x.c1) ORDER BY x.rn)"));
+        assert_eq!(
+            LIST.expression(Dialect::Sqlite),
+            "(SELECT json_group_array(json_array(x.c0, x.c1) ORDER BY x.c1 DESC) \
+             FROM (SELECT t.id AS c0, t.n AS c1 FROM things t WHERE t.owner = $1 ORDER BY t.n DESC LIMIT $2) AS x)"
+        );
+    }
+
+    #[test]
+    fn an_unbounded_list_aggregates_straight_from_its_tables() {
+        let list = List {
+            limit: None,
+            ..LIST
+        };
+        assert_eq!(
+            list.expression(Dialect::Sqlite),
+            "(SELECT json_group_array(json_array(t.id, t.n) ORDER BY t.n DESC) FROM things t WHERE t.owner = $1)"
+        );
+    }
+
+    #[test]
+    fn the_outer_order_replaces_longer_columns_first() {
+        let list = List {
+            columns: &["i.id", "i.id_number", "i.issued_at"],
+            from: "invoices i",
+            order_by: "i.issued_at DESC, i.id_number, i.id DESC",
+            limit: Some("5"),
+        };
+        assert_eq!(list.outer_order(), "x.c2 DESC, x.c1, x.c0 DESC");
     }
 
     #[test]
