@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use super::lists::List;
 use crate::db::{Db, DbError, Row};
 use crate::identity::{AccountKind, Membership, Role};
 
@@ -71,12 +72,14 @@ pub(crate) const MEMBER_COLUMNS: &[&str] = &[
     "m.role",
     "m.created_at",
 ];
-/// The members of the account `$1`.
-pub(crate) const ACCOUNT_MEMBERS: &str =
-    "memberships m JOIN users u ON u.id = m.user_id WHERE m.account_id = $1";
-/// Owners first, then by name.
-pub(crate) const MEMBER_ORDER: &str = "CASE m.role WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 \
-     WHEN 'billing' THEN 2 ELSE 3 END, u.display_name";
+/// The members of the account `$1`, owners first, then by name.
+pub(crate) const MEMBERS: List<'static> = List {
+    columns: MEMBER_COLUMNS,
+    from: "memberships m JOIN users u ON u.id = m.user_id WHERE m.account_id = $1",
+    order_by: "CASE m.role WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 \
+               WHEN 'billing' THEN 2 ELSE 3 END, u.display_name",
+    limit: None,
+};
 
 /// Decodes a row of [`MEMBER_COLUMNS`].
 pub(crate) fn member(r: &Row) -> Result<Member, DbError> {
@@ -91,16 +94,7 @@ pub(crate) fn member(r: &Row) -> Result<Member, DbError> {
 
 /// The members of an account, owners first.
 pub fn members(db: &dyn Db, account_id: &str) -> Result<Vec<Member>, DbError> {
-    db.query(
-        &format!(
-            "SELECT {} FROM {ACCOUNT_MEMBERS} ORDER BY {MEMBER_ORDER}",
-            MEMBER_COLUMNS.join(", ")
-        ),
-        &[account_id.into()],
-    )?
-    .iter()
-    .map(member)
-    .collect()
+    super::lists::select(db, MEMBERS, &[account_id.into()], member)
 }
 
 /// The columns [`invitation`] reads, over `invitations i`.
@@ -134,18 +128,17 @@ pub(crate) fn client(r: &Row) -> Result<Client, DbError> {
     })
 }
 
+/// The clients of the provider `$1`, by name.
+pub(crate) const CLIENTS: List<'static> = List {
+    columns: CLIENT_COLUMNS,
+    from: "accounts c WHERE c.provider_id = $1",
+    order_by: "c.name",
+    limit: None,
+};
+
 /// The clients of an MSP provider account with their tenant counts.
 pub fn clients(db: &dyn Db, provider_id: &str) -> Result<Vec<Client>, DbError> {
-    db.query(
-        &format!(
-            "SELECT {} FROM accounts c WHERE c.provider_id = $1 ORDER BY c.name",
-            CLIENT_COLUMNS.join(", ")
-        ),
-        &[provider_id.into()],
-    )?
-    .iter()
-    .map(client)
-    .collect()
+    super::lists::select(db, CLIENTS, &[provider_id.into()], client)
 }
 
 /// Why a member cannot be removed.

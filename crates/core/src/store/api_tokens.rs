@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use super::lists::List;
 use crate::db::{Db, DbError, Row};
 use crate::ids::{new_id, new_secret};
 use crate::time::now_rfc3339;
@@ -66,8 +67,13 @@ pub(crate) const TOKEN_COLUMNS: &[&str] = &[
     "k.created_at",
     "k.last_used_at",
 ];
-/// The live tokens of the user `$1`.
-pub(crate) const USER_TOKENS: &str = "api_tokens k WHERE k.user_id = $1 AND k.revoked_at IS NULL";
+/// The live tokens of the user `$1`, newest first.
+pub(crate) const USER_TOKENS: List<'static> = List {
+    columns: TOKEN_COLUMNS,
+    from: "api_tokens k WHERE k.user_id = $1 AND k.revoked_at IS NULL",
+    order_by: "k.created_at DESC",
+    limit: None,
+};
 
 /// Decodes a row of [`TOKEN_COLUMNS`].
 pub(crate) fn token(r: &Row) -> Result<ApiToken, DbError> {
@@ -83,16 +89,7 @@ pub(crate) fn token(r: &Row) -> Result<ApiToken, DbError> {
 
 /// The user's live tokens, newest first.
 pub fn list(db: &dyn Db, user_id: &str) -> Result<Vec<ApiToken>, DbError> {
-    db.query(
-        &format!(
-            "SELECT {} FROM {USER_TOKENS} ORDER BY k.created_at DESC",
-            TOKEN_COLUMNS.join(", ")
-        ),
-        &[user_id.into()],
-    )?
-    .iter()
-    .map(token)
-    .collect()
+    super::lists::select(db, USER_TOKENS, &[user_id.into()], token)
 }
 
 /// Revokes one of the user's tokens; `false` if it is not theirs or already revoked.

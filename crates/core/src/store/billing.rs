@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use super::lists::List;
 use crate::db::{Db, DbError, Row};
 use crate::money::Money;
 
@@ -91,18 +92,17 @@ pub(crate) fn invoice(r: &Row) -> Result<Invoice, DbError> {
     })
 }
 
+/// The subscriptions of the account `$1`, oldest first.
+pub(crate) const SUBSCRIPTIONS: List<'static> = List {
+    columns: SUBSCRIPTION_COLUMNS,
+    from: "subscriptions s WHERE s.account_id = $1",
+    order_by: "s.created_at",
+    limit: None,
+};
+
 /// The account's subscriptions.
 pub fn subscriptions(db: &dyn Db, account_id: &str) -> Result<Vec<Subscription>, DbError> {
-    db.query(
-        &format!(
-            "SELECT {} FROM subscriptions s WHERE s.account_id = $1 ORDER BY s.created_at",
-            SUBSCRIPTION_COLUMNS.join(", ")
-        ),
-        &[account_id.into()],
-    )?
-    .iter()
-    .map(subscription)
-    .collect()
+    super::lists::select(db, SUBSCRIPTIONS, &[account_id.into()], subscription)
 }
 
 /// A page of invoices, newest first, after the cursor `starting_after` (an invoice id), and

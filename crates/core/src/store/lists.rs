@@ -88,6 +88,35 @@ impl List<'_> {
     }
 }
 
+impl List<'_> {
+    /// This list alone as a plain `SELECT`, one row per item.
+    fn select_sql(&self) -> String {
+        let limit = self
+            .limit
+            .map(|l| format!(" LIMIT {l}"))
+            .unwrap_or_default();
+        format!(
+            "SELECT {} FROM {} ORDER BY {}{limit}",
+            self.columns.join(", "),
+            self.from,
+            self.order_by
+        )
+    }
+}
+
+/// Reads one list on its own, each row through `decode`.
+pub fn select<T>(
+    db: &dyn Db,
+    list: List<'_>,
+    params: &[Value],
+    decode: fn(&Row) -> Result<T, DbError>,
+) -> Result<Vec<T>, DbError> {
+    db.query(&list.select_sql(), params)?
+        .iter()
+        .map(decode)
+        .collect()
+}
+
 /// Runs every list in one statement and returns each list's rows, in order.
 pub fn read<const N: usize>(
     db: &dyn Db,

@@ -43,18 +43,8 @@ pub fn customer_home(
                 order_by: licenses::LICENSE_ORDER,
                 limit: None,
             },
-            List {
-                columns: tenants::TENANT_COLUMNS,
-                from: tenants::ACCOUNT_TENANTS,
-                order_by: "t.created_at",
-                limit: None,
-            },
-            List {
-                columns: billing::SUBSCRIPTION_COLUMNS,
-                from: "subscriptions s WHERE s.account_id = $1",
-                order_by: "s.created_at",
-                limit: None,
-            },
+            tenants::ACCOUNT_TENANTS,
+            billing::SUBSCRIPTIONS,
             List {
                 columns: billing::INVOICE_COLUMNS,
                 from: "invoices i WHERE i.account_id = $1",
@@ -88,14 +78,9 @@ pub fn provider_home(db: &dyn Db, provider_id: &str) -> Result<ProviderHome, DbE
     let [c, t, s] = read(
         db,
         [
-            clients_list(),
-            provider_tenants_list(),
-            List {
-                columns: billing::SUBSCRIPTION_COLUMNS,
-                from: "subscriptions s WHERE s.account_id = $1",
-                order_by: "s.created_at",
-                limit: None,
-            },
+            accounts::CLIENTS,
+            tenants::PROVIDER_TENANTS,
+            billing::SUBSCRIPTIONS,
         ],
         &[provider_id.into()],
     )?;
@@ -106,29 +91,11 @@ pub fn provider_home(db: &dyn Db, provider_id: &str) -> Result<ProviderHome, DbE
     })
 }
 
-fn clients_list() -> List<'static> {
-    List {
-        columns: accounts::CLIENT_COLUMNS,
-        from: "accounts c WHERE c.provider_id = $1",
-        order_by: "c.name",
-        limit: None,
-    }
-}
-
-fn provider_tenants_list() -> List<'static> {
-    List {
-        columns: tenants::TENANT_COLUMNS,
-        from: tenants::PROVIDER_TENANTS,
-        order_by: "t.slug",
-        limit: None,
-    }
-}
-
 /// The MSP page: a provider's clients and all their tenants.
 pub fn msp(db: &dyn Db, provider_id: &str) -> Result<(Vec<Client>, Vec<Tenant>), DbError> {
     let [c, t] = read(
         db,
-        [clients_list(), provider_tenants_list()],
+        [accounts::CLIENTS, tenants::PROVIDER_TENANTS],
         &[provider_id.into()],
     )?;
     Ok((all(&c, accounts::client)?, all(&t, tenants::tenant)?))
@@ -146,12 +113,12 @@ pub fn msp_client(
         [
             List {
                 from: "accounts c WHERE c.provider_id = $1 AND c.id = $2",
-                ..clients_list()
+                ..accounts::CLIENTS
             },
             List {
                 from: "tenants t JOIN accounts c ON c.id = t.account_id \
                        WHERE c.provider_id = $1 AND c.id = $2 AND t.status <> 'deleted'",
-                ..provider_tenants_list()
+                ..tenants::PROVIDER_TENANTS
             },
         ],
         &[provider_id.into(), client_id.into()],
@@ -171,12 +138,7 @@ pub fn billing(
     let [s, i] = read(
         db,
         [
-            List {
-                columns: billing::SUBSCRIPTION_COLUMNS,
-                from: "subscriptions s WHERE s.account_id = $1",
-                order_by: "s.created_at",
-                limit: None,
-            },
+            billing::SUBSCRIPTIONS,
             List {
                 columns: billing::INVOICE_COLUMNS,
                 from: billing::invoices_after(false),
@@ -199,12 +161,7 @@ pub fn team(
     let [m, i] = read(
         db,
         [
-            List {
-                columns: accounts::MEMBER_COLUMNS,
-                from: accounts::ACCOUNT_MEMBERS,
-                order_by: accounts::MEMBER_ORDER,
-                limit: None,
-            },
+            accounts::MEMBERS,
             List {
                 columns: accounts::INVITATION_COLUMNS,
                 from: "invitations i WHERE i.account_id = $1 AND i.accepted_at IS NULL \
@@ -226,20 +183,7 @@ pub fn security(
 ) -> Result<(Vec<SessionSummary>, Vec<ApiToken>), DbError> {
     let [s, k] = read(
         db,
-        [
-            List {
-                columns: sessions::SESSION_COLUMNS,
-                from: sessions::LIVE_SESSIONS,
-                order_by: "s.last_used_at DESC",
-                limit: None,
-            },
-            List {
-                columns: api_tokens::TOKEN_COLUMNS,
-                from: api_tokens::USER_TOKENS,
-                order_by: "k.created_at DESC",
-                limit: None,
-            },
-        ],
+        [sessions::LIVE_SESSIONS, api_tokens::USER_TOKENS],
         &[user_id.into(), now.into()],
     )?;
     Ok((all(&s, sessions::summary)?, all(&k, api_tokens::token)?))

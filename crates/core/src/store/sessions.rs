@@ -5,6 +5,7 @@
 
 use serde::Serialize;
 
+use super::lists::List;
 use crate::db::{Db, DbError, Row, transaction};
 use crate::identity::Membership;
 use crate::ids::{new_id, new_secret};
@@ -240,9 +241,13 @@ pub(crate) const SESSION_COLUMNS: &[&str] = &[
     "s.created_at",
     "s.last_used_at",
 ];
-/// The live sessions of the user `$1` at `$2`.
-pub(crate) const LIVE_SESSIONS: &str =
-    "sessions s WHERE s.user_id = $1 AND s.revoked_at IS NULL AND s.expires_at > $2";
+/// The live sessions of the user `$1` at `$2`, most recently used first.
+pub(crate) const LIVE_SESSIONS: List<'static> = List {
+    columns: SESSION_COLUMNS,
+    from: "sessions s WHERE s.user_id = $1 AND s.revoked_at IS NULL AND s.expires_at > $2",
+    order_by: "s.last_used_at DESC",
+    limit: None,
+};
 
 /// Decodes a row of [`SESSION_COLUMNS`].
 pub(crate) fn summary(r: &Row) -> Result<SessionSummary, DbError> {
@@ -258,16 +263,12 @@ pub(crate) fn summary(r: &Row) -> Result<SessionSummary, DbError> {
 
 /// The user's live sessions, most recently used first.
 pub fn list_live(db: &dyn Db, user_id: &str) -> Result<Vec<SessionSummary>, DbError> {
-    db.query(
-        &format!(
-            "SELECT {} FROM {LIVE_SESSIONS} ORDER BY s.last_used_at DESC",
-            SESSION_COLUMNS.join(", ")
-        ),
+    super::lists::select(
+        db,
+        LIVE_SESSIONS,
         &[user_id.into(), now_rfc3339().into()],
-    )?
-    .iter()
-    .map(summary)
-    .collect()
+        summary,
+    )
 }
 
 fn truncate(s: &str, max: usize) -> &str {

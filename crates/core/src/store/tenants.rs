@@ -56,25 +56,26 @@ pub(crate) fn tenant(r: &Row) -> Result<Tenant, DbError> {
     })
 }
 
-/// The account's tenants that are not deleted, oldest first.
-pub(crate) const ACCOUNT_TENANTS: &str =
-    "tenants t WHERE t.account_id = $1 AND t.status <> 'deleted'";
-/// The tenants of every client of the provider `$1`.
-pub(crate) const PROVIDER_TENANTS: &str = "tenants t JOIN accounts c ON c.id = t.account_id \
-     WHERE c.provider_id = $1 AND t.status <> 'deleted'";
+/// The tenants of the account `$1` that are not deleted, oldest first.
+pub(crate) const ACCOUNT_TENANTS: List<'static> = List {
+    columns: TENANT_COLUMNS,
+    from: "tenants t WHERE t.account_id = $1 AND t.status <> 'deleted'",
+    order_by: "t.created_at",
+    limit: None,
+};
+
+/// The tenants of every client of the provider `$1`, by slug.
+pub(crate) const PROVIDER_TENANTS: List<'static> = List {
+    columns: TENANT_COLUMNS,
+    from: "tenants t JOIN accounts c ON c.id = t.account_id \
+           WHERE c.provider_id = $1 AND t.status <> 'deleted'",
+    order_by: "t.slug",
+    limit: None,
+};
 
 /// The account's tenants that are not deleted, oldest first.
 pub fn list_for_account(db: &dyn Db, account_id: &str) -> Result<Vec<Tenant>, DbError> {
-    db.query(
-        &format!(
-            "SELECT {} FROM {ACCOUNT_TENANTS} ORDER BY t.created_at",
-            TENANT_COLUMNS.join(", ")
-        ),
-        &[account_id.into()],
-    )?
-    .iter()
-    .map(tenant)
-    .collect()
+    super::lists::select(db, ACCOUNT_TENANTS, &[account_id.into()], tenant)
 }
 
 /// The host name of the live tenant `slug` names, if any (for the BOS catch-all).
