@@ -24,6 +24,8 @@ async fn handle(req: spin_sdk::http::IncomingRequest, out: spin_sdk::http::Respo
 fn route(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     use handlers::*;
     let get = matches!(req.method, Method::Get | Method::Head);
+    let post = req.method == Method::Post;
+    let segments: Vec<&str> = req.path.trim_matches('/').split('/').collect();
     match (req.path.as_str(), get) {
         // Readiness: configuration, signing keys and database all answer.
         ("/healthz", true) => health::show_health(ctx, req),
@@ -35,23 +37,70 @@ fn route(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
         ("/dashboard", true) => home::show_home(ctx, req),
         // Team members and invitations; removing a member needs a fresh verification.
         ("/team", true) => team::show_team(ctx, req),
-        ("/team/members/remove", false) => team::remove_member(ctx, req),
+        ("/team/members/remove", false) if post => team::remove_member(ctx, req),
+        ("/team/members/role", false) if post => invitations::change_role(ctx, req),
+        ("/team/invitations", false) if post => invitations::invite_member(ctx, req),
+        ("/team/invitations/resend", false) if post => invitations::resend_invitation(ctx, req),
+        ("/team/invitations/revoke", false) if post => invitations::revoke_invitation(ctx, req),
+        // An invitation link: see it, then accept it signed in as the invited address.
+        ("/team/invitations/accept", true) => invitations::show_invitation(ctx, req),
+        ("/team/invitations/accept", false) if post => invitations::accept_invitation(ctx, req),
         // The signed-in user's profile.
         ("/profile", true) => profile::show_profile(ctx, req),
         // Switch the account the session acts in.
-        ("/accounts/switch", false) => accounts::switch_account(ctx, req),
-        // JSON: accounts the caller belongs to; members of the current account.
+        ("/accounts/switch", false) if post => accounts::switch_account(ctx, req),
+        // JSON: accounts the caller belongs to; members and invitations of the current account.
         ("/api/v1/accounts", true) => accounts::list_accounts(ctx, req),
         ("/api/v1/members", true) => team::list_members(ctx, req),
+        ("/api/v1/invitations", true) => invitations::api_list_invitations(ctx, req),
+        ("/api/v1/invitations", false) if post => invitations::api_create_invitation(ctx, req),
         // The OpenAPI document for every route.
         ("/api/openapi.json", true) => assets::openapi(),
         (path, true) if path.starts_with("/static/") => assets::show_asset(path),
-        (
-            "/healthz" | "/healthz/live" | "/" | "/dashboard" | "/team" | "/profile"
-            | "/api/v1/accounts" | "/api/v1/members" | "/api/openapi.json",
-            false,
-        )
-        | ("/accounts/switch" | "/team/members/remove", true) => Err(AppError::MethodNotAllowed),
-        _ => Err(AppError::NotFound),
+        _ => match (req.method.clone(), segments.as_slice()) {
+            (Method::Patch, ["api", "v1", "members", id]) => {
+                invitations::api_change_role(ctx, req, id)
+            }
+            (Method::Post, ["api", "v1", "invitations", id, "resend"]) => {
+                invitations::api_resend_invitation(ctx, req, id)
+            }
+            (Method::Delete, ["api", "v1", "invitations", id]) => {
+                invitations::api_revoke_invitation(ctx, req, id)
+            }
+            (
+                _,
+                [
+                    "healthz" | "dashboard" | "team" | "profile" | "accounts" | "api",
+                    ..,
+                ]
+                | [""],
+            ) if known(&req.path) => Err(AppError::MethodNotAllowed),
+            _ => Err(AppError::NotFound),
+        },
     }
+}
+
+/// The paths this area answers, whatever the method.
+fn known(path: &str) -> bool {
+    matches!(
+        path,
+        "/healthz"
+            | "/healthz/live"
+            | "/"
+            | "/dashboard"
+            | "/team"
+            | "/profile"
+            | "/api/v1/accounts"
+            | "/api/v1/members"
+            | "/api/v1/invitations"
+            | "/api/openapi.json"
+            | "/accounts/switch"
+            | "/team/members/remove"
+            | "/team/members/role"
+            | "/team/invitations"
+            | "/team/invitations/resend"
+            | "/team/invitations/revoke"
+            | "/team/invitations/accept"
+    ) || path.starts_with("/api/v1/invitations/")
+        || path.starts_with("/api/v1/members/")
 }

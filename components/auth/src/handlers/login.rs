@@ -37,7 +37,14 @@ pub fn show_login(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let next = safe_next(req.query_param("next").as_deref());
     Ok(Response::html(
         200,
-        views::login::form(&ctx.shell(Nav::None), &next, "", &[], oidc::Sso::enabled()),
+        views::login::form(
+            &ctx.shell(Nav::None),
+            &next,
+            // An invitation link sends the invited address along to fill in.
+            &req.query_param("email").unwrap_or_default(),
+            &[],
+            oidc::Sso::enabled(),
+        ),
     ))
 }
 

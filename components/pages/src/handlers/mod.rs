@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod assets;
 pub mod health;
 pub mod home;
+pub mod invitations;
 pub mod landing;
 pub mod profile;
 pub mod team;

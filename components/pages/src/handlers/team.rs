@@ -26,6 +26,7 @@ pub fn show_team(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
             &members,
             &invitations,
             req.query_param("done").as_deref(),
+            &views::team::InviteForm::default(),
         ),
     ))
 }

@@ -2,5 +2,6 @@
 
 pub mod home;
 pub mod landing;
+pub mod mail;
 pub mod profile;
 pub mod team;

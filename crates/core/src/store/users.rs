@@ -70,7 +70,8 @@ pub fn accept_invitations(db: &dyn Db, user_id: &str, email: &str) -> Result<(),
         &[user_id.into(), now.as_str().into(), email.into()],
     )?;
     db.execute(
-        "UPDATE invitations SET accepted_at = $1 WHERE email = $2 AND accepted_at IS NULL AND expires_at > $1",
+        "UPDATE invitations SET accepted_at = $1, token_hash = NULL
+          WHERE email = $2 AND accepted_at IS NULL AND expires_at > $1",
         &[now.as_str().into(), email.into()],
     )?;
     Ok(())
