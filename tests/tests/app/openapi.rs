@@ -148,6 +148,15 @@ fn every_documented_operation_answers_as_documented() -> Result<()> {
         .send()?
         .json()?;
     let spare_token_id = spare_token["id"].as_str().context("id")?.to_string();
+    let spare_invitation: Value = app
+        .host
+        .client()
+        .post(app.host.url("/api/v1/invitations"))
+        .bearer_auth(&ada_token)
+        .json(&json!({ "email": "spare@example.com", "role": "member" }))
+        .send()?
+        .json()?;
+    let spare_invitation_id = spare_invitation["id"].as_str().context("id")?.to_string();
 
     let mut checked = 0;
     for (path, item) in doc["paths"].as_object().context("paths")? {
@@ -158,6 +167,11 @@ fn every_documented_operation_answers_as_documented() -> Result<()> {
                 "/api/v1/invoices/{id}" => "/api/v1/invoices/inv_demo_0011".to_string(),
                 "/api/v1/sessions/{id}" => format!("/api/v1/sessions/{spare_session_id}"),
                 "/api/v1/api-tokens/{id}" => format!("/api/v1/api-tokens/{spare_token_id}"),
+                "/api/v1/invitations/{id}" => format!("/api/v1/invitations/{spare_invitation_id}"),
+                "/api/v1/invitations/{id}/resend" => {
+                    "/api/v1/invitations/inv_demo_dee/resend".to_string()
+                }
+                "/api/v1/members/{id}" => "/api/v1/members/usr_demo_cy".to_string(),
                 p if p.contains('{') => bail!("no concrete value for {p}"),
                 p => p.to_string(),
             };
@@ -174,6 +188,10 @@ fn every_documented_operation_answers_as_documented() -> Result<()> {
                 .bearer_auth(bearer);
             req = match (path.as_str(), method.as_str()) {
                 ("/api/v1/api-tokens", "post") => req.json(&json!({ "name": "documented" })),
+                ("/api/v1/invitations", "post") => {
+                    req.json(&json!({ "email": "documented@example.com", "role": "member" }))
+                }
+                ("/api/v1/members/{id}", "patch") => req.json(&json!({ "role": "billing" })),
                 ("/api/v1/requests", "post") => req.json(
                     &json!({ "kind": "support", "email": "ada@acme.example", "message": "hello" }),
                 ),
