@@ -15,6 +15,8 @@ use crate::{
 
 /// A development signing key for tests (its `dev` id marks it as never fit for production).
 pub const TEST_SESSION_KEYS: &str = "dev1:dGVzdC1vbmx5LXNpZ25pbmcta2V5LWZvci1wdWxzZS10ZXN0cw";
+/// A development license signing key for tests (an Ed25519 seed; `dev` again).
+pub const TEST_LICENSE_KEYS: &str = "dev-license1:dGVzdC1vbmx5LWxpY2Vuc2Uta2V5LWZvci1wdWxzZS0";
 
 /// Which database the app runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,7 +74,8 @@ impl TestAppBuilder {
     pub fn start(self, test: &str) -> Result<Option<TestApp>> {
         let mut builder = HostBuilder::new("spin.toml")
             .variable("mode", "local")
-            .variable("session_keys", TEST_SESSION_KEYS);
+            .variable("session_keys", TEST_SESSION_KEYS)
+            .variable("license_keys", TEST_LICENSE_KEYS);
         let origin = format!("http://127.0.0.1:{}", builder.port());
         builder = builder.variable("public_origin", &origin);
         let mut postgres = None;

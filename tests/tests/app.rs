@@ -6,6 +6,7 @@ mod app {
     pub mod auth;
     pub mod budget;
     pub mod handoff;
+    pub mod licenses;
     pub mod mail;
     pub mod openapi;
     pub mod pages;

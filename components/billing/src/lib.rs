@@ -26,16 +26,24 @@ fn route(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
         // Licenses and one license with its activations.
         (true, ["licenses"]) => licenses::list_licenses(ctx, req),
         (true, ["licenses", id]) => licenses::show_license(ctx, req, id),
+        // Its signed license key, as a page and as a file to download.
+        (true, ["licenses", id, "key"]) => licenses::show_license_key(ctx, req, id),
+        (true, ["licenses", id, "license.json"]) => licenses::download_license_file(ctx, req, id),
+        // The public keys that verify license keys offline.
+        (true, [".well-known", "pulse-license-keys.json"]) => licenses::show_license_keys(ctx),
         // Billing: subscriptions and invoices; one invoice.
         (true, ["billing"]) => invoices::show_billing(ctx, req),
         (true, ["billing", "invoices", id]) => invoices::show_invoice(ctx, req, id),
         // JSON API.
         (true, ["api", "v1", "licenses"]) => licenses::api_list_licenses(ctx, req),
         (true, ["api", "v1", "licenses", id]) => licenses::api_show_license(ctx, req, id),
+        (true, ["api", "v1", "licenses", id, "key"]) => {
+            licenses::api_show_license_key(ctx, req, id)
+        }
         (true, ["api", "v1", "subscriptions"]) => invoices::api_list_subscriptions(ctx, req),
         (true, ["api", "v1", "invoices"]) => invoices::api_list_invoices(ctx, req),
         (true, ["api", "v1", "invoices", id]) => invoices::api_show_invoice(ctx, req, id),
-        (false, ["licenses" | "billing", ..] | ["api", "v1", ..]) => {
+        (false, ["licenses" | "billing" | ".well-known", ..] | ["api", "v1", ..]) => {
             Err(AppError::MethodNotAllowed)
         }
         _ => Err(AppError::NotFound),

@@ -10,6 +10,7 @@ pub mod http;
 pub mod identity;
 pub mod ids;
 pub mod kv;
+pub mod license;
 pub mod money;
 pub mod oidc;
 pub mod store;

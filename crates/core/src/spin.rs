@@ -29,6 +29,22 @@ pub fn session_key_ring(production: bool) -> Result<crate::token::KeyRing, Strin
     Ok(ring)
 }
 
+/// The license signing keys from `license_keys`, read only by the routes that sign or publish
+/// them. Missing keys, or a development key (`kid` starting with `dev`) in production, are a
+/// 503 naming the variable, so no license key is ever signed with a development key there.
+pub fn license_key_ring(production: bool) -> Result<crate::license::LicenseKeyRing, AppError> {
+    let spec = variables::get("license_keys").unwrap_or_default();
+    let ring = crate::license::LicenseKeyRing::parse(&spec)
+        .map_err(|e| AppError::Unavailable(e.to_string()))?;
+    if production && ring.has_development_key() {
+        return Err(AppError::Unavailable(
+            "variable `license_keys` holds a development key (kid starting with `dev`) in production"
+                .into(),
+        ));
+    }
+    Ok(ring)
+}
+
 /// Spin variables of the running component.
 pub struct SpinVars;
 

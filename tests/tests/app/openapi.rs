@@ -164,6 +164,7 @@ fn every_documented_operation_answers_as_documented() -> Result<()> {
             let concrete = match path.as_str() {
                 "/api/v1/tenants/{id}" => "/api/v1/tenants/ten_demo_acme".to_string(),
                 "/api/v1/licenses/{id}" => "/api/v1/licenses/lic_demo_pro".to_string(),
+                "/api/v1/licenses/{id}/key" => "/api/v1/licenses/lic_demo_pro/key".to_string(),
                 "/api/v1/invoices/{id}" => "/api/v1/invoices/inv_demo_0011".to_string(),
                 "/api/v1/sessions/{id}" => format!("/api/v1/sessions/{spare_session_id}"),
                 "/api/v1/api-tokens/{id}" => format!("/api/v1/api-tokens/{spare_token_id}"),

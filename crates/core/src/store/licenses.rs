@@ -5,7 +5,8 @@ use serde::Serialize;
 use super::lists::List;
 use crate::db::{Db, DbError, Row};
 
-/// A self-hosted license (its key is never stored, only a hash and a hint).
+/// A self-hosted license. Its key is never stored: it is signed from this row when asked for
+/// (see [`crate::license`]); the row keeps the key's serial (`key_hash`) and `key_hint`.
 #[derive(Debug, Clone, Serialize)]
 pub struct License {
     /// `lic_...`
@@ -79,6 +80,25 @@ pub fn list_for_account(db: &dyn Db, account_id: &str) -> Result<Vec<License>, D
     .iter()
     .map(license)
     .collect()
+}
+
+/// One license of the account with its key's serial (`key_hash`), in one statement, for
+/// signing its license key (another account's id is `None`, never data).
+pub fn find_key_for_account(
+    db: &dyn Db,
+    account_id: &str,
+    id: &str,
+) -> Result<Option<(License, String)>, DbError> {
+    let rows = db.query(
+        &format!(
+            "SELECT {}, l.key_hash FROM licenses l WHERE l.account_id = $1 AND l.id = $2",
+            LICENSE_COLUMNS.join(", ")
+        ),
+        &[account_id.into(), id.into()],
+    )?;
+    rows.first()
+        .map(|r| Ok((license(r)?, r.text(LICENSE_COLUMNS.len())?)))
+        .transpose()
 }
 
 /// An activation of a license on one self-hosted instance.
