@@ -1,6 +1,10 @@
 -- Demo data for local development only (loaded by `scripts/serve`, never by migrations).
 -- Every statement is idempotent so the file can be applied at each start, as
 -- `spin up --sqlite @migrations/demo.sql` does. It is valid SQLite and Postgres.
+-- Dates that matter are relative to the day the file is first loaded, through the
+-- `days_from_today` view (migration 0003), so Home always shows a current mix: an invoice due
+-- in 5 days and one overdue, a license expiring in 24 days and one expired, an active
+-- workspace and one provisioning.
 -- Sign in as ada@acme.example (owner of Acme Robotics, admin at Northwind MSP) or
 -- mia@northwind.example (owner of the Northwind MSP provider account).
 
@@ -29,7 +33,7 @@ INSERT INTO memberships (account_id, user_id, role, created_at) VALUES
 ON CONFLICT DO NOTHING;
 
 INSERT INTO invitations (id, account_id, email, role, invited_by, created_at, expires_at, accepted_at) VALUES
-  ('inv_demo_dee', 'acc_demo_acme', 'dee@acme.example', 'member', 'usr_demo_ada', '2026-11-20T09:00:00Z', '2026-12-04T09:00:00Z', NULL)
+  ('inv_demo_dee', 'acc_demo_acme', 'dee@acme.example', 'member', 'usr_demo_ada', (SELECT at FROM days_from_today WHERE days = -2), (SELECT at FROM days_from_today WHERE days = 12), NULL)
 ON CONFLICT DO NOTHING;
 
 INSERT INTO templates (id, name, edition, odoo_version, database_name) VALUES
@@ -42,7 +46,7 @@ ON CONFLICT DO NOTHING;
 
 INSERT INTO tenants (id, account_id, slug, hostname, name, status, template_id, plan, region, created_at, deleted_at) VALUES
   ('ten_demo_acme', 'acc_demo_acme', 'acme', 'acme.planapulse.app', 'Acme Robotics', 'active', 'tpl_pro_18', 'Cloud Pro', 'eu-central', '2025-02-04T09:00:00Z', NULL),
-  ('ten_demo_acmestg', 'acc_demo_acme', 'acme-staging', 'acme-staging.planapulse.app', 'Acme staging', 'provisioning', 'tpl_pro_18', 'Cloud Pro', 'eu-central', '2026-11-22T16:00:00Z', NULL),
+  ('ten_demo_acmestg', 'acc_demo_acme', 'acme-staging', 'acme-staging.planapulse.app', 'Acme staging', 'provisioning', 'tpl_pro_18', 'Cloud Pro', 'eu-central', (SELECT at FROM days_from_today WHERE days = -1), NULL),
   ('ten_demo_globex', 'acc_demo_globex', 'globex', 'globex.planapulse.app', 'Globex Dental', 'active', 'tpl_basic_18', 'Cloud Basic', 'eu-central', '2025-05-03T09:00:00Z', NULL),
   ('ten_demo_initech', 'acc_demo_initech', 'initech', 'initech.planapulse.app', 'Initech Logistics', 'suspended', 'tpl_basic_17', 'Cloud Basic', 'eu-central', '2025-06-21T09:00:00Z', NULL)
 ON CONFLICT DO NOTHING;
@@ -52,24 +56,24 @@ INSERT INTO tenant_aliases (hostname, tenant_id, created_at) VALUES
 ON CONFLICT DO NOTHING;
 
 INSERT INTO licenses (id, account_id, product, plan, key_hash, key_hint, seats, max_activations, status, issued_at, expires_at, cancel_at_period_end) VALUES
-  ('lic_demo_pro', 'acc_demo_acme', 'Pulse Pro', 'Pro, 25 seats', '6b9ec130fa9e8119a26ff57e925d29239285e4a5652d3f6e471b13f2418ec92a', '9RTA', 25, 3, 'active', '2025-03-01T00:00:00Z', '2027-03-01T00:00:00Z', 0),
-  ('lic_demo_lab', 'acc_demo_acme', 'Pulse Pro', 'Lab, 5 seats', 'bd439829fdc57ab1135c96187aa7feda898a39bd082c2568cd35420ec97e6400', '1PLC', 5, 1, 'expired', '2024-09-01T00:00:00Z', '2025-09-01T00:00:00Z', 0)
+  ('lic_demo_pro', 'acc_demo_acme', 'Pulse Pro', 'Pro, 25 seats', '6b9ec130fa9e8119a26ff57e925d29239285e4a5652d3f6e471b13f2418ec92a', '9RTA', 25, 3, 'active', (SELECT at FROM days_from_today WHERE days = -341), (SELECT at FROM days_from_today WHERE days = 24), 0),
+  ('lic_demo_lab', 'acc_demo_acme', 'Pulse Pro', 'Lab, 5 seats', 'bd439829fdc57ab1135c96187aa7feda898a39bd082c2568cd35420ec97e6400', '1PLC', 5, 1, 'expired', (SELECT at FROM days_from_today WHERE days = -455), (SELECT at FROM days_from_today WHERE days = -90), 0)
 ON CONFLICT DO NOTHING;
 
 INSERT INTO activations (id, license_id, instance_name, fingerprint, activated_at, last_seen_at, deactivated_at) VALUES
-  ('act_demo_1', 'lic_demo_pro', 'pulse.acme.internal', 'fp-2c41', '2025-03-02T10:00:00Z', '2026-11-23T06:00:00Z', NULL),
-  ('act_demo_2', 'lic_demo_pro', 'pulse-dr.acme.internal', 'fp-9b07', '2025-07-14T10:00:00Z', '2026-11-22T06:00:00Z', NULL)
+  ('act_demo_1', 'lic_demo_pro', 'pulse.acme.internal', 'fp-2c41', (SELECT at FROM days_from_today WHERE days = -340), (SELECT at FROM days_from_today WHERE days = 0), NULL),
+  ('act_demo_2', 'lic_demo_pro', 'pulse-dr.acme.internal', 'fp-9b07', (SELECT at FROM days_from_today WHERE days = -140), (SELECT at FROM days_from_today WHERE days = -1), NULL)
 ON CONFLICT DO NOTHING;
 
 INSERT INTO subscriptions (id, account_id, plan, status, currency, amount, billing_interval, current_period_end, cancel_at_period_end, created_at) VALUES
-  ('sub_demo_acme', 'acc_demo_acme', 'Pulse Cloud Pro', 'active', 'EUR', 24900, 'month', '2026-12-04T00:00:00Z', 0, '2025-02-04T09:00:00Z'),
-  ('sub_demo_northwind', 'acc_demo_northwind', 'Pulse MSP', 'active', 'EUR', 99000, 'month', '2026-12-11T00:00:00Z', 0, '2025-04-11T10:00:00Z')
+  ('sub_demo_acme', 'acc_demo_acme', 'Pulse Cloud Pro', 'active', 'EUR', 24900, 'month', (SELECT at FROM days_from_today WHERE days = 21), 0, '2025-02-04T09:00:00Z'),
+  ('sub_demo_northwind', 'acc_demo_northwind', 'Pulse MSP', 'active', 'EUR', 99000, 'month', (SELECT at FROM days_from_today WHERE days = 9), 0, '2025-04-11T10:00:00Z')
 ON CONFLICT DO NOTHING;
 
 INSERT INTO invoices (id, account_id, subscription_id, number, status, currency, subtotal, tax, total, issued_at, due_at, paid_at) VALUES
-  ('inv_demo_0008', 'acc_demo_acme', 'sub_demo_acme', 'PA-2026-0008', 'paid', 'EUR', 24900, 4731, 29631, '2026-08-04T00:00:00Z', '2026-08-18T00:00:00Z', '2026-08-05T07:00:00Z'),
-  ('inv_demo_0009', 'acc_demo_acme', 'sub_demo_acme', 'PA-2026-0009', 'paid', 'EUR', 24900, 4731, 29631, '2026-09-04T00:00:00Z', '2026-09-18T00:00:00Z', '2026-09-05T07:00:00Z'),
-  ('inv_demo_0010', 'acc_demo_acme', 'sub_demo_acme', 'PA-2026-0010', 'paid', 'EUR', 24900, 4731, 29631, '2026-10-04T00:00:00Z', '2026-10-18T00:00:00Z', '2026-10-06T07:00:00Z'),
-  ('inv_demo_0011', 'acc_demo_acme', 'sub_demo_acme', 'PA-2026-0011', 'open', 'EUR', 24900, 4731, 29631, '2026-11-04T00:00:00Z', '2026-11-25T00:00:00Z', NULL),
-  ('inv_demo_n011', 'acc_demo_northwind', 'sub_demo_northwind', 'PA-2026-N011', 'paid', 'EUR', 99000, 0, 99000, '2026-11-11T00:00:00Z', '2026-11-25T00:00:00Z', '2026-11-12T07:00:00Z')
+  ('inv_demo_0008', 'acc_demo_acme', 'sub_demo_acme', 'PA-2026-0008', 'paid', 'EUR', 24900, 4731, 29631, (SELECT at FROM days_from_today WHERE days = -99), (SELECT at FROM days_from_today WHERE days = -85), (SELECT at FROM days_from_today WHERE days = -98)),
+  ('inv_demo_0009', 'acc_demo_acme', 'sub_demo_acme', 'PA-2026-0009', 'paid', 'EUR', 24900, 4731, 29631, (SELECT at FROM days_from_today WHERE days = -69), (SELECT at FROM days_from_today WHERE days = -55), (SELECT at FROM days_from_today WHERE days = -68)),
+  ('inv_demo_0010', 'acc_demo_acme', 'sub_demo_acme', 'PA-2026-0010', 'open', 'EUR', 24900, 4731, 29631, (SELECT at FROM days_from_today WHERE days = -39), (SELECT at FROM days_from_today WHERE days = -25), NULL),
+  ('inv_demo_0011', 'acc_demo_acme', 'sub_demo_acme', 'PA-2026-0011', 'open', 'EUR', 24900, 4731, 29631, (SELECT at FROM days_from_today WHERE days = -9), (SELECT at FROM days_from_today WHERE days = 5), NULL),
+  ('inv_demo_n011', 'acc_demo_northwind', 'sub_demo_northwind', 'PA-2026-N011', 'paid', 'EUR', 99000, 0, 99000, (SELECT at FROM days_from_today WHERE days = -21), (SELECT at FROM days_from_today WHERE days = -7), (SELECT at FROM days_from_today WHERE days = -20))
 ON CONFLICT DO NOTHING;

@@ -51,6 +51,11 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
     Some(days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + se)
 }
 
+/// The UTC calendar date (year, month 1-12, day 1-31) of Unix seconds.
+pub fn civil_date(unix: i64) -> (i64, i64, i64) {
+    civil_from_days(unix.div_euclid(86_400))
+}
+
 /// The date part (`2026-11-23`) of an RFC 3339 timestamp, for display.
 pub fn date_part(ts: &str) -> &str {
     ts.get(..10).unwrap_or(ts)

@@ -32,6 +32,11 @@ pub fn show_home(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     };
     Ok(Response::html(
         200,
-        home::page(&ctx.shell(Nav::Home), who, &summary),
+        home::page(
+            &ctx.shell(Nav::Home),
+            who,
+            &summary,
+            pulse_core::time::now_unix(),
+        ),
     ))
 }

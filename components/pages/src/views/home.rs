@@ -3,9 +3,11 @@
 use maud::{Markup, html};
 use pulse_core::identity::Identity;
 use pulse_core::store::overview::{CustomerHome, ProviderHome};
+use pulse_core::time::parse_rfc3339;
 use pulse_core::views::partials::{
-    clients_table, invoices_table, licenses_table, subscriptions_list, tenants_table,
+    clients_table, invoices_table_at, licenses_table_at, subscriptions_list, tenants_table, unpaid,
 };
+use pulse_core::views::relative::{Due, Expiry, days_between, within_days};
 use pulse_core::views::{Shell, page as layout};
 
 /// What Home shows, by account kind.
@@ -16,8 +18,14 @@ pub enum Summary {
     Provider(ProviderHome),
 }
 
-fn attention(summary: &Summary) -> Vec<String> {
-    let mut items = Vec::new();
+/// How soon a license expiry needs a word on Home.
+const EXPIRY_WARNING_DAYS: i64 = 30;
+
+/// What needs doing, most urgent first, each item linking to where it is fixed; dates read
+/// relative to `now` (Unix seconds).
+fn attention(summary: &Summary, now: i64) -> Vec<Markup> {
+    // (urgency, item): overdue money first, then what has stopped working, then what is coming.
+    let mut items: Vec<(u8, Markup)> = Vec::new();
     if let Summary::Customer(CustomerHome {
         invoices,
         tenants,
@@ -25,32 +33,51 @@ fn attention(summary: &Summary) -> Vec<String> {
         ..
     }) = summary
     {
-        for i in invoices.iter().filter(|i| i.status == "open") {
-            items.push(format!(
-                "Invoice {} for {} is due on {}.",
-                i.number,
-                i.total,
-                pulse_core::time::date_part(&i.due_at)
+        for i in invoices.iter().filter(|i| unpaid(&i.status)) {
+            let overdue = parse_rfc3339(&i.due_at).is_some_and(|at| days_between(now, at) < 0);
+            items.push((
+                if overdue { 0 } else { 3 },
+                html! {
+                    "Invoice " a href={ "/billing/invoices/" (i.id) } { (i.number) }
+                    " for " (i.total) " is " (Due { at: &i.due_at, now }) "."
+                },
             ));
         }
         for t in tenants.iter().filter(|t| t.status == "suspended") {
-            items.push(format!("Workspace {} is suspended.", t.slug));
+            items.push((
+                1,
+                html! { "Workspace " a href={ "/cloud/" (t.id) } { (t.slug) } " is suspended." },
+            ));
         }
-        for l in licenses.iter().filter(|l| l.status == "expired") {
-            items.push(format!("License …{} ({}) has expired.", l.key_hint, l.plan));
+        for l in licenses {
+            let Some(at) = parse_rfc3339(&l.expires_at) else {
+                continue;
+            };
+            let expired = l.status == "expired" || (l.status == "active" && at <= now);
+            let expiring = l.status == "active" && within_days(at, now, EXPIRY_WARNING_DAYS);
+            if expired || expiring {
+                items.push((
+                    if expired { 2 } else { 4 },
+                    html! {
+                        "License " a href={ "/licenses/" (l.id) } { "…" (l.key_hint) } " (" (l.plan) ") "
+                        (Expiry { at: &l.expires_at, now }) "."
+                    },
+                ));
+            }
         }
     }
     if let Summary::Provider(ProviderHome { tenants, .. }) = summary {
         for t in tenants.iter().filter(|t| t.status == "suspended") {
-            items.push(format!("Client workspace {} is suspended.", t.slug));
+            items.push((1, html! { "Client workspace " (t.slug) " is suspended." }));
         }
     }
-    items
+    items.sort_by_key(|(urgency, _)| *urgency);
+    items.into_iter().map(|(_, item)| item).collect()
 }
 
-/// The Home page.
-pub fn page(shell: &Shell, who: &Identity, summary: &Summary) -> Markup {
-    let items = attention(summary);
+/// The Home page as of `now` (Unix seconds).
+pub fn page(shell: &Shell, who: &Identity, summary: &Summary, now: i64) -> Markup {
+    let items = attention(summary, now);
     layout(
         shell,
         "Home",
@@ -67,7 +94,7 @@ pub fn page(shell: &Shell, who: &Identity, summary: &Summary) -> Markup {
                 Summary::Customer(CustomerHome { licenses, tenants, subscriptions, invoices }) => {
                     section aria-labelledby="licenses-title" {
                         h2 id="licenses-title" { a href="/licenses" { "Licenses" } }
-                        (licenses_table(licenses))
+                        (licenses_table_at(licenses, now))
                     }
                     section aria-labelledby="cloud-title" {
                         h2 id="cloud-title" { a href="/cloud" { "Pulse Cloud" } }
@@ -77,7 +104,7 @@ pub fn page(shell: &Shell, who: &Identity, summary: &Summary) -> Markup {
                     section aria-labelledby="billing-title" {
                         h2 id="billing-title" { a href="/billing" { "Billing" } }
                         (subscriptions_list(subscriptions))
-                        @if !invoices.is_empty() { (invoices_table("Recent invoices", invoices)) }
+                        @if !invoices.is_empty() { (invoices_table_at("Recent invoices", invoices, now)) }
                     }
                 }
                 Summary::Provider(ProviderHome { clients, tenants, subscriptions }) => {

@@ -2,6 +2,7 @@
 
 pub mod error;
 pub mod partials;
+pub mod relative;
 
 use maud::{DOCTYPE, Markup, Render, html};
 

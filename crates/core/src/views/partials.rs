@@ -1,16 +1,24 @@
 //! Tables and lists more than one area shows: Home summarises what Licenses, Pulse Cloud,
-//! Billing and the MSP view list in full, with the same markup.
+//! Billing and the MSP view list in full, with the same markup. Due dates and expiries read
+//! relative to now ("due in 5 days", "expired 3 months ago"); the `_at` forms take `now`, the
+//! others read the clock.
 
 use maud::{Markup, html};
 
+use super::relative::{Due, Expiry};
 use super::{Badge, Date, scroll_table};
 use crate::store::accounts::Client;
 use crate::store::billing::{Invoice, Subscription};
 use crate::store::licenses::License;
 use crate::store::tenants::Tenant;
 
-/// Licenses with status, seats, activations and expiry.
+/// Licenses with status, seats, activations and expiry, as of now.
 pub fn licenses_table(licenses: &[License]) -> Markup {
+    licenses_table_at(licenses, crate::time::now_unix())
+}
+
+/// Licenses with status, seats, activations and expiry relative to `now` (Unix seconds).
+pub fn licenses_table_at(licenses: &[License], now: i64) -> Markup {
     html! {
         @if licenses.is_empty() {
             p { "No self-hosted licenses on this account." }
@@ -26,7 +34,7 @@ pub fn licenses_table(licenses: &[License]) -> Markup {
                                 td { (Badge(&l.status)) @if l.cancel_at_period_end { " (won't renew)" } }
                                 td.num { (l.seats) }
                                 td.num { (l.active_activations) " of " (l.max_activations) }
-                                td { (Date(&l.expires_at)) }
+                                td { (Expiry { at: &l.expires_at, now }) }
                             }
                         }
                     }
@@ -85,8 +93,19 @@ pub fn subscriptions_list(subscriptions: &[Subscription]) -> Markup {
     }
 }
 
-/// Invoices, newest first, under a visible caption.
+/// Whether an invoice with this status still waits for payment.
+pub fn unpaid(status: &str) -> bool {
+    matches!(status, "open" | "past_due")
+}
+
+/// Invoices, newest first, under a visible caption, as of now.
 pub fn invoices_table(caption: &str, invoices: &[Invoice]) -> Markup {
+    invoices_table_at(caption, invoices, crate::time::now_unix())
+}
+
+/// Invoices, newest first, under a visible caption; an unpaid one's due date reads relative to
+/// `now` (Unix seconds), a settled one's as the date.
+pub fn invoices_table_at(caption: &str, invoices: &[Invoice], now: i64) -> Markup {
     html! {
         @if invoices.is_empty() {
             p { "No invoices yet." }
@@ -100,7 +119,9 @@ pub fn invoices_table(caption: &str, invoices: &[Invoice]) -> Markup {
                             tr {
                                 td { a href={ "/billing/invoices/" (i.id) } { (i.number) } }
                                 td { (Date(&i.issued_at)) }
-                                td { (Date(&i.due_at)) }
+                                td {
+                                    @if unpaid(&i.status) { (Due { at: &i.due_at, now }) } @else { (Date(&i.due_at)) }
+                                }
                                 td.num { (i.total) }
                                 td { (Badge(&i.status)) }
                             }
