@@ -58,9 +58,10 @@ impl From<DbError> for AppError {
     fn from(e: DbError) -> Self {
         match e {
             DbError::Unavailable(m) => AppError::Unavailable(m),
-            DbError::Constraint(m) => {
-                AppError::Conflict(format!("that conflicts with existing data ({m})"))
-            }
+            // The database's own wording names tables and constraints: not for a person.
+            DbError::Constraint(_) => AppError::Conflict(
+                "What you sent clashes with something that already exists, such as a name or an address already in use.".into(),
+            ),
             other => AppError::Internal(other.to_string()),
         }
     }
@@ -82,6 +83,11 @@ struct Problem<'a> {
     detail: String,
     instance: &'a str,
     request_id: &'a str,
+    /// What to do next, as the page says it.
+    next: String,
+    /// Seconds to wait before trying again (429 only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    retry_after: Option<u64>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     errors: Vec<FieldError<'a>>,
 }
@@ -142,20 +148,40 @@ impl AppError {
         }
     }
 
-    /// What to do next, safe to show (server faults never expose their details).
+    /// What happened, safe to show (server faults never expose their details).
     pub fn detail(&self) -> String {
         match self {
-            AppError::NotFound => "We couldn't find that page. Check the address, or go back to your account home.".into(),
-            AppError::MethodNotAllowed => "Go back and use the page's own buttons and forms.".into(),
+            AppError::NotFound => "There is nothing at this address, or it belongs to an account you are not signed in to.".into(),
+            AppError::MethodNotAllowed => "This address does not take that kind of request.".into(),
             AppError::Invalid { detail, .. } => detail.clone(),
             AppError::Unauthenticated => "Sign in to continue. You'll come back here afterwards.".into(),
             AppError::Forbidden(why) => why.clone(),
-            AppError::Csrf => "Go back, reload the page and submit the form again.".into(),
-            AppError::VerificationRequired => "For your security this action needs a sign-in or email code from the last ten minutes. Verify, then try again.".into(),
+            AppError::Csrf => "The form was open too long, or was sent from another site, so nothing was changed.".into(),
+            AppError::VerificationRequired => "For your security this action needs a sign-in or email code from the last ten minutes.".into(),
             AppError::Conflict(why) => why.clone(),
-            AppError::RateLimited { retry_after } => format!("Please wait {retry_after} seconds and try again."),
-            AppError::Unavailable(_) => "A service we depend on is not responding. Nothing was changed; please try again in a minute.".into(),
-            AppError::Internal(_) => "Nothing was changed. Please try again; if it keeps happening, contact support with the request id below.".into(),
+            AppError::RateLimited { .. } => "There were too many attempts in a short time, so we paused them to keep the account safe.".into(),
+            AppError::Unavailable(_) => "A service Pulse Account depends on is not responding. Nothing was changed.".into(),
+            AppError::Internal(_) => "Something failed on our side. Nothing was changed.".into(),
+        }
+    }
+
+    /// What the person can do next, safe to show.
+    pub fn next_step(&self) -> String {
+        match self {
+            AppError::NotFound => "Check the address, or go back to your account home and follow the links from there.".into(),
+            AppError::MethodNotAllowed => "Go back and use the page's own buttons and forms.".into(),
+            AppError::Invalid { .. } => "Correct the fields named below and send the form again.".into(),
+            AppError::Unauthenticated => "Sign in with your email address or single sign-on.".into(),
+            AppError::Forbidden(_) => "If you need access, ask an owner or admin of this account: they can change your role on the Team page.".into(),
+            AppError::Csrf => "Go back, reload the page and submit the form again.".into(),
+            AppError::VerificationRequired => "Verify with a code we email you, then try again.".into(),
+            AppError::Conflict(_) => "Reload the page to see the current state, then try again if it still applies.".into(),
+            AppError::RateLimited { retry_after } => format!(
+                "Please wait {} and try again.",
+                wait_words(*retry_after)
+            ),
+            AppError::Unavailable(_) => "Please try again in a minute. If it keeps happening, contact support and quote the request id.".into(),
+            AppError::Internal(_) => "Please try again. If it keeps happening, contact support and quote the request id.".into(),
         }
     }
 
@@ -195,6 +221,11 @@ impl AppError {
                     detail: self.detail(),
                     instance: &req.path,
                     request_id: &req.request_id,
+                    next: self.next_step(),
+                    retry_after: match self {
+                        AppError::RateLimited { retry_after } => Some(retry_after),
+                        _ => None,
+                    },
                     errors,
                 },
             )
@@ -238,10 +269,134 @@ impl AppError {
     }
 }
 
+/// A wait in words a person reads: "45 seconds", "1 minute", "10 minutes" (rounded up, so
+/// waiting that long is always enough).
+pub fn wait_words(seconds: u64) -> String {
+    match seconds {
+        0..=1 => "a second".into(),
+        2..=59 => format!("{seconds} seconds"),
+        _ => match seconds.div_ceil(60) {
+            1 => "1 minute".into(),
+            m => format!("{m} minutes"),
+        },
+    }
+}
+
 /// Builds an `Invalid` error for one field.
 pub fn invalid(field: &str, message: &str) -> AppError {
     AppError::Invalid {
         detail: message.to_string(),
         errors: vec![(field.to_string(), message.to_string())],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::Method;
+
+    fn problem(error: AppError) -> (Response, serde_json::Value) {
+        let req = Request::new(
+            Method::Get,
+            "/api/v1/things",
+            "",
+            vec![("x-request-id".into(), "req_abc".into())],
+            Vec::new(),
+        );
+        let resp = error.into_response(&req, &Shell::signed_out(false));
+        // A body that is not JSON reads as null and fails the assertions.
+        let body = serde_json::from_slice(&resp.body).unwrap_or_default();
+        (resp, body)
+    }
+
+    fn header<'a>(resp: &'a Response, name: &str) -> Option<&'a str> {
+        resp.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    #[test]
+    fn a_rate_limit_problem_carries_the_wait_in_words_and_seconds() {
+        let (resp, body) = problem(AppError::RateLimited { retry_after: 45 });
+        assert_eq!(resp.status, 429);
+        assert_eq!(header(&resp, "retry-after"), Some("45"));
+        assert_eq!(
+            header(&resp, "content-type"),
+            Some("application/problem+json")
+        );
+        assert_eq!(body["status"], 429);
+        assert_eq!(body["title"], "Too many attempts");
+        assert_eq!(body["retry_after"], 45);
+        assert_eq!(body["next"], "Please wait 45 seconds and try again.");
+        assert_eq!(body["request_id"], "req_abc");
+        assert!(
+            body["type"]
+                .as_str()
+                .is_some_and(|t| t.ends_with("/rate-limited"))
+        );
+    }
+
+    #[test]
+    fn an_unavailable_problem_hides_the_cause_and_asks_to_retry() {
+        let (resp, body) = problem(AppError::Unavailable("postgres: refused".into()));
+        assert_eq!(resp.status, 503);
+        assert_eq!(body["title"], "Pulse Account is temporarily unavailable");
+        assert!(!body.to_string().contains("refused"), "{body}");
+        assert!(
+            body["next"]
+                .as_str()
+                .is_some_and(|n| n.contains("try again in a minute")),
+            "{body}"
+        );
+        assert!(body.get("retry_after").is_none());
+    }
+
+    #[test]
+    fn a_conflict_problem_says_what_clashed_and_how_to_resolve_it() {
+        let (resp, body) = problem(DbError::Constraint("duplicate key tenants_slug".into()).into());
+        assert_eq!(resp.status, 409);
+        assert_eq!(body["type"], "https://docs.planapulse.ai/problems/conflict");
+        assert!(!body.to_string().contains("tenants_slug"), "{body}");
+        assert!(
+            body["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("already exists"))
+        );
+        assert!(
+            body["next"]
+                .as_str()
+                .is_some_and(|n| n.starts_with("Reload the page"))
+        );
+    }
+
+    #[test]
+    fn forbidden_and_not_found_problems_say_what_to_do_next() {
+        let (resp, body) = problem(AppError::Forbidden(
+            "Billing is for billing members.".into(),
+        ));
+        assert_eq!(resp.status, 403);
+        assert_eq!(body["detail"], "Billing is for billing members.");
+        assert!(
+            body["next"]
+                .as_str()
+                .is_some_and(|n| n.contains("owner or admin"))
+        );
+        let (resp, body) = problem(AppError::NotFound);
+        assert_eq!(resp.status, 404);
+        assert!(
+            body["next"]
+                .as_str()
+                .is_some_and(|n| n.contains("Check the address"))
+        );
+    }
+
+    #[test]
+    fn waits_read_in_seconds_then_whole_minutes() {
+        assert_eq!(wait_words(1), "a second");
+        assert_eq!(wait_words(45), "45 seconds");
+        assert_eq!(wait_words(60), "1 minute");
+        assert_eq!(wait_words(61), "2 minutes");
+        assert_eq!(wait_words(600), "10 minutes");
     }
 }

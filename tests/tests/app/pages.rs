@@ -167,3 +167,279 @@ fn a_wrong_method_on_a_known_route_is_405() -> Result<()> {
         Ok(())
     })
 }
+
+/// The problem+json body `resp` carries, after checking its status and that its request id is
+/// the response's.
+fn problem(resp: reqwest::blocking::Response, status: u16) -> Result<serde_json::Value> {
+    assert_eq!(resp.status().as_u16(), status);
+    assert_eq!(resp.headers()["content-type"], "application/problem+json");
+    let request_id = resp.headers()["x-request-id"].to_str()?.to_string();
+    let body: serde_json::Value = resp.json()?;
+    assert_eq!(body["status"], status, "{body}");
+    assert_eq!(body["request_id"], request_id.as_str(), "{body}");
+    Ok(body)
+}
+
+/// The text of `body` at `key`, or "".
+fn text<'a>(body: &'a serde_json::Value, key: &str) -> &'a str {
+    body[key].as_str().unwrap_or_default()
+}
+
+#[test]
+fn a_member_without_billing_rights_is_told_why_and_who_grants_access() -> Result<()> {
+    each_backend(
+        "a_member_without_billing_rights_is_told_why_and_who_grants_access",
+        |app| {
+            let cy = app.sign_in("cy@acme.example")?;
+            let page = expect_status(app.get_as(&cy, "/billing")?, 403)?;
+            for words in [
+                "have access to this",
+                "owners, admins and billing members. Ask one of them for access.",
+                "You are signed in to <strong>Acme Robotics</strong>",
+                "<strong>Member</strong>",
+                "ask an owner or admin of this account: they can change your role on the Team page",
+                "href=\"/team\"",
+            ] {
+                assert!(page.contains(words), "403 page lacks {words:?}: {page}");
+            }
+            let body = problem(app.get_as(&cy, "/api/v1/invoices")?, 403)?;
+            assert_eq!(body["title"], "You don't have access to this");
+            assert!(text(&body, "detail").contains("owners, admins and billing members"));
+            assert!(text(&body, "next").contains("ask an owner or admin"));
+            assert!(text(&body, "type").ends_with("/forbidden"));
+            Ok(())
+        },
+    )
+}
+
+#[test]
+fn an_unknown_path_or_another_accounts_id_is_a_404_saying_what_to_check() -> Result<()> {
+    each_backend(
+        "an_unknown_path_or_another_accounts_id_is_a_404_saying_what_to_check",
+        |app| {
+            let page = expect_status(app.get("/no/such/page")?, 404)?;
+            assert!(page.contains("Page not found") && page.contains("Check the address"));
+            assert!(
+                page.contains("href=\"/login\""),
+                "signed out: a way to sign in"
+            );
+            let ada = app.sign_in("ada@acme.example")?;
+            // Globex's workspace exists, but not in Ada's account: no hint that it does.
+            let page = expect_status(app.get_as(&ada, "/cloud/ten_demo_globex")?, 404)?;
+            for words in [
+                "Page not found",
+                "or it belongs to an account you are not signed in to",
+                "Check the address, or go back to your account home",
+                "Go to your account home",
+                "Request id",
+            ] {
+                assert!(page.contains(words), "404 page lacks {words:?}: {page}");
+            }
+            assert!(!page.contains("Globex"), "{page}");
+            let body = problem(app.get_as(&ada, "/api/v1/tenants/ten_demo_globex")?, 404)?;
+            assert_eq!(body["title"], "Page not found");
+            assert!(text(&body, "next").starts_with("Check the address"));
+            assert_eq!(body["instance"], "/api/v1/tenants/ten_demo_globex");
+            Ok(())
+        },
+    )
+}
+
+#[test]
+fn signing_out_a_session_twice_is_a_409_saying_it_was_already_signed_out() -> Result<()> {
+    each_backend(
+        "signing_out_a_session_twice_is_a_409_saying_it_was_already_signed_out",
+        |app| {
+            let laptop = app.sign_in("ada@acme.example")?;
+            let list: serde_json::Value = app.get_as(&laptop, "/api/v1/sessions")?.json()?;
+            let laptop_id = text(&list["data"][0], "id").to_string();
+            assert!(laptop_id.starts_with("ses_"), "{list}");
+            let phone = app.sign_in("ada@acme.example")?;
+            let first = app.post_as(
+                &phone,
+                "/security/sessions/revoke",
+                &[("session", &laptop_id)],
+            )?;
+            assert_eq!(first.status(), 303);
+            // The same click again, from a tab that still showed the laptop.
+            let again = app.post_as(
+                &phone,
+                "/security/sessions/revoke",
+                &[("session", &laptop_id)],
+            )?;
+            let page = expect_status(again, 409)?;
+            for words in [
+                "be done right now",
+                "That session was already signed out",
+                "Reload the page to see the current state",
+            ] {
+                assert!(page.contains(words), "409 page lacks {words:?}: {page}");
+            }
+            let csrf = app.csrf(&phone)?;
+            let api = app
+                .as_user(
+                    &phone,
+                    reqwest::Method::DELETE,
+                    &format!("/api/v1/sessions/{laptop_id}"),
+                )
+                .header("x-csrf-token", csrf)
+                .send()?;
+            let body = problem(api, 409)?;
+            assert_eq!(body["title"], "That can't be done right now");
+            assert!(text(&body, "detail").contains("already signed out"));
+            assert!(text(&body, "next").starts_with("Reload the page"));
+            assert!(text(&body, "type").ends_with("/conflict"));
+            // An id that was never Ada's stays a 404.
+            let unknown = app.post_as(
+                &phone,
+                "/security/sessions/revoke",
+                &[("session", "ses_nothing")],
+            )?;
+            assert_eq!(unknown.status(), 404);
+            Ok(())
+        },
+    )
+}
+
+#[test]
+fn too_many_sign_in_requests_are_a_429_saying_how_long_to_wait() -> Result<()> {
+    each_backend(
+        "too_many_sign_in_requests_are_a_429_saying_how_long_to_wait",
+        |app| {
+            for _ in 0..5 {
+                let resp = app.post_form(&[], "/login", &[("email", "bob@acme.example")])?;
+                assert_eq!(resp.status(), 200);
+            }
+            let limited = app.post_form(&[], "/login", &[("email", "bob@acme.example")])?;
+            assert_eq!(limited.status(), 429);
+            let retry: u64 = limited.headers()["retry-after"].to_str()?.parse()?;
+            let page = limited.text()?;
+            let wait = pulse_core::error::wait_words(retry);
+            for words in [
+                "Too many attempts".to_string(),
+                "we paused them to keep the account safe".to_string(),
+                format!("Please wait {wait} and try again."),
+            ] {
+                assert!(page.contains(&words), "429 page lacks {words:?}: {page}");
+            }
+            let api = app
+                .host
+                .client()
+                .post(app.host.url("/login"))
+                .header("accept", "application/json")
+                .form(&[("email", "bob@acme.example")])
+                .send()?;
+            let header: u64 = api.headers()["retry-after"].to_str()?.parse()?;
+            let body = problem(api, 429)?;
+            assert_eq!(body["title"], "Too many attempts");
+            assert_eq!(body["retry_after"], header);
+            assert!((1..=600).contains(&header), "{header}");
+            assert_eq!(
+                text(&body, "next"),
+                format!(
+                    "Please wait {} and try again.",
+                    pulse_core::error::wait_words(header)
+                )
+            );
+            Ok(())
+        },
+    )
+}
+
+#[test]
+fn an_unreachable_database_is_a_503_asking_to_retry_with_a_request_id() -> Result<()> {
+    let test = "an_unreachable_database_is_a_503_asking_to_retry_with_a_request_id";
+    for backend in [
+        pulse_tests::app::Backend::Sqlite,
+        pulse_tests::app::Backend::Postgres,
+    ] {
+        let Some(app) = pulse_tests::app::TestApp::builder(backend)
+            .variable(
+                "db_url",
+                "postgres://postgres@127.0.0.1:1/nothing?sslmode=disable",
+            )
+            .variable("db_host", "127.0.0.1:1")
+            .start(test)?
+        else {
+            continue;
+        };
+        // A person asking for a sign-in link while the database is down.
+        let resp = app.post_form(&[], "/login", &[("email", "ada@acme.example")])?;
+        assert_eq!(resp.status(), 503, "on {backend:?}");
+        let request_id = resp.headers()["x-request-id"].to_str()?.to_string();
+        let page = resp.text()?;
+        for words in [
+            "Pulse Account is temporarily unavailable",
+            "Nothing was changed",
+            "Please try again in a minute",
+            "quote the request id",
+            request_id.as_str(),
+        ] {
+            assert!(
+                page.contains(words),
+                "503 page on {backend:?} lacks {words:?}: {page}"
+            );
+        }
+        assert!(!page.contains("127.0.0.1"), "no internals: {page}");
+        let api = app
+            .host
+            .client()
+            .get(app.host.url("/api/v1/tenants"))
+            .bearer_auth("pat_x")
+            .send()?;
+        let body = problem(api, 503)?;
+        assert_eq!(body["title"], "Pulse Account is temporarily unavailable");
+        assert!(text(&body, "next").contains("try again in a minute"));
+        assert!(text(&body, "type").ends_with("/unavailable"));
+        assert!(!body.to_string().contains("127.0.0.1"), "{body}");
+    }
+    Ok(())
+}
+
+#[test]
+fn home_words_due_dates_and_expiries_relative_to_today() -> Result<()> {
+    each_backend(
+        "home_words_due_dates_and_expiries_relative_to_today",
+        |app| {
+            // The demo data is dated from the day it was loaded: one invoice due in five days,
+            // one 25 days overdue, a license expiring in 24 days and one expired 90 days ago.
+            let ada = app.sign_in("ada@acme.example")?;
+            let home = expect_status(app.get_as(&ada, "/dashboard")?, 200)?;
+            let attention = home
+                .split("Needs your attention")
+                .nth(1)
+                .and_then(|rest| rest.split("</section>").next())
+                .unwrap_or_default();
+            // What a person reads: the text without its tags.
+            let words = attention
+                .split('<')
+                .map(|piece| piece.split_once('>').map_or(piece, |(_, text)| text))
+                .collect::<String>();
+            // (Loaded just before midnight UTC and read just after, every count is a day less.)
+            let either = |a: &str, b: &str| words.contains(a) || words.contains(b);
+            assert!(words.contains("is overdue since "), "{words}");
+            assert!(either("is due in 5 days", "is due in 4 days"), "{words}");
+            assert!(
+                either("expires in 24 days", "expires in 23 days"),
+                "{words}"
+            );
+            assert!(words.contains("expired 3 months ago"), "{words}");
+            assert!(!home.contains("is due on"), "{home}");
+            // The overdue invoice comes first, and each item links to where it is fixed.
+            let overdue = attention.find("PA-2026-0010").unwrap_or(usize::MAX);
+            let due_soon = attention.find("PA-2026-0011").unwrap_or(0);
+            assert!(overdue < due_soon, "{attention}");
+            assert!(attention.contains("href=\"/billing/invoices/inv_demo_0010\""));
+            assert!(attention.contains("href=\"/licenses/lic_demo_pro\""));
+            // The absolute date stays available, machine-readable and on hover.
+            assert!(
+                attention.contains("<time datetime=\"") && attention.contains(" title=\""),
+                "{attention}"
+            );
+            // A current mix of workspaces: one active, one being set up.
+            assert!(home.contains("Acme staging") && home.contains("provisioning"));
+            assert!(home.contains(">active<"), "{home}");
+            Ok(())
+        },
+    )
+}

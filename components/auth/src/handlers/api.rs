@@ -39,8 +39,9 @@ pub fn list_sessions(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
 /// `DELETE /api/v1/sessions/{id}`.
 pub fn delete_session(ctx: &Ctx, req: &Request, id: &str) -> Result<Response, AppError> {
     let who = ctx.require_writer(req)?;
-    if !sessions::revoke_own(ctx.db()?, &who.user_id, id)? {
-        return Err(AppError::NotFound);
+    let db = ctx.db()?;
+    if !sessions::revoke_own(db, &who.user_id, id)? {
+        return Err(super::security::not_revoked(db, &who.user_id, id)?);
     }
     Ok(Response::json(
         200,

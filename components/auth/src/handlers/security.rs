@@ -47,10 +47,27 @@ pub fn show_security(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
 pub fn revoke_session(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let who = cookie_session(ctx, req)?;
     let id = req.form().get("session").unwrap_or_default().to_string();
-    if !sessions::revoke_own(ctx.db()?, &who.user_id, &id)? {
-        return Err(AppError::NotFound);
+    let db = ctx.db()?;
+    if !sessions::revoke_own(db, &who.user_id, &id)? {
+        return Err(not_revoked(db, &who.user_id, &id)?);
     }
     Ok(Response::see_other("/security?done=session-revoked"))
+}
+
+/// Why a session could not be signed out: already signed out (from another tab or device) is
+/// a conflict with the current state; an id that is not the user's is not found.
+pub(crate) fn not_revoked(
+    db: &dyn pulse_core::db::Db,
+    user_id: &str,
+    session_id: &str,
+) -> Result<AppError, AppError> {
+    Ok(if sessions::was_revoked_own(db, user_id, session_id)? {
+        AppError::Conflict(
+            "That session was already signed out, perhaps from another tab or device, so there was nothing left to sign out.".into(),
+        )
+    } else {
+        AppError::NotFound
+    })
 }
 
 /// `POST /security/sessions/revoke-others`: signs out every other device.

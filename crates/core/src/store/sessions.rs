@@ -286,6 +286,18 @@ pub fn revoke_own(db: &dyn Db, user_id: &str, session_id: &str) -> Result<bool, 
     )? > 0)
 }
 
+/// Whether `session_id` is one of the user's own sessions that was already revoked: after
+/// [`revoke_own`] changed nothing, this tells a repeated sign-out (a conflict with the current
+/// state) from an id that is not theirs.
+pub fn was_revoked_own(db: &dyn Db, user_id: &str, session_id: &str) -> Result<bool, DbError> {
+    Ok(db
+        .query_opt(
+            "SELECT 1 FROM sessions WHERE id = $1 AND user_id = $2 AND revoked_at IS NOT NULL",
+            &[session_id.into(), user_id.into()],
+        )?
+        .is_some())
+}
+
 /// Revokes every session of the user except `keep`.
 pub fn revoke_others(db: &dyn Db, user_id: &str, keep: &str) -> Result<u64, DbError> {
     db.execute(
