@@ -435,6 +435,7 @@ try {
     await axeCheck(check, page, 'Billing', '/billing');
     await axeCheck(check, page, 'Team', '/team');
     await axeCheck(check, page, 'Security', '/security');
+    await axeCheck(check, page, "another account's workspace (404)", '/cloud/ten_demo_globex');
     await check('switch to Northwind MSP', async () => {
       await page.getByLabel('Account', { exact: true }).selectOption({ label: 'Northwind MSP' });
       await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Switch' }).click()]);
