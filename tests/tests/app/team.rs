@@ -448,3 +448,43 @@ fn a_refused_invitation_says_why_next_to_the_field_and_keeps_what_was_typed() ->
         },
     )
 }
+
+#[test]
+fn an_idempotency_key_replays_the_first_invitation_and_refuses_another_body() -> Result<()> {
+    each_backend(
+        "an_idempotency_key_replays_the_first_invitation_and_refuses_another_body",
+        |app| {
+            let ada = app.sign_in("ada@acme.example")?;
+            let csrf = app.csrf(&ada)?;
+            let send = |key: &str, email: &str| {
+                app.as_user(&ada, reqwest::Method::POST, "/api/v1/invitations")
+                    .header("x-csrf-token", &csrf)
+                    .header("idempotency-key", key)
+                    .json(&serde_json::json!({ "email": email, "role": "member" }))
+                    .send()
+            };
+            let first: Value =
+                serde_json::from_str(&expect_status(send("k-1", "ivy@example.com")?, 201)?)?;
+            let retry = send("k-1", "ivy@example.com")?;
+            assert_eq!(retry.headers()["idempotent-replayed"], "true");
+            let again: Value = serde_json::from_str(&expect_status(retry, 201)?)?;
+            assert_eq!(
+                first["id"], again["id"],
+                "the retry replays the first answer"
+            );
+            assert_eq!(
+                app.mailbox("ivy@example.com")?.len(),
+                1,
+                "one invitation, one email"
+            );
+            let other = send("k-1", "ursula@example.com")?;
+            assert_eq!(other.status(), 422);
+            assert!(other.text()?.contains("different request"));
+            assert!(app.mailbox("ursula@example.com")?.is_empty());
+            // A refused request frees its key: the fixed retry goes through.
+            assert_eq!(send("k-2", "not-an-address")?.status(), 422);
+            expect_status(send("k-2", "nora@example.com")?, 201)?;
+            Ok(())
+        },
+    )
+}

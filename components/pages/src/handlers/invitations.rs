@@ -8,7 +8,7 @@ use pulse_core::http::{Request, Response};
 use pulse_core::identity::{Identity, Role};
 use pulse_core::spin::Ctx;
 use pulse_core::store::invitations::{self, Refused};
-use pulse_core::store::{accounts, audit, outbox, overview, users};
+use pulse_core::store::{accounts, audit, idempotency, outbox, overview, users};
 use pulse_core::time::{now_rfc3339, now_unix};
 use pulse_core::views::Nav;
 use serde_json::{Value, json};
@@ -330,20 +330,23 @@ pub fn api_list_invitations(ctx: &Ctx, req: &Request) -> Result<Response, AppErr
 }
 
 /// `POST /api/v1/invitations` with `{"email": "...", "role": "..."}`: the link goes only to the
-/// invited address, never into the response.
+/// invited address, never into the response. An `Idempotency-Key` makes a retry replay the
+/// first answer instead of inviting (and mailing) again.
 pub fn api_create_invitation(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let who = ctx.require_writer(req)?;
-    let body = json_body(req)?;
-    let (email, role) = invite_input(
-        body["email"].as_str().unwrap_or_default(),
-        body["role"].as_str().unwrap_or_default(),
-    )
-    .map_err(|errors| AppError::Invalid {
-        detail: "Check the email address and the role.".into(),
-        errors,
-    })?;
-    let sent = send_invitation(ctx, req, who, &email, role)?;
-    Ok(Response::json(201, &sent))
+    idempotency::once(ctx.db()?, &who.account.account_id, req, || {
+        let body = json_body(req)?;
+        let (email, role) = invite_input(
+            body["email"].as_str().unwrap_or_default(),
+            body["role"].as_str().unwrap_or_default(),
+        )
+        .map_err(|errors| AppError::Invalid {
+            detail: "Check the email address and the role.".into(),
+            errors,
+        })?;
+        let sent = send_invitation(ctx, req, who, &email, role)?;
+        Ok(Response::json(201, &sent))
+    })
 }
 
 /// `POST /api/v1/invitations/{id}/resend`.

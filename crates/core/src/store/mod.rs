@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod api_tokens;
 pub mod audit;
 pub mod billing;
+pub mod idempotency;
 pub mod invitations;
 pub mod licenses;
 pub mod lists;
