@@ -11,6 +11,7 @@ mod app {
     pub mod openapi;
     pub mod pages;
     pub mod production;
+    pub mod recovery;
     pub mod team;
 
     use anyhow::Result;

@@ -45,6 +45,11 @@ fn route(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
         ["recover" | "privacy" | "support", ..] | ["api", "v1", "requests"] => {
             Err(AppError::MethodNotAllowed)
         }
+        // The old utility pages (seed 002): a permanent redirect to the flow that replaced each.
+        [page] => match handlers::legacy::target(page) {
+            Some(target) => Ok(handlers::legacy::redirect(req, target)),
+            None => Err(AppError::NotFound),
+        },
         _ => Err(AppError::NotFound),
     }
 }

@@ -11,10 +11,10 @@ use serde_json::Value;
 
 use super::each_backend;
 
-const JWKS: &str = "/.well-known/pulse-license-keys.json";
+pub(crate) const JWKS: &str = "/.well-known/pulse-license-keys.json";
 
 /// Verifies a compact JWS against the JWKS with ring: `Ok(payload)` or why not.
-fn verify_with_jwks(jwks: &Value, token: &str) -> Result<Value> {
+pub(crate) fn verify_with_jwks(jwks: &Value, token: &str) -> Result<Value> {
     let parts: Vec<&str> = token.split('.').collect();
     ensure!(parts.len() == 3, "not a compact JWS: {token}");
     let header: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[0])?)?;

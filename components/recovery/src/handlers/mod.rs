@@ -1,4 +1,5 @@
 //! Request handlers.
 
 pub mod index;
+pub mod legacy;
 pub mod requests;

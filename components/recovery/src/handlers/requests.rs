@@ -3,12 +3,14 @@
 //! belongs to an account.
 
 use pulse_core::AppError;
+use pulse_core::config::Mode;
 use pulse_core::csrf;
 use pulse_core::db::transaction;
 use pulse_core::error::invalid;
 use pulse_core::http::{Request, Response};
 use pulse_core::kv;
-use pulse_core::spin::{Ctx, SpinKv};
+use pulse_core::license::{LicenseClaims, LicenseKeyRing};
+use pulse_core::spin::{Ctx, SpinKv, license_key_ring};
 use pulse_core::store::outbox::{self, Mail};
 use pulse_core::store::requests::{self, Kind};
 use pulse_core::store::users::normalize_email;
@@ -129,19 +131,47 @@ fn record(ctx: &Ctx, req: &Request, topic: Topic, input: &Input) -> Result<Strin
             Err(e) => return Err(AppError::Unavailable(format!("key-value store: {e}"))),
         }
     }
+    // A license retrieval signs each key with billing's ring: read here, on this route only,
+    // and before the transaction, so a known and an unknown address cost the same reads.
+    let ring = match topic {
+        Topic::License => Some(license_key_ring(ctx.config.mode == Mode::Production)?),
+        _ => None,
+    };
     let db = ctx.db()?;
     let origin = ctx.config.public_origin.clone();
+    // The same statements whether or not the address is known: record, look up, queue one mail.
     transaction(db, |db| {
         let id = requests::create(db, topic.kind(), &input.email, None, &input.message)?;
-        let licenses = if topic == Topic::License {
-            requests::licenses_for_email(db, &input.email)?
-        } else {
-            Vec::new()
+        let licenses = match &ring {
+            Some(ring) => signed_keys(db, ring, &input.email, &origin)?,
+            None => Vec::new(),
         };
         let mail: Mail = views::mail::confirmation(topic, &input.email, &id, &licenses, &origin);
         outbox::enqueue(db, &mail)?;
         Ok::<_, AppError>(id)
     })
+}
+
+/// The signed key of each license `email` may retrieve, as billing signs it for the license
+/// page (same claims, same ring, same issuer).
+fn signed_keys(
+    db: &dyn pulse_core::db::Db,
+    ring: &LicenseKeyRing,
+    email: &str,
+    origin: &str,
+) -> Result<Vec<views::mail::MailedLicense>, AppError> {
+    requests::license_keys_for_email(db, email)?
+        .into_iter()
+        .map(|(account, license, key_hash)| {
+            let claims = LicenseClaims::for_license(&license, &key_hash, origin)
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            Ok(views::mail::MailedLicense {
+                account,
+                key: ring.sign(&claims),
+                license,
+            })
+        })
+        .collect()
 }
 
 /// Records a request from the form and shows the same confirmation to everyone.

@@ -1,16 +1,28 @@
 //! Confirmation emails.
 
 use maud::html;
+use pulse_core::store::licenses::License;
 use pulse_core::store::outbox::Mail;
 
 use crate::handlers::requests::Topic;
 
-/// The email confirming a request; a license retrieval lists what the address may see.
+/// A license a retrieval mails: its account's name, the row, and its signed key.
+pub struct MailedLicense {
+    /// The account's name.
+    pub account: String,
+    /// The license.
+    pub license: License,
+    /// The signed license key (compact JWS), as the license page shows it.
+    pub key: String,
+}
+
+/// The email confirming a request; a license retrieval carries each license's signed key, and
+/// says where to download the license file after signing in.
 pub fn confirmation(
     topic: Topic,
     to: &str,
     id: &str,
-    licenses: &[(String, String, String, String)],
+    licenses: &[MailedLicense],
     origin: &str,
 ) -> Mail {
     let what = match topic {
@@ -25,14 +37,16 @@ pub fn confirmation(
         if licenses.is_empty() {
             text.push_str("\nNo licenses are held by an account where this address is an owner, admin or billing contact.\n");
         } else {
-            text.push_str("\nLicenses on your accounts:\n");
-            for (account, product, plan, hint) in licenses {
+            text.push_str("\nThe license keys of your accounts' licenses:\n");
+            for l in licenses {
+                let lic = &l.license;
                 text.push_str(&format!(
-                    "- {account}: {product}, {plan}, key ending {hint}\n"
+                    "\n{}: {}, {} ({}, expires {})\nLicense key:\n{}\nLicense file, after signing in: {origin}/licenses/{}/license.json\n",
+                    l.account, lic.product, lic.plan, lic.status, lic.expires_at, l.key, lic.id
                 ));
             }
             text.push_str(&format!(
-                "\nSign in at {origin}/login to see activations and manage them.\n"
+                "\nPaste a key into your Pulse instance's license settings, or sign in at {origin}/login and open Licenses to download the license file and manage activations. Keep keys private: anyone with a key can activate it.\n"
             ));
         }
     }
@@ -47,7 +61,24 @@ pub fn confirmation(
                 @if licenses.is_empty() {
                     p { "No licenses are held by an account where this address is an owner, admin or billing contact." }
                 } @else {
-                    ul { @for (account, product, plan, hint) in licenses { li { (account) ": " (product) ", " (plan) ", key ending " (hint) } } }
+                    p { "The license keys of your accounts' licenses:" }
+                    @for l in licenses {
+                        h2 { (l.account) ": " (l.license.product) ", " (l.license.plan) }
+                        p { "Status " (l.license.status) ", expires " (l.license.expires_at) "." }
+                        p { "License key:" }
+                        pre { code { (l.key) } }
+                        p {
+                            "License file, after signing in: "
+                            a href={ (origin) "/licenses/" (l.license.id) "/license.json" } {
+                                (origin) "/licenses/" (l.license.id) "/license.json"
+                            }
+                        }
+                    }
+                    p {
+                        "Paste a key into your Pulse instance's license settings, or "
+                        a href={ (origin) "/login" } { "sign in" }
+                        " and open Licenses to download the license file and manage activations. Keep keys private: anyone with a key can activate it."
+                    }
                 }
             }
             p { "If you did not make this request, ignore this email." }
