@@ -14,6 +14,10 @@ use crate::cookies;
 /// Presenting a spent token revokes its whole session. A GET (the redirect pages use when the
 /// access token expired) returns to `next`; a POST answers JSON.
 pub fn refresh(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
+    // The refresh cookie is a credential another site could make the browser send with a POST:
+    // only our own origin may spend it (without an access token there is no CSRF token to ask
+    // for, so the origin layer is the check).
+    pulse_core::csrf::check(req, &ctx.config, None)?;
     let ring = key_ring(ctx)?;
     let browser = req.method == pulse_core::http::Method::Get;
     let next = safe_next(req.query_param("next").as_deref());
