@@ -12,6 +12,7 @@ mod app {
     pub mod pages;
     pub mod production;
     pub mod recovery;
+    pub mod security;
     pub mod team;
 
     use anyhow::Result;
