@@ -4,7 +4,7 @@
 //! them, keeping their query strings, without ever reaching the workspace catch-all.
 
 use anyhow::{Context, Result, ensure};
-use pulse_tests::app::{TestApp, expect_status};
+use pulse_tests::app::{Backend, TestApp, expect_status};
 use serde_json::Value;
 
 use super::each_backend;
@@ -135,6 +135,46 @@ fn license_retrieval_is_rate_limited_per_email_with_retry_after() -> Result<()> 
             Ok(())
         },
     )
+}
+
+#[test]
+fn production_refuses_to_mail_keys_signed_by_a_development_key() -> Result<()> {
+    let Some(app) = TestApp::builder(Backend::Sqlite)
+        .variable("mode", "production")
+        .variable("public_origin", "https://my.example")
+        .variable(
+            "session_keys",
+            "k2026a:cHJvZHVjdGlvbi1zaWduaW5nLWtleS1mb3ItcHVsc2UtdGVzdHM",
+        )
+        .start("production_refuses_to_mail_keys_signed_by_a_development_key")?
+    else {
+        return Ok(());
+    };
+    // The harness's license key is a development one: no key is signed, nothing is recorded
+    // or queued, and the answer is the same 503 for any address.
+    for email in ["ada@acme.example", "stranger@else.example"] {
+        let resp = retrieve(&app, email)?;
+        assert_eq!(resp.status(), 503, "{email}");
+        assert!(!resp.text()?.contains("eyJ"));
+    }
+    assert_eq!(app.sql_count("SELECT COUNT(*) FROM mail_outbox")?, 0);
+    assert_eq!(
+        app.sql_count("SELECT COUNT(*) FROM requests WHERE kind = 'license_retrieval'")?,
+        0
+    );
+    assert!(
+        app.host
+            .log()
+            .contains("`license_keys` holds a development key"),
+        "the log names the problem:\n{}",
+        app.host.log()
+    );
+    // The other forms never read the license keys, so they still work.
+    expect_status(
+        app.post_form(&[], "/privacy/export", &[("email", "ada@acme.example")])?,
+        201,
+    )?;
+    Ok(())
 }
 
 /// The old pages and where each now lives.
