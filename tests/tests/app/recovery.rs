@@ -213,6 +213,13 @@ fn the_old_utility_pages_redirect_permanently_keeping_their_query() -> Result<()
             for (_, new) in &OLD_PAGES[1..] {
                 expect_status(app.get(new)?, 200)?;
             }
+            // /manage's home: a signed-out visitor signs in and comes back to /billing, where a
+            // billing person manages the subscriptions.
+            let signed_out = app.get("/billing")?;
+            assert_eq!(signed_out.status(), 303);
+            assert_eq!(signed_out.headers()["location"], "/login?next=%2Fbilling");
+            let ada = app.sign_in("ada@acme.example")?;
+            expect_status(app.get_as(&ada, "/billing")?, 200)?;
             Ok(())
         },
     )
