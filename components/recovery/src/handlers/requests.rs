@@ -23,7 +23,7 @@ use crate::views;
 /// Which form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Topic {
-    /// Retrieve license details.
+    /// Retrieve license keys by email.
     License,
     /// Ask for a refund.
     Refund,

@@ -10,7 +10,7 @@ fn copy(topic: Topic) -> (&'static str, &'static str, &'static str) {
         Topic::License => (
             "Retrieve a license",
             "/recover/license",
-            "Enter the email of an account owner, admin or billing contact. We'll email the details of the account's licenses there.",
+            "Enter the email of an account owner, admin or billing contact. We'll email the license keys of the account's licenses there, never show them here.",
         ),
         Topic::Refund => (
             "Ask for a refund",

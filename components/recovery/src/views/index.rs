@@ -12,7 +12,7 @@ pub fn recover(shell: &Shell) -> Markup {
             h1 { "Recover access" }
             ul.plain {
                 li { a href="/login" { "Sign in with an email link" } " — works whenever you can read your email." }
-                li { a href="/recover/license" { "Retrieve a license" } " — we email the owners of the account the license details." }
+                li { a href="/recover/license" { "Retrieve a license" } " — we email the license keys to the purchase address." }
                 li { a href="/recover/refund" { "Ask for a refund" } }
                 li { a href="/support" { "Contact support" } " — if you can no longer reach your email." }
             }
