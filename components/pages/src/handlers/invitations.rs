@@ -69,6 +69,19 @@ fn invite_input(email: &str, role: &str) -> Result<(String, Role), Vec<(String, 
     }
 }
 
+/// Queues the invitation email with its single-use link.
+fn mail_invitation(
+    db: &dyn Db,
+    who: &Identity,
+    sent: &accounts::Invitation,
+    origin: &str,
+    secret: &str,
+) -> Result<(), AppError> {
+    let link = format!("{origin}/team/invitations/accept?token={secret}");
+    outbox::enqueue(db, &views::mail::invitation(who, sent, &link))?;
+    Ok(())
+}
+
 /// Invites (or re-invites) `email` and queues the email with the link, in one transaction.
 fn send_invitation(
     ctx: &Ctx,
@@ -88,14 +101,7 @@ fn send_invitation(
             now_unix(),
         )?
         .map_err(refused)?;
-        outbox::enqueue(
-            db,
-            &views::mail::invitation(
-                who,
-                &sent,
-                &format!("{origin}/team/invitations/accept?token={secret}"),
-            ),
-        )?;
+        mail_invitation(db, who, &sent, &origin, &secret)?;
         audit_entry(
             db,
             who,
@@ -184,14 +190,7 @@ fn resend(
             now_unix(),
         )?
         .map_err(refused)?;
-        outbox::enqueue(
-            db,
-            &views::mail::invitation(
-                who,
-                &sent,
-                &format!("{origin}/team/invitations/accept?token={secret}"),
-            ),
-        )?;
+        mail_invitation(db, who, &sent, &origin, &secret)?;
         audit_entry(db, who, req, "invitation.resent", &sent.id, &sent.email)?;
         Ok(sent)
     })

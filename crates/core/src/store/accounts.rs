@@ -141,6 +141,18 @@ pub fn clients(db: &dyn Db, provider_id: &str) -> Result<Vec<Client>, DbError> {
     super::lists::select(db, CLIENTS, &[provider_id.into()], client)
 }
 
+/// How many owners the account has.
+pub fn owner_count(db: &dyn Db, account_id: &str) -> Result<i64, DbError> {
+    Ok(db
+        .query_opt(
+            "SELECT COUNT(*) FROM memberships WHERE account_id = $1 AND role = 'owner'",
+            &[account_id.into()],
+        )?
+        .map(|r| r.int(0))
+        .transpose()?
+        .unwrap_or(0))
+}
+
 /// Why a member cannot be removed.
 #[derive(Debug, PartialEq, Eq)]
 pub enum RemovalRefused {
@@ -182,15 +194,7 @@ pub fn remove_member(
                 "Only an owner can remove an owner.",
             )));
         }
-        let owners = db
-            .query_opt(
-                "SELECT COUNT(*) FROM memberships WHERE account_id = $1 AND role = 'owner'",
-                &[account_id.into()],
-            )?
-            .map(|r| r.int(0))
-            .transpose()?
-            .unwrap_or(0);
-        if owners <= 1 {
+        if owner_count(db, account_id)? <= 1 {
             return Ok(Err(RemovalRefused::NotAllowed(
                 "An account always keeps at least one owner.",
             )));

@@ -237,15 +237,7 @@ pub fn change_role(
                 "Only an owner can change an owner's role.",
             )));
         }
-        let owners = db
-            .query_opt(
-                "SELECT COUNT(*) FROM memberships WHERE account_id = $1 AND role = 'owner'",
-                &[account_id.into()],
-            )?
-            .map(|r| r.int(0))
-            .transpose()?
-            .unwrap_or(0);
-        if owners <= 1 {
+        if accounts::owner_count(db, account_id)? <= 1 {
             return Ok(Err(Refused::Conflict(
                 "An account always keeps at least one owner: make someone else an owner first.",
             )));
