@@ -80,38 +80,22 @@ impl std::fmt::Debug for LicenseKeyRing {
 impl LicenseKeyRing {
     /// Parses `kid:base64url-seed[,kid:seed...]`.
     pub fn parse(spec: &str) -> Result<Self, LicenseKeyError> {
-        let mut keys = Vec::new();
-        for (i, entry) in spec
-            .split(',')
-            .map(str::trim)
-            .filter(|e| !e.is_empty())
-            .enumerate()
-        {
-            let (kid, seed) = entry
-                .split_once(':')
-                .ok_or(LicenseKeyError::Malformed(i + 1))?;
-            let kid = kid.trim();
-            if kid.is_empty()
-                || !kid
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-            {
-                return Err(LicenseKeyError::Malformed(i + 1));
-            }
-            let seed = URL_SAFE_NO_PAD
-                .decode(seed.trim().trim_end_matches('='))
-                .map_err(|_| LicenseKeyError::Malformed(i + 1))?;
-            let seed: [u8; 32] = seed
-                .try_into()
-                .map_err(|_| LicenseKeyError::WrongLength(kid.to_string()))?;
-            keys.push(RingKey {
-                kid: kid.to_string(),
-                key: SigningKey::from_bytes(&seed),
-            });
-        }
-        if keys.is_empty() {
-            return Err(LicenseKeyError::Empty);
-        }
+        let entries = crate::token::ring_entries(spec).map_err(|e| match e {
+            crate::token::RingSyntax::Empty => LicenseKeyError::Empty,
+            crate::token::RingSyntax::Malformed(n) => LicenseKeyError::Malformed(n),
+        })?;
+        let keys = entries
+            .into_iter()
+            .map(|(kid, seed)| {
+                let seed: [u8; 32] = seed
+                    .try_into()
+                    .map_err(|_| LicenseKeyError::WrongLength(kid.clone()))?;
+                Ok(RingKey {
+                    kid,
+                    key: SigningKey::from_bytes(&seed),
+                })
+            })
+            .collect::<Result<_, _>>()?;
         Ok(Self { keys })
     }
 

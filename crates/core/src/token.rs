@@ -31,6 +31,47 @@ impl std::fmt::Debug for SigningKey {
     }
 }
 
+/// Why a key-ring setting (`kid:base64url-key[,kid:key...]`) cannot be read.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum RingSyntax {
+    /// No entry at all.
+    Empty,
+    /// Entry `n` (from 1) is not `kid:base64url`, or its kid has characters other than
+    /// letters, digits, `-` and `_`.
+    Malformed(usize),
+}
+
+/// The `(kid, key bytes)` entries of a key-ring setting, in order: the syntax the session keys
+/// and the license keys share; each ring checks its own key lengths.
+pub(crate) fn ring_entries(spec: &str) -> Result<Vec<(String, Vec<u8>)>, RingSyntax> {
+    let mut entries = Vec::new();
+    for (i, entry) in spec
+        .split(',')
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .enumerate()
+    {
+        let malformed = RingSyntax::Malformed(i + 1);
+        let (kid, key) = entry.split_once(':').ok_or(RingSyntax::Malformed(i + 1))?;
+        let kid = kid.trim();
+        if kid.is_empty()
+            || !kid
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return Err(malformed);
+        }
+        let key = URL_SAFE_NO_PAD
+            .decode(key.trim().trim_end_matches('='))
+            .map_err(|_| malformed)?;
+        entries.push((kid.to_string(), key));
+    }
+    if entries.is_empty() {
+        return Err(RingSyntax::Empty);
+    }
+    Ok(entries)
+}
+
 /// The configured keys: the first signs, all verify (so a new key rolls in without signing
 /// anyone out).
 #[derive(Debug, Clone)]
@@ -55,38 +96,19 @@ pub enum KeyRingError {
 impl KeyRing {
     /// Parses `kid:base64url-secret[,kid:secret...]`.
     pub fn parse(spec: &str) -> Result<Self, KeyRingError> {
-        let mut keys = Vec::new();
-        for (i, entry) in spec
-            .split(',')
-            .map(str::trim)
-            .filter(|e| !e.is_empty())
-            .enumerate()
-        {
-            let (kid, secret) = entry
-                .split_once(':')
-                .ok_or(KeyRingError::Malformed(i + 1))?;
-            let kid = kid.trim();
-            if kid.is_empty()
-                || !kid
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-            {
-                return Err(KeyRingError::Malformed(i + 1));
-            }
-            let secret = URL_SAFE_NO_PAD
-                .decode(secret.trim().trim_end_matches('='))
-                .map_err(|_| KeyRingError::Malformed(i + 1))?;
-            if secret.len() < 32 {
-                return Err(KeyRingError::TooShort(kid.to_string()));
-            }
-            keys.push(SigningKey {
-                kid: kid.to_string(),
-                secret,
-            });
-        }
-        if keys.is_empty() {
-            return Err(KeyRingError::Empty);
-        }
+        let entries = ring_entries(spec).map_err(|e| match e {
+            RingSyntax::Empty => KeyRingError::Empty,
+            RingSyntax::Malformed(n) => KeyRingError::Malformed(n),
+        })?;
+        let keys = entries
+            .into_iter()
+            .map(|(kid, secret)| {
+                if secret.len() < 32 {
+                    return Err(KeyRingError::TooShort(kid));
+                }
+                Ok(SigningKey { kid, secret })
+            })
+            .collect::<Result<_, _>>()?;
         Ok(Self { keys })
     }
 
