@@ -15,6 +15,9 @@ use crate::{
 
 /// A development signing key for tests (its `dev` id marks it as never fit for production).
 pub const TEST_SESSION_KEYS: &str = "dev1:dGVzdC1vbmx5LXNpZ25pbmcta2V5LWZvci1wdWxzZS10ZXN0cw";
+/// A signing key production accepts (its id does not start with `dev`).
+pub const PRODUCTION_SESSION_KEYS: &str =
+    "k2026a:cHJvZHVjdGlvbi1zaWduaW5nLWtleS1mb3ItcHVsc2UtdGVzdHM";
 /// A development license signing key for tests (an Ed25519 seed; `dev` again).
 pub const TEST_LICENSE_KEYS: &str = "dev-license1:dGVzdC1vbmx5LWxpY2Vuc2Uta2V5LWZvci1wdWxzZS0";
 
@@ -61,6 +64,14 @@ impl TestAppBuilder {
     pub fn variable(mut self, name: &str, value: &str) -> Self {
         self.variables.push((name.to_string(), value.to_string()));
         self
+    }
+
+    /// Production mode with a safe configuration: an HTTPS public origin and a non-development
+    /// session key (later `variable` calls override either).
+    pub fn production(self) -> Self {
+        self.variable("mode", "production")
+            .variable("public_origin", "https://my.example")
+            .variable("session_keys", PRODUCTION_SESSION_KEYS)
     }
 
     /// Starts without demo data.

@@ -267,11 +267,8 @@ fn a_rotated_key_ring_signs_with_the_first_key_and_publishes_both() -> Result<()
 
 #[test]
 fn production_refuses_a_development_license_key() -> Result<()> {
-    let production_session = "k2026a:cHJvZHVjdGlvbi1zaWduaW5nLWtleS1mb3ItcHVsc2UtdGVzdHM";
     let Some(app) = TestApp::builder(Backend::Sqlite)
-        .variable("mode", "production")
-        .variable("public_origin", "https://my.example")
-        .variable("session_keys", production_session)
+        .production()
         .start("production_refuses_a_development_license_key")?
     else {
         return Ok(());
@@ -292,9 +289,7 @@ fn production_refuses_a_development_license_key() -> Result<()> {
     drop(app);
 
     let Some(app) = TestApp::builder(Backend::Sqlite)
-        .variable("mode", "production")
-        .variable("public_origin", "https://my.example")
-        .variable("session_keys", production_session)
+        .production()
         .variable(
             "license_keys",
             &format!("l2026a:{}", URL_SAFE_NO_PAD.encode([9u8; 32])),

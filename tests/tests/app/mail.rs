@@ -10,7 +10,6 @@ use pulse_tests::app::{Backend, TestApp};
 use serde_json::Value;
 
 const TOKEN: &str = "server-token-for-tests";
-const PRODUCTION_KEY: &str = "k2026a:cHJvZHVjdGlvbi1zaWduaW5nLWtleS1mb3ItcHVsc2UtdGVzdHM";
 
 /// One request the stand-in received.
 #[derive(Debug, Clone)]
@@ -135,9 +134,7 @@ impl FakePostmark {
 fn production_app(test: &str, postmark: &FakePostmark) -> Result<Option<TestApp>> {
     let origin = format!("http://127.0.0.1:{}", postmark.port);
     TestApp::builder(Backend::Sqlite)
-        .variable("mode", "production")
-        .variable("public_origin", "https://my.example")
-        .variable("session_keys", PRODUCTION_KEY)
+        .production()
         .variable("mail_api_url", &format!("{origin}/email"))
         .variable("mail_api_origin", &origin)
         .variable("mail_api_key", TOKEN)

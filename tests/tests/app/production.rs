@@ -3,8 +3,6 @@
 use anyhow::Result;
 use pulse_tests::app::{Backend, TEST_SESSION_KEYS, TestApp};
 
-const PRODUCTION_KEY: &str = "k2026a:cHJvZHVjdGlvbi1zaWduaW5nLWtleS1mb3ItcHVsc2UtdGVzdHM";
-
 fn assert_unavailable(app: &TestApp, why: &str) -> Result<()> {
     for path in [
         "/healthz",
@@ -30,8 +28,7 @@ fn assert_unavailable(app: &TestApp, why: &str) -> Result<()> {
 #[test]
 fn production_refuses_the_development_signing_key() -> Result<()> {
     let Some(app) = TestApp::builder(Backend::Sqlite)
-        .variable("mode", "production")
-        .variable("public_origin", "https://my.example")
+        .production()
         .variable("session_keys", TEST_SESSION_KEYS)
         .start("production_refuses_the_development_signing_key")?
     else {
@@ -43,9 +40,8 @@ fn production_refuses_the_development_signing_key() -> Result<()> {
 #[test]
 fn production_refuses_a_plain_http_origin() -> Result<()> {
     let Some(app) = TestApp::builder(Backend::Sqlite)
-        .variable("mode", "production")
+        .production()
         .variable("public_origin", "http://my.example")
-        .variable("session_keys", PRODUCTION_KEY)
         .start("production_refuses_a_plain_http_origin")?
     else {
         return Ok(());
@@ -56,9 +52,7 @@ fn production_refuses_a_plain_http_origin() -> Result<()> {
 #[test]
 fn production_with_a_safe_configuration_serves_and_hides_the_mailbox() -> Result<()> {
     let Some(app) = TestApp::builder(Backend::Sqlite)
-        .variable("mode", "production")
-        .variable("public_origin", "https://my.example")
-        .variable("session_keys", PRODUCTION_KEY)
+        .production()
         .start("production_with_a_safe_configuration_serves_and_hides_the_mailbox")?
     else {
         return Ok(());

@@ -140,12 +140,7 @@ fn license_retrieval_is_rate_limited_per_email_with_retry_after() -> Result<()> 
 #[test]
 fn production_refuses_to_mail_keys_signed_by_a_development_key() -> Result<()> {
     let Some(app) = TestApp::builder(Backend::Sqlite)
-        .variable("mode", "production")
-        .variable("public_origin", "https://my.example")
-        .variable(
-            "session_keys",
-            "k2026a:cHJvZHVjdGlvbi1zaWduaW5nLWtleS1mb3ItcHVsc2UtdGVzdHM",
-        )
+        .production()
         .start("production_refuses_to_mail_keys_signed_by_a_development_key")?
     else {
         return Ok(());
