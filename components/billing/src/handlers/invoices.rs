@@ -5,6 +5,7 @@ use pulse_core::error::invalid;
 use pulse_core::http::{Request, Response};
 use pulse_core::spin::Ctx;
 use pulse_core::store::{billing, overview};
+use pulse_core::time::now_unix;
 use pulse_core::views::Nav;
 use serde_json::json;
 
@@ -22,7 +23,12 @@ pub fn show_billing(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
         overview::billing(ctx.db()?, &who.account.account_id, RECENT_INVOICES)?;
     Ok(Response::html(
         200,
-        views::billing::page(&ctx.shell(Nav::Billing), &subscriptions, &invoices),
+        views::billing::page(
+            &ctx.shell(Nav::Billing),
+            &subscriptions,
+            &invoices,
+            now_unix(),
+        ),
     ))
 }
 

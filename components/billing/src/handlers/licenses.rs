@@ -17,7 +17,11 @@ pub fn list_licenses(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let list = licenses::list_for_account(ctx.db()?, &who.account.account_id)?;
     Ok(Response::html(
         200,
-        views::licenses::list(&ctx.shell(Nav::Licenses), &list),
+        views::licenses::list(
+            &ctx.shell(Nav::Licenses),
+            &list,
+            pulse_core::time::now_unix(),
+        ),
     ))
 }
 

@@ -6,8 +6,13 @@ use pulse_core::store::billing::{Invoice, InvoiceDetail, Subscription};
 use pulse_core::views::partials::{invoices_table, subscriptions_list};
 use pulse_core::views::{Badge, Date, Shell, page as layout};
 
-/// Subscriptions and invoices.
-pub fn page(shell: &Shell, subscriptions: &[Subscription], invoices: &[Invoice]) -> Markup {
+/// Subscriptions and invoices, due dates worded relative to `now` (Unix seconds).
+pub fn page(
+    shell: &Shell,
+    subscriptions: &[Subscription],
+    invoices: &[Invoice],
+    now: i64,
+) -> Markup {
     layout(
         shell,
         "Billing",
@@ -16,7 +21,7 @@ pub fn page(shell: &Shell, subscriptions: &[Subscription], invoices: &[Invoice])
             h2 { "Subscriptions" }
             (subscriptions_list(subscriptions))
             h2 { "Invoices" }
-            (invoices_table("Invoices", invoices))
+            (invoices_table("Invoices", invoices, now))
         },
     )
 }

@@ -6,14 +6,14 @@ use pulse_core::store::licenses::{Activation, License};
 use pulse_core::views::partials::licenses_table;
 use pulse_core::views::{Badge, Date, Shell, page, scroll_table};
 
-/// Every license of the account.
-pub fn list(shell: &Shell, licenses: &[License]) -> Markup {
+/// Every license of the account, expiries worded relative to `now` (Unix seconds).
+pub fn list(shell: &Shell, licenses: &[License], now: i64) -> Markup {
     page(
         shell,
         "Licenses",
         html! {
             h1 { "Licenses" }
-            (licenses_table(licenses))
+            (licenses_table(licenses, now))
             p { a href="/recover/license" { "Lost a license key?" } }
         },
     )

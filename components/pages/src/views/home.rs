@@ -5,7 +5,7 @@ use pulse_core::identity::Identity;
 use pulse_core::store::overview::{CustomerHome, ProviderHome};
 use pulse_core::time::parse_rfc3339;
 use pulse_core::views::partials::{
-    clients_table, invoices_table_at, licenses_table_at, subscriptions_list, tenants_table, unpaid,
+    clients_table, invoices_table, licenses_table, subscriptions_list, tenants_table, unpaid,
 };
 use pulse_core::views::relative::{Due, Expiry, days_between, within_days};
 use pulse_core::views::{Shell, page as layout};
@@ -94,7 +94,7 @@ pub fn page(shell: &Shell, who: &Identity, summary: &Summary, now: i64) -> Marku
                 Summary::Customer(CustomerHome { licenses, tenants, subscriptions, invoices }) => {
                     section aria-labelledby="licenses-title" {
                         h2 id="licenses-title" { a href="/licenses" { "Licenses" } }
-                        (licenses_table_at(licenses, now))
+                        (licenses_table(licenses, now))
                     }
                     section aria-labelledby="cloud-title" {
                         h2 id="cloud-title" { a href="/cloud" { "Pulse Cloud" } }
@@ -104,7 +104,7 @@ pub fn page(shell: &Shell, who: &Identity, summary: &Summary, now: i64) -> Marku
                     section aria-labelledby="billing-title" {
                         h2 id="billing-title" { a href="/billing" { "Billing" } }
                         (subscriptions_list(subscriptions))
-                        @if !invoices.is_empty() { (invoices_table_at("Recent invoices", invoices, now)) }
+                        @if !invoices.is_empty() { (invoices_table("Recent invoices", invoices, now)) }
                     }
                 }
                 Summary::Provider(ProviderHome { clients, tenants, subscriptions }) => {

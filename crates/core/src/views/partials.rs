@@ -12,13 +12,8 @@ use crate::store::billing::{Invoice, Subscription};
 use crate::store::licenses::License;
 use crate::store::tenants::Tenant;
 
-/// Licenses with status, seats, activations and expiry, as of now.
-pub fn licenses_table(licenses: &[License]) -> Markup {
-    licenses_table_at(licenses, crate::time::now_unix())
-}
-
 /// Licenses with status, seats, activations and expiry relative to `now` (Unix seconds).
-pub fn licenses_table_at(licenses: &[License], now: i64) -> Markup {
+pub fn licenses_table(licenses: &[License], now: i64) -> Markup {
     html! {
         @if licenses.is_empty() {
             p { "No self-hosted licenses on this account." }
@@ -98,14 +93,9 @@ pub fn unpaid(status: &str) -> bool {
     matches!(status, "open" | "past_due")
 }
 
-/// Invoices, newest first, under a visible caption, as of now.
-pub fn invoices_table(caption: &str, invoices: &[Invoice]) -> Markup {
-    invoices_table_at(caption, invoices, crate::time::now_unix())
-}
-
 /// Invoices, newest first, under a visible caption; an unpaid one's due date reads relative to
 /// `now` (Unix seconds), a settled one's as the date.
-pub fn invoices_table_at(caption: &str, invoices: &[Invoice], now: i64) -> Markup {
+pub fn invoices_table(caption: &str, invoices: &[Invoice], now: i64) -> Markup {
     html! {
         @if invoices.is_empty() {
             p { "No invoices yet." }
