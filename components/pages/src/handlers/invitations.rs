@@ -321,7 +321,7 @@ fn require_manager(who: &Identity) -> Result<(), AppError> {
 pub fn api_list_invitations(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let who = ctx.require(req)?;
     require_manager(who)?;
-    let (_, data) = overview::team(ctx.db()?, &who.account.account_id, &now_rfc3339())?;
+    let data = accounts::open_invitations(ctx.db()?, &who.account.account_id, &now_rfc3339())?;
     Ok(Response::json(
         200,
         &json!({ "object": "list", "data": data, "has_more": false }),

@@ -100,6 +100,28 @@ pub fn members(db: &dyn Db, account_id: &str) -> Result<Vec<Member>, DbError> {
 /// The columns [`invitation`] reads, over `invitations i`.
 pub(crate) const INVITATION_COLUMNS: &[&str] = &["i.id", "i.email", "i.role", "i.expires_at"];
 
+/// The invitations of the account `$1` still open at `$2`, oldest first.
+pub(crate) const OPEN_INVITATIONS: List<'static> = List {
+    columns: INVITATION_COLUMNS,
+    from: "invitations i WHERE i.account_id = $1 AND i.accepted_at IS NULL AND i.expires_at > $2",
+    order_by: "i.created_at",
+    limit: None,
+};
+
+/// The account's invitations still open at `now`, oldest first.
+pub fn open_invitations(
+    db: &dyn Db,
+    account_id: &str,
+    now: &str,
+) -> Result<Vec<Invitation>, DbError> {
+    super::lists::select(
+        db,
+        OPEN_INVITATIONS,
+        &[account_id.into(), now.into()],
+        invitation,
+    )
+}
+
 /// Decodes a row of [`INVITATION_COLUMNS`].
 pub(crate) fn invitation(r: &Row) -> Result<Invitation, DbError> {
     Ok(Invitation {

@@ -160,16 +160,7 @@ pub fn team(
 ) -> Result<(Vec<Member>, Vec<Invitation>), DbError> {
     let [m, i] = read(
         db,
-        [
-            accounts::MEMBERS,
-            List {
-                columns: accounts::INVITATION_COLUMNS,
-                from: "invitations i WHERE i.account_id = $1 AND i.accepted_at IS NULL \
-                       AND i.expires_at > $2",
-                order_by: "i.created_at",
-                limit: None,
-            },
-        ],
+        [accounts::MEMBERS, accounts::OPEN_INVITATIONS],
         &[account_id.into(), now.into()],
     )?;
     Ok((all(&m, accounts::member)?, all(&i, accounts::invitation)?))
