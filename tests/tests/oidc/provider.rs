@@ -185,24 +185,20 @@ impl Provider {
 
     /// Sets how the next ID tokens are altered (see provider.mjs) and who signs in.
     pub fn configure(&self, mode: &str, account: &str) -> Result<()> {
-        let resp = client()
-            .post(format!("{}/_test/config", self.issuer))
-            .json(&json!({ "mode": mode, "account": account }))
-            .send()?;
-        ensure!(
-            resp.status() == 200,
-            "configuring the provider: {}",
-            resp.status()
-        );
-        Ok(())
+        self.set(json!({ "mode": mode, "account": account }))
     }
 
     /// From now on, answers 411 to a request body sent chunked or a POST without a
     /// content-length, as some proxies in front of providers do.
     pub fn require_content_length(&self) -> Result<()> {
+        self.set(json!({ "require_length": true }))
+    }
+
+    /// Posts test settings to the provider's `/_test/config`.
+    fn set(&self, settings: serde_json::Value) -> Result<()> {
         let resp = client()
             .post(format!("{}/_test/config", self.issuer))
-            .json(&json!({ "require_length": true }))
+            .json(&settings)
             .send()?;
         ensure!(
             resp.status() == 200,
