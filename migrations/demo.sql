@@ -36,14 +36,6 @@ INSERT INTO invitations (id, account_id, email, role, invited_by, created_at, ex
   ('inv_demo_dee', 'acc_demo_acme', 'dee@acme.example', 'member', 'usr_demo_ada', (SELECT at FROM days_from_today WHERE days = -2), (SELECT at FROM days_from_today WHERE days = 12), NULL)
 ON CONFLICT DO NOTHING;
 
-INSERT INTO templates (id, name, edition, odoo_version, database_name) VALUES
-  ('tpl_basic_17', 'Basic v17', 'basic', '17', 'basic-template.planapulse.app'),
-  ('tpl_pro_17', 'Pro v17', 'pro', '17', 'pro-template.planapulse.app'),
-  ('tpl_basic_18', 'Basic v18', 'basic', '18', 'basic-template-18.planapulse.app'),
-  ('tpl_pro_18', 'Pro v18', 'pro', '18', 'pro-template-18.planapulse.app'),
-  ('tpl_basic_19', 'Basic v19', 'basic', '19', 'basic-template-19.planapulse.app')
-ON CONFLICT DO NOTHING;
-
 INSERT INTO tenants (id, account_id, slug, hostname, name, status, template_id, plan, region, created_at, deleted_at) VALUES
   ('ten_demo_acme', 'acc_demo_acme', 'acme', 'acme.planapulse.app', 'Acme Robotics', 'active', 'tpl_pro_18', 'Cloud Pro', 'eu-central', '2025-02-04T09:00:00Z', NULL),
   ('ten_demo_acmestg', 'acc_demo_acme', 'acme-staging', 'acme-staging.planapulse.app', 'Acme staging', 'provisioning', 'tpl_pro_18', 'Cloud Pro', 'eu-central', (SELECT at FROM days_from_today WHERE days = -1), NULL),

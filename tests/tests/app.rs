@@ -5,6 +5,7 @@ mod app {
     pub mod areas;
     pub mod auth;
     pub mod budget;
+    pub mod cloud;
     pub mod handoff;
     pub mod licenses;
     pub mod mail;

@@ -415,16 +415,35 @@ fn a_callback_in_another_browser_is_refused() -> Result<()> {
 }
 
 #[test]
-fn a_verified_email_without_an_account_is_refused_with_a_clear_page() -> Result<()> {
+fn a_verified_email_without_an_account_signs_in_and_is_offered_to_start_one() -> Result<()> {
     let Some(setup) = Setup::start("sso_stranger", "rsa")? else {
         return Ok(());
     };
     setup.provider.configure("normal", "stranger")?;
-    let resp = provider::sign_in(&setup)?;
-    ensure!(Session::from_response(&resp)?.access.is_empty());
-    let body = expect_status(resp, 403)?;
-    assert!(body.contains("no Pulse Account"), "{body}");
-    assert_eq!(count(&setup, "SELECT COUNT(*) FROM oidc_identities")?, 0);
+    let session = signed_in(provider::sign_in(&setup)?, "/dashboard")?;
+    let home = setup.app.get_as(&session, "/dashboard")?;
+    assert_eq!(home.status(), 303);
+    assert_eq!(home.headers()["location"], "/accounts/new");
+    let page = expect_status(setup.app.get_as(&session, "/accounts/new")?, 200)?;
+    assert!(page.contains("Create a customer account"), "{page}");
+    assert!(page.contains("stranger@nowhere.example"), "{page}");
+    assert_eq!(
+        count(
+            &setup,
+            "SELECT COUNT(*) FROM oidc_identities i JOIN users u ON u.id = i.user_id
+              WHERE i.subject = 'stranger' AND u.email = 'stranger@nowhere.example'
+                AND u.display_name = 'A Stranger'"
+        )?,
+        1
+    );
+    assert_eq!(
+        count(
+            &setup,
+            "SELECT COUNT(*) FROM memberships m JOIN users u ON u.id = m.user_id
+              WHERE u.email = 'stranger@nowhere.example'"
+        )?,
+        0
+    );
     Ok(())
 }
 

@@ -9,7 +9,6 @@
 mod cookies;
 mod handlers;
 mod mail;
-mod outbound;
 mod views;
 
 use pulse_core::AppError;
@@ -26,7 +25,7 @@ async fn handle(req: spin_sdk::http::IncomingRequest, out: spin_sdk::http::Respo
 /// The auth route table.
 fn route(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     use handlers::*;
-    outbound::set_request_id(&req.request_id);
+    pulse_core::outbound::set_request_id(&req.request_id);
     let segments = req.segments();
     match (&req.method, segments.as_slice()) {
         // Email-link sign-in: ask for a link, confirm it, then start a session.

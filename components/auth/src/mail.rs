@@ -9,7 +9,7 @@ use pulse_core::store::outbox::{self, Pending};
 use pulse_core::time::{now_rfc3339, now_unix};
 use serde_json::json;
 
-use crate::outbound;
+use pulse_core::outbound;
 
 /// How many messages one request delivers at most, so a backlog never slows a visitor much.
 const BATCH: i64 = 5;

@@ -49,6 +49,11 @@ fn route(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
         ("/profile", true) => profile::show_profile(ctx, req),
         // Switch the account the session acts in.
         ("/accounts/switch", false) if post => accounts::switch_account(ctx, req),
+        // Start a customer account, or join one the caller's address is invited to.
+        ("/accounts/new", true) => onboarding::show_new_account(ctx, req),
+        ("/accounts/new", false) if post => onboarding::create_account(ctx, req),
+        ("/accounts/join", false) if post => onboarding::join_account(ctx, req),
+        ("/api/v1/accounts", false) if post => onboarding::api_create_account(ctx, req),
         // JSON: accounts the caller belongs to; members and invitations of the current account.
         ("/api/v1/accounts", true) => accounts::list_accounts(ctx, req),
         ("/api/v1/members", true) => team::list_members(ctx, req),
@@ -63,6 +68,9 @@ fn route(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
             }
             (Method::Post, ["api", "v1", "invitations", id, "resend"]) => {
                 invitations::api_resend_invitation(ctx, req, id)
+            }
+            (Method::Post, ["api", "v1", "accounts", "invitations", id, "accept"]) => {
+                onboarding::api_join_account(ctx, req, id)
             }
             (Method::Delete, ["api", "v1", "invitations", id]) => {
                 invitations::api_revoke_invitation(ctx, req, id)
@@ -95,6 +103,8 @@ fn known(path: &str) -> bool {
             | "/api/v1/invitations"
             | "/api/openapi.json"
             | "/accounts/switch"
+            | "/accounts/new"
+            | "/accounts/join"
             | "/team/members/remove"
             | "/team/members/role"
             | "/team/invitations"
@@ -102,5 +112,6 @@ fn known(path: &str) -> bool {
             | "/team/invitations/revoke"
             | "/team/invitations/accept"
     ) || path.starts_with("/api/v1/invitations/")
+        || path.starts_with("/api/v1/accounts/invitations/")
         || path.starts_with("/api/v1/members/")
 }

@@ -6,6 +6,7 @@
 )]
 
 mod handlers;
+mod provisioner;
 mod views;
 
 use pulse_core::AppError;
@@ -27,7 +28,8 @@ fn route(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     match (get, segments.as_slice()) {
         // Pulse Cloud: the account's tenants, one tenant, the templates to start from.
         (true, ["cloud"]) => cloud::list_tenants(ctx, req),
-        (true, ["cloud", "new"]) => cloud::show_templates(ctx, req),
+        (true, ["cloud", "new"]) => create::show_create(ctx, req),
+        (false, ["cloud", "new"]) if req.method == Method::Post => create::create_tenant(ctx, req),
         (true, ["cloud", id]) => cloud::show_tenant(ctx, req, id),
         // The integrations catalog.
         (true, ["integrations"]) => cloud::show_integrations(ctx, req),
@@ -36,6 +38,16 @@ fn route(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
         (true, ["msp", "clients", id]) => msp::show_client(ctx, req, id),
         // JSON API.
         (true, ["api", "v1", "tenants"]) => api::list_tenants(ctx, req),
+        (false, ["api", "v1", "tenants"]) if req.method == Method::Post => {
+            create::api_create_tenant(ctx, req)
+        }
+        // The provisioner's signed reports, and a scheduler's call to retry deliveries.
+        (false, ["api", "v1", "provisioner", "events"]) if req.method == Method::Post => {
+            handlers::provisioner::receive_event(ctx, req)
+        }
+        (false, ["api", "v1", "provisioner", "run"]) if req.method == Method::Post => {
+            handlers::provisioner::run(ctx, req)
+        }
         (true, ["api", "v1", "tenants", id]) => api::show_tenant(ctx, req, id),
         (true, ["api", "v1", "templates"]) => api::list_templates(ctx, req),
         (true, ["api", "v1", "clients"]) => api::list_clients(ctx, req),

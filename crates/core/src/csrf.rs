@@ -12,6 +12,15 @@ use crate::token::constant_time_eq;
 
 /// Checks a request that changes state. Safe methods always pass.
 pub fn check(req: &Request, config: &Config, identity: Option<&Identity>) -> Result<(), AppError> {
+    let token = identity
+        .filter(|id| id.credential == Credential::Cookie)
+        .map(|id| id.csrf_token.as_str());
+    check_token(req, config, token)
+}
+
+/// Checks a request that changes state against the CSRF token of the cookie session making it
+/// (`None` for requests that carry no cookie session).
+pub fn check_token(req: &Request, config: &Config, token: Option<&str>) -> Result<(), AppError> {
     if !req.method.is_unsafe() {
         return Ok(());
     }
@@ -24,19 +33,19 @@ pub fn check(req: &Request, config: &Config, identity: Option<&Identity>) -> Res
     {
         return Err(AppError::Csrf);
     }
-    match identity {
-        Some(id) if id.credential == Credential::Cookie => {
+    match token {
+        Some(expected) => {
             let sent = req
                 .header("x-csrf-token")
                 .map(str::to_string)
                 .or_else(|| req.form().get("csrf").map(str::to_string))
                 .unwrap_or_default();
-            if constant_time_eq(&sent, &id.csrf_token) {
+            if constant_time_eq(&sent, expected) {
                 Ok(())
             } else {
                 Err(AppError::Csrf)
             }
         }
-        _ => Ok(()),
+        None => Ok(()),
     }
 }

@@ -28,6 +28,9 @@ pub enum AppError {
     /// Signed out: sign in first.
     #[error("sign-in required")]
     Unauthenticated,
+    /// Signed in, but a member of no account yet: create one or accept an invitation first.
+    #[error("no account yet")]
+    NoAccount,
     /// Signed in, but the role or token scope does not allow this.
     #[error("{0}")]
     Forbidden(String),
@@ -106,7 +109,10 @@ impl AppError {
             AppError::MethodNotAllowed => 405,
             AppError::Invalid { .. } => 422,
             AppError::Unauthenticated => 401,
-            AppError::Forbidden(_) | AppError::Csrf | AppError::VerificationRequired => 403,
+            AppError::NoAccount
+            | AppError::Forbidden(_)
+            | AppError::Csrf
+            | AppError::VerificationRequired => 403,
             AppError::Conflict(_) => 409,
             AppError::RateLimited { .. } => 429,
             AppError::Unavailable(_) => 503,
@@ -121,6 +127,7 @@ impl AppError {
             AppError::MethodNotAllowed => "method-not-allowed",
             AppError::Invalid { .. } => "invalid-input",
             AppError::Unauthenticated => "sign-in-required",
+            AppError::NoAccount => "no-account",
             AppError::Forbidden(_) => "forbidden",
             AppError::Csrf => "csrf",
             AppError::VerificationRequired => "verification-required",
@@ -138,6 +145,7 @@ impl AppError {
             AppError::MethodNotAllowed => "That action is not available here",
             AppError::Invalid { .. } => "Please check what you entered",
             AppError::Unauthenticated => "Please sign in",
+            AppError::NoAccount => "You don't belong to an account yet",
             AppError::Forbidden(_) => "You don't have access to this",
             AppError::Csrf => "This form has expired",
             AppError::VerificationRequired => "Please confirm it's you",
@@ -155,6 +163,7 @@ impl AppError {
             AppError::MethodNotAllowed => "This address does not take that kind of request.".into(),
             AppError::Invalid { detail, .. } => detail.clone(),
             AppError::Unauthenticated => "Sign in to continue. You'll come back here afterwards.".into(),
+            AppError::NoAccount => "You are signed in, but no Pulse account has you as a member yet.".into(),
             AppError::Forbidden(why) => why.clone(),
             AppError::Csrf => "The form was open too long, or was sent from another site, so nothing was changed.".into(),
             AppError::VerificationRequired => "For your security this action needs a sign-in or email code from the last ten minutes.".into(),
@@ -172,6 +181,7 @@ impl AppError {
             AppError::MethodNotAllowed => "Go back and use the page's own buttons and forms.".into(),
             AppError::Invalid { .. } => "Correct the fields named below and send the form again.".into(),
             AppError::Unauthenticated => "Sign in with your email address or single sign-on.".into(),
+            AppError::NoAccount => "Create a customer account (POST /api/v1/accounts, or the page /accounts/new), or ask an owner of your company's account to invite your address.".into(),
             AppError::Forbidden(_) => "If you need access, ask an owner or admin of this account: they can change your role on the Team page.".into(),
             AppError::Csrf => "Go back, reload the page and submit the form again.".into(),
             AppError::VerificationRequired => "Verify with a code we email you, then try again.".into(),
@@ -238,6 +248,9 @@ impl AppError {
                 .unwrap_or_else(|| "/dashboard".to_string());
             let next = crate::http::percent_encode(&back);
             return Response::see_other(&format!("/security/verify?next={next}"));
+        } else if matches!(self, AppError::NoAccount) && !req.method.is_unsafe() {
+            // A newcomer lands on the page that starts an account (or joins one they are invited to).
+            return Response::see_other("/accounts/new");
         } else if matches!(self, AppError::Unauthenticated) && !req.method.is_unsafe() {
             // An expired access token with a live refresh cookie goes through refresh first.
             let next = crate::http::percent_encode(&req.path);

@@ -106,6 +106,14 @@ impl Request {
         Form(parse_urlencoded(&String::from_utf8_lossy(&self.body)))
     }
 
+    /// The body as JSON, or a 422 saying why it is not.
+    pub fn json_body(&self) -> Result<serde_json::Value, crate::AppError> {
+        serde_json::from_slice(&self.body).map_err(|e| crate::AppError::Invalid {
+            detail: format!("The body must be JSON: {e}"),
+            errors: Vec::new(),
+        })
+    }
+
     /// Whether the caller wants JSON: API paths, or an `Accept` preferring JSON.
     pub fn wants_json(&self) -> bool {
         self.path.starts_with("/api/")

@@ -152,3 +152,72 @@ impl Identity {
 
 /// How long a verification counts as fresh for destructive actions.
 pub const FRESH_VERIFICATION_SECONDS: u32 = 600;
+
+/// A signed-in person who belongs to no account yet: they may create a customer account or
+/// accept an invitation, and nothing else.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Newcomer {
+    /// `ses_...`
+    pub session_id: String,
+    /// `usr_...`
+    pub user_id: String,
+    /// Verified email.
+    pub email: String,
+    /// Name to show.
+    pub display_name: String,
+    /// The token forms echo for state-changing requests.
+    pub csrf_token: String,
+}
+
+/// Whoever is signed in, member of an account or not: what the onboarding steps need.
+#[derive(Debug, Clone, Copy)]
+pub enum Person<'a> {
+    /// A member of at least one account.
+    Member(&'a Identity),
+    /// A member of none.
+    Newcomer(&'a Newcomer),
+}
+
+impl Person<'_> {
+    /// `ses_...` (or the API token id).
+    pub fn session_id(&self) -> &str {
+        match self {
+            Person::Member(id) => &id.session_id,
+            Person::Newcomer(n) => &n.session_id,
+        }
+    }
+
+    /// `usr_...`
+    pub fn user_id(&self) -> &str {
+        match self {
+            Person::Member(id) => &id.user_id,
+            Person::Newcomer(n) => &n.user_id,
+        }
+    }
+
+    /// Verified email.
+    pub fn email(&self) -> &str {
+        match self {
+            Person::Member(id) => &id.email,
+            Person::Newcomer(n) => &n.email,
+        }
+    }
+
+    /// The CSRF token of a cookie session (`None` for an API token).
+    pub fn csrf_token(&self) -> Option<&str> {
+        match self {
+            Person::Member(id) => {
+                (id.credential == Credential::Cookie).then_some(id.csrf_token.as_str())
+            }
+            Person::Newcomer(n) => Some(&n.csrf_token),
+        }
+    }
+
+    /// Whether writes are allowed (read-only API tokens cannot write).
+    pub fn can_write(&self) -> bool {
+        match self {
+            Person::Member(id) => id.can_write,
+            Person::Newcomer(_) => true,
+        }
+    }
+}

@@ -2,6 +2,7 @@
 //! that every portal area builds on. Spin SDK types stay in the [`spin`] adapter.
 
 pub mod config;
+pub mod countries;
 pub mod csrf;
 pub mod db;
 pub mod error;
@@ -20,6 +21,9 @@ pub mod views;
 
 #[cfg(target_arch = "wasm32")]
 pub mod spin;
+
+#[cfg(target_arch = "wasm32")]
+pub mod outbound;
 
 pub use error::AppError;
 pub use http::{Request, Response};

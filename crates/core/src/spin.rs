@@ -12,6 +12,8 @@ use crate::db::{Db, DbError, Dialect, Row, Value, to_sqlite_placeholders};
 use crate::error::AppError;
 use crate::http::{Method, Request, Response};
 use crate::identity::Identity;
+#[cfg(feature = "session-client")]
+use crate::identity::{Newcomer, Person};
 use crate::views::{Nav, Shell};
 
 /// The session signing keys from `session_keys`; a development key (`kid` starting with
@@ -286,6 +288,8 @@ pub struct Ctx {
     #[cfg(feature = "session-client")]
     verified: OnceCell<Option<Verified>>,
     identity: OnceCell<Option<Identity>>,
+    #[cfg(feature = "session-client")]
+    newcomer: OnceCell<Newcomer>,
 }
 
 impl Ctx {
@@ -299,6 +303,8 @@ impl Ctx {
             #[cfg(feature = "session-client")]
             verified: OnceCell::new(),
             identity: OnceCell::new(),
+            #[cfg(feature = "session-client")]
+            newcomer: OnceCell::new(),
         };
         #[cfg(feature = "session-client")]
         if ctx.config.mode == crate::config::Mode::Production {
@@ -386,14 +392,21 @@ impl Ctx {
                 csrf_token,
             }) => {
                 let now = crate::time::now_rfc3339();
-                crate::store::sessions::live(self.db()?, session_id, user_id, &now)?.and_then(
-                    |live| {
+                match crate::store::sessions::live(self.db()?, session_id, user_id, &now)? {
+                    None => None,
+                    Some(live) => {
                         let hint = req
                             .query_param("account")
                             .or_else(|| req.cookie("pa_account").map(str::to_string));
-                        live.into_identity(session_id, csrf_token, hint.as_deref())
-                    },
-                )
+                        match live.into_identity(session_id, csrf_token, hint.as_deref()) {
+                            Ok(identity) => Some(identity),
+                            Err(newcomer) => {
+                                let _ = self.newcomer.set(newcomer);
+                                None
+                            }
+                        }
+                    }
+                }
             }
             Some(Verified::ApiToken(hash)) => {
                 let db = self.db()?;
@@ -411,10 +424,42 @@ impl Ctx {
         Ok(self.identity.get_or_init(|| resolved).as_ref())
     }
 
-    /// The caller, or `Unauthenticated` (a redirect to sign-in for pages, 401 for the API).
+    /// The caller, or `Unauthenticated` (a redirect to sign-in for pages, 401 for the API), or
+    /// `NoAccount` for a signed-in person who belongs to no account yet (a redirect to the page
+    /// that starts one).
     #[cfg(feature = "session-client")]
     pub fn require(&self, req: &Request) -> Result<&Identity, AppError> {
-        self.identity(req)?.ok_or(AppError::Unauthenticated)
+        match self.identity(req)? {
+            Some(identity) => Ok(identity),
+            None if self.newcomer.get().is_some() => Err(AppError::NoAccount),
+            None => Err(AppError::Unauthenticated),
+        }
+    }
+
+    /// Whoever is signed in, member of an account or not (the onboarding steps).
+    #[cfg(feature = "session-client")]
+    pub fn require_person(&self, req: &Request) -> Result<Person<'_>, AppError> {
+        if let Some(identity) = self.identity(req)? {
+            return Ok(Person::Member(identity));
+        }
+        self.newcomer
+            .get()
+            .map(Person::Newcomer)
+            .ok_or(AppError::Unauthenticated)
+    }
+
+    /// Whoever is signed in and may write, CSRF-checked for cookie sessions.
+    #[cfg(feature = "session-client")]
+    pub fn require_person_writer(&self, req: &Request) -> Result<Person<'_>, AppError> {
+        let person = self.require_person(req)?;
+        crate::csrf::check_token(req, &self.config, person.csrf_token())?;
+        if !person.can_write() {
+            return Err(AppError::Forbidden(
+                "This API token is read-only. Create a token with write scope to make changes."
+                    .into(),
+            ));
+        }
+        Ok(person)
     }
 
     /// Refuses unless the caller verified within the last ten minutes (asked of the session

@@ -53,6 +53,8 @@ fn every_signed_in_page_costs_one_sql_open_and_at_most_two_statements() -> Resul
                 (&ada, "/api/v1/tenants"),
                 (&ada, "/api/v1/members"),
                 (&ada, "/api/v1/sessions"),
+                (&ada, "/api/v1/accounts"),
+                (&ada, "/accounts/new"),
                 (&mia, "/dashboard"),
                 (&mia, "/msp"),
                 (&mia, "/msp/clients/acc_demo_globex"),

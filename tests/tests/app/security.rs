@@ -16,8 +16,10 @@ use serde_json::{Value, json};
 use super::each_backend;
 
 /// The signed-in pages whose forms make up the HTML route table, and who sees them.
-const FORM_PAGES: [(&str, &str); 11] = [
+const FORM_PAGES: [(&str, &str); 13] = [
     ("/dashboard", ADA),
+    ("/accounts/new", ADA),
+    ("/cloud/new", ADA),
     ("/team", ADA),
     ("/security", ADA),
     ("/licenses", ADA),

@@ -2,15 +2,34 @@
 
 use pulse_core::AppError;
 use pulse_core::http::{Request, Response};
+use pulse_core::identity::Person;
 use pulse_core::spin::Ctx;
 use pulse_core::store::{api_tokens, sessions};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::security::token_input;
 
-/// `GET /api/v1/me`.
+/// `GET /api/v1/me`: the caller, with the account the request acts in (`null` for someone who
+/// belongs to no account yet).
 pub fn show_me(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
-    let who = ctx.require(req)?;
+    let who = match ctx.require_person(req)? {
+        Person::Member(who) => who,
+        Person::Newcomer(n) => {
+            return Ok(Response::json(
+                200,
+                &json!({
+                    "object": "user",
+                    "id": n.user_id,
+                    "email": n.email,
+                    "display_name": n.display_name,
+                    "account": null,
+                    "memberships": [],
+                    "credential": "cookie",
+                    "can_write": true,
+                }),
+            ));
+        }
+    };
     Ok(Response::json(
         200,
         &json!({
@@ -63,10 +82,7 @@ pub fn list_tokens(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
 /// this response only.
 pub fn create_token(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let who = ctx.require_writer(req)?;
-    let body: Value = serde_json::from_slice(&req.body).map_err(|e| AppError::Invalid {
-        detail: format!("The body must be JSON: {e}"),
-        errors: Vec::new(),
-    })?;
+    let body = req.json_body()?;
     let (name, scope) = token_input(body["name"].as_str(), body["scope"].as_str())?;
     let (token, secret) = api_tokens::create(
         ctx.db()?,

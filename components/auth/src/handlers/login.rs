@@ -3,7 +3,7 @@
 
 use pulse_core::AppError;
 use pulse_core::csrf;
-use pulse_core::db::{Db, transaction};
+use pulse_core::db::transaction;
 use pulse_core::http::{Request, Response, percent_encode};
 use pulse_core::kv::{self, Kv};
 use pulse_core::spin::{Ctx, SpinKv};
@@ -74,9 +74,9 @@ pub fn request_link(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     send_link(ctx, req, &email, &next)
 }
 
-/// Sends a sign-in link to `email` that lands on `next` (or, for an address with no account,
-/// a note saying so), rate-limited per address and per email, and answers the same page either
-/// way. Sign-in requests and signed hand-off links both end here.
+/// Sends a sign-in link to `email` that lands on `next` (for an address new to Pulse, a link
+/// that starts an account), rate-limited per address and per email, and answers the same page
+/// either way. Sign-in requests and signed hand-off links both end here.
 pub(crate) fn send_link(
     ctx: &Ctx,
     req: &Request,
@@ -93,26 +93,25 @@ pub(crate) fn send_link(
     let db = ctx.db()?;
     let origin = &ctx.config.public_origin;
     transaction(db, |db| {
+        let token = pulse_core::ids::new_secret();
+        kv::set_json(
+            &store,
+            &link_key(&token),
+            &PendingLink {
+                email: email.clone(),
+                next: next.clone(),
+                expires_at: now + LINK_TTL_SECONDS,
+            },
+        )
+        .map_err(|e| AppError::Unavailable(format!("key-value store: {e}")))?;
+        let link = format!("{origin}/login/verify?token={}", percent_encode(&token));
+        // Everyone gets a link; an address new to Pulse is told it starts an account.
         let known =
             users::find_by_email(db, &email)?.is_some() || users::has_invitation(db, &email)?;
         let mail = if known {
-            let token = pulse_core::ids::new_secret();
-            kv::set_json(
-                &store,
-                &link_key(&token),
-                &PendingLink {
-                    email: email.clone(),
-                    next: next.clone(),
-                    expires_at: now + LINK_TTL_SECONDS,
-                },
-            )
-            .map_err(|e| AppError::Unavailable(format!("key-value store: {e}")))?;
-            views::mail::sign_in_link(
-                &email,
-                &format!("{origin}/login/verify?token={}", percent_encode(&token)),
-            )
+            views::mail::sign_in_link(&email, &link)
         } else {
-            views::mail::no_account(&email, origin)
+            views::mail::welcome_link(&email, &link)
         };
         outbox::enqueue(db, &mail)?;
         Ok::<_, AppError>(())
@@ -159,8 +158,9 @@ pub fn show_verify(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     }
 }
 
-/// `POST /login/verify`: spends the token, creates the user from an invitation on first
-/// sign-in, starts a session and sets the cookies.
+/// `POST /login/verify`: spends the token, creates the user on first sign-in (joining what
+/// they were invited to; with no invitation they are offered to start an account), starts a
+/// session and sets the cookies.
 pub fn verify_link(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     csrf::check(req, &ctx.config, None)?;
     let ring = key_ring(ctx)?;
@@ -188,20 +188,9 @@ pub fn verify_link(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
             }
             None => {
                 let name = link.email.split('@').next().unwrap_or("New user");
-                users::create_from_invitations(db, &link.email, name)?
+                users::create(db, &link.email, name)?
             }
         };
-        let has_account = db
-            .query_opt(
-                "SELECT 1 FROM memberships WHERE user_id = $1",
-                &[user_id.as_str().into()],
-            )?
-            .is_some();
-        if !has_account {
-            return Err(AppError::Forbidden(
-                "Your address has no account yet. Ask an owner of your company's account to invite you.".into(),
-            ));
-        }
         let started = sessions::start(db, &user_id, "email", user_agent, &ip, now_unix())?;
         Ok::<_, AppError>((user_id, started))
     })?;

@@ -16,8 +16,8 @@ use pulse_core::views::Nav;
 use serde::{Deserialize, Serialize};
 
 use super::{key_ring, safe_next};
-use crate::outbound::{self, FetchError};
 use crate::{cookies, views};
+use pulse_core::outbound::{self, FetchError};
 
 /// How long a sign-in attempt (its state, nonce and verifier) stays usable.
 const ATTEMPT_TTL_SECONDS: i64 = 600;
@@ -94,8 +94,8 @@ enum Failure {
     Attempt(&'static str),
     /// The provider refused, or its ID token failed a check (401).
     Rejected(String),
-    /// A valid identity with no Pulse Account (403).
-    NoAccount,
+    /// A valid identity with no verified email to find or create a user by (403).
+    NoVerifiedEmail,
     /// The portal's own storage failed: the usual error page.
     App(AppError),
 }
@@ -151,7 +151,9 @@ fn failure_page(ctx: &Ctx, req: &Request, failure: Failure, next: &str) -> Respo
                 "Your identity provider's answer could not be verified, so you are not signed in.";
             Response::html(401, views::oidc::failed(&shell, reason, next, id))
         }
-        Failure::NoAccount => Response::html(403, views::oidc::no_account(&shell, next)),
+        Failure::NoVerifiedEmail => {
+            Response::html(403, views::oidc::no_verified_email(&shell, next))
+        }
         Failure::App(e) => e.into_response(req, &shell),
     }
 }
@@ -414,7 +416,7 @@ fn sign_in(
     })
     .map_err(Failure::App)?;
     let Some((user_id, started)) = started else {
-        return Err(Failure::NoAccount);
+        return Err(Failure::NoVerifiedEmail);
     };
     Ok(cookies::sign_in(
         Response::see_other(next),
@@ -426,9 +428,9 @@ fn sign_in(
     ))
 }
 
-/// The user behind an identity: an existing link (issuer and subject), else the user or the
-/// invitation with the provider-verified email, then linked. `None` when there is neither, or
-/// the user belongs to no account.
+/// The user behind an identity: an existing link (issuer and subject), else the user with the
+/// provider-verified email (created on first sign-in, joining what they were invited to), then
+/// linked. `None` when the provider vouched for no email address.
 fn find_or_link(db: &dyn Db, issuer: &str, claims: &IdClaims) -> Result<Option<String>, AppError> {
     let linked = db
         .query_opt(
@@ -453,25 +455,15 @@ fn find_or_link(db: &dyn Db, issuer: &str, claims: &IdClaims) -> Result<Option<S
                     users::accept_invitations(db, &id, &email)?;
                     id
                 }
-                None if users::has_invitation(db, &email)? => {
+                None => {
                     let fallback = email.split('@').next().unwrap_or("New user").to_string();
                     let name = claims.name.clone().unwrap_or(fallback);
-                    users::create_from_invitations(db, &email, &name)?
+                    users::create(db, &email, &name)?
                 }
-                None => return Ok(None),
             };
             (id, true)
         }
     };
-    let has_account = db
-        .query_opt(
-            "SELECT 1 FROM memberships WHERE user_id = $1",
-            &[user_id.as_str().into()],
-        )?
-        .is_some();
-    if !has_account {
-        return Ok(None);
-    }
     if new_link {
         db.execute(
             "INSERT INTO oidc_identities (issuer, subject, user_id, created_at) VALUES ($1, $2, $3, $4)",

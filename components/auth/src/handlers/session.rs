@@ -67,11 +67,13 @@ pub fn refresh(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
 
 /// `POST /logout`: revokes the session and clears the cookies.
 pub fn sign_out(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
-    if let Some(who) = ctx.identity(req)? {
-        pulse_core::csrf::check(req, &ctx.config, Some(who))?;
-        sessions::revoke(ctx.db()?, &who.session_id, &now_rfc3339())?;
-    } else {
-        pulse_core::csrf::check(req, &ctx.config, None)?;
+    match ctx.require_person(req) {
+        Ok(person) => {
+            pulse_core::csrf::check_token(req, &ctx.config, person.csrf_token())?;
+            sessions::revoke(ctx.db()?, person.session_id(), &now_rfc3339())?;
+        }
+        Err(AppError::Unauthenticated) => pulse_core::csrf::check(req, &ctx.config, None)?,
+        Err(other) => return Err(other),
     }
     Ok(cookies::sign_out(Response::see_other("/"), &ctx.config))
 }

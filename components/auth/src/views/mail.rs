@@ -21,20 +21,21 @@ pub fn sign_in_link(to: &str, link: &str) -> Mail {
     }
 }
 
-/// The note sent when an address with no account asks for a link: the web answer is the same
-/// either way, and only the mailbox owner learns there is no account.
-pub fn no_account(to: &str, origin: &str) -> Mail {
+/// The link sent to an address with no user yet: the web answer is the same either way, and
+/// only the mailbox owner learns that following it starts a new account.
+pub fn welcome_link(to: &str, link: &str) -> Mail {
     Mail {
         to: to.to_string(),
-        subject: "Sign-in attempt at Pulse Account".into(),
+        subject: "Your link to start with Pulse Account".into(),
         text: format!(
-            "Hello,\n\nSomeone asked to sign in to Pulse Account with this address, but it has no account.\nIf your company uses Pulse, ask an account owner to invite you, or recover access at {origin}/recover\n"
+            "Hello,\n\nThis address has no Pulse Account yet. Use this link to sign in and set one up for your company. It works once and expires in ten minutes:\n\n{link}\n\nIf your company already uses Pulse, ask one of its account owners to invite this address instead, so you join their account.\nIf you did not ask for this, ignore this email: nothing is created until the link is used.\n"
         ),
         html: html! {
             p { "Hello," }
-            p { "Someone asked to sign in to Pulse Account with this address, but it has no account." }
-            p { "If your company uses Pulse, ask an account owner to invite you, or "
-                a href={ (origin) "/recover" } { "recover access" } "." }
+            p { "This address has no Pulse Account yet. Use this link to sign in and set one up for your company. It works once and expires in ten minutes:" }
+            p { a href=(link) { "Start with Pulse Account" } }
+            p { "If your company already uses Pulse, ask one of its account owners to invite this address instead, so you join their account." }
+            p { "If you did not ask for this, ignore this email: nothing is created until the link is used." }
         }
         .into_string(),
     }

@@ -46,16 +46,18 @@ pub fn failed(shell: &Shell, reason: &str, next: &str, request_id: &str) -> Mark
     )
 }
 
-/// The provider vouched for someone who has no Pulse Account and no invitation.
-pub fn no_account(shell: &Shell, next: &str) -> Markup {
+/// The provider signed someone in without vouching for an email address, so no user can be
+/// found or created for them.
+pub fn no_verified_email(shell: &Shell, next: &str) -> Markup {
     page(
         shell,
-        "No Pulse Account for this sign-in",
+        "No verified email from your identity provider",
         html! {
-            h1 { "Sign-in failed: no Pulse Account for this identity" }
+            h1 { "Sign-in failed: no verified email address" }
             p role="alert" {
-                "Your identity provider signed you in, but no Pulse Account user has that verified email address. "
-                "Ask an owner of your company's account to invite you, then sign in again."
+                "Your identity provider signed you in but did not confirm an email address, "
+                "and Pulse Account needs one to find or create your user. "
+                "Sign in with an email link instead, or ask your administrator to release the verified email claim."
             }
             p { a.button href=(email_href(next)) { "Sign in with an email link" } }
         },

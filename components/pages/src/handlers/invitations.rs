@@ -11,7 +11,7 @@ use pulse_core::store::invitations::{self, Refused};
 use pulse_core::store::{accounts, audit, idempotency, outbox, overview, users};
 use pulse_core::time::{now_rfc3339, now_unix};
 use pulse_core::views::Nav;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::views;
 use crate::views::team::InviteForm;
@@ -300,13 +300,6 @@ pub fn accept_invitation(ctx: &Ctx, req: &Request) -> Result<Response, AppError>
     )))
 }
 
-fn json_body(req: &Request) -> Result<Value, AppError> {
-    serde_json::from_slice(&req.body).map_err(|e| AppError::Invalid {
-        detail: format!("The body must be JSON: {e}"),
-        errors: Vec::new(),
-    })
-}
-
 fn require_manager(who: &Identity) -> Result<(), AppError> {
     if who.account.role.can_manage_team() {
         Ok(())
@@ -334,7 +327,7 @@ pub fn api_list_invitations(ctx: &Ctx, req: &Request) -> Result<Response, AppErr
 pub fn api_create_invitation(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let who = ctx.require_writer(req)?;
     idempotency::once(ctx.db()?, &who.account.account_id, req, || {
-        let body = json_body(req)?;
+        let body = req.json_body()?;
         let (email, role) = invite_input(
             body["email"].as_str().unwrap_or_default(),
             body["role"].as_str().unwrap_or_default(),
@@ -367,7 +360,7 @@ pub fn api_revoke_invitation(ctx: &Ctx, req: &Request, id: &str) -> Result<Respo
 /// `PATCH /api/v1/members/{user_id}` with `{"role": "..."}`.
 pub fn api_change_role(ctx: &Ctx, req: &Request, user: &str) -> Result<Response, AppError> {
     let who = ctx.require_writer(req)?;
-    let body = json_body(req)?;
+    let body = req.json_body()?;
     let role = Role::parse(body["role"].as_str().unwrap_or_default()).ok_or_else(|| {
         AppError::Invalid {
             detail: "Choose a role: owner, admin, billing or member.".into(),

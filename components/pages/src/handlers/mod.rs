@@ -6,5 +6,6 @@ pub mod health;
 pub mod home;
 pub mod invitations;
 pub mod landing;
+pub mod onboarding;
 pub mod profile;
 pub mod team;

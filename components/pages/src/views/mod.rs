@@ -3,5 +3,6 @@
 pub mod home;
 pub mod landing;
 pub mod mail;
+pub mod onboarding;
 pub mod profile;
 pub mod team;

@@ -201,11 +201,7 @@ pub fn submit_form(ctx: &Ctx, req: &Request, topic: Topic) -> Result<Response, A
 /// `POST /api/v1/requests` with `{"kind": "...", "email": "...", "message": "..."}`.
 pub fn api_create(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     csrf::check(req, &ctx.config, None)?;
-    let body: serde_json::Value =
-        serde_json::from_slice(&req.body).map_err(|e| AppError::Invalid {
-            detail: format!("The body must be JSON: {e}"),
-            errors: Vec::new(),
-        })?;
+    let body = req.json_body()?;
     let topic = body["kind"]
         .as_str()
         .and_then(Topic::parse)

@@ -25,17 +25,12 @@ pub fn show_tenant(ctx: &Ctx, req: &Request, id: &str) -> Result<Response, AppEr
         .ok_or(AppError::NotFound)?;
     Ok(Response::html(
         200,
-        views::cloud::detail(&ctx.shell(Nav::Cloud), &tenant, &aliases),
-    ))
-}
-
-/// `GET /cloud/new`: the templates a workspace can start from.
-pub fn show_templates(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
-    ctx.require(req)?;
-    let list = tenants::templates(ctx.db()?)?;
-    Ok(Response::html(
-        200,
-        views::cloud::templates(&ctx.shell(Nav::Cloud), &list),
+        views::cloud::detail(
+            &ctx.shell(Nav::Cloud),
+            &tenant,
+            &aliases,
+            req.query_param("done").as_deref(),
+        ),
     ))
 }
 

@@ -2,7 +2,9 @@
 
 pub mod api;
 pub mod cloud;
+pub mod create;
 pub mod msp;
+pub mod provisioner;
 pub mod workspace;
 
 use pulse_core::AppError;

@@ -3,7 +3,7 @@
 use maud::{Markup, html};
 use pulse_core::identity::Identity;
 use pulse_core::store::tenants::{Template, Tenant};
-use pulse_core::views::{Badge, Date, Shell, page};
+use pulse_core::views::{Badge, Date, Shell, csrf_field, field_error, flash, page};
 
 use pulse_core::views::partials::tenants_table;
 
@@ -26,13 +26,24 @@ pub fn list(shell: &Shell, who: &Identity, tenants: &[Tenant]) -> Markup {
 }
 
 /// One tenant.
-pub fn detail(shell: &Shell, t: &Tenant, aliases: &[String]) -> Markup {
+pub fn detail(shell: &Shell, t: &Tenant, aliases: &[String], done: Option<&str>) -> Markup {
+    let done = match (done, t.status.as_str()) {
+        (Some("created"), "provisioning") => {
+            Some("The workspace is being created. This page shows when it is ready.")
+        }
+        (Some("created"), _) => Some("The workspace was created."),
+        _ => None,
+    };
     page(
         shell,
         &t.name,
         html! {
             p { a href="/cloud" { "← Pulse Cloud" } }
+            (flash(done))
             h1 { (t.name) " " (Badge(&t.status)) }
+            @if t.provisioned_locally {
+                p.muted { "Provisioned locally: no provisioner is configured, so the portal completed the steps itself." }
+            }
             dl {
                 dt { "Address" } dd { "https://" (t.hostname) "/" }
                 @for a in aliases { dt { "Alias" } dd { "https://" (a) "/" } }
@@ -48,19 +59,77 @@ pub fn detail(shell: &Shell, t: &Tenant, aliases: &[String]) -> Markup {
     )
 }
 
-/// The templates to start a workspace from.
-pub fn templates(shell: &Shell, templates: &[Template]) -> Markup {
+/// The create form as the person filled it, with what to fix.
+#[derive(Debug, Default)]
+pub struct CreateForm<'a> {
+    /// Display name typed.
+    pub name: &'a str,
+    /// Slug typed.
+    pub slug: &'a str,
+    /// Template chosen.
+    pub template: &'a str,
+    /// Field name and message for each problem (`plan` for the allowance).
+    pub errors: Vec<(String, String)>,
+    /// The first step after creating an account.
+    pub welcome: bool,
+}
+
+/// The templates and the form that creates a workspace from one.
+pub fn create_form(
+    shell: &Shell,
+    who: &Identity,
+    templates: &[Template],
+    form: &CreateForm<'_>,
+) -> Markup {
+    let error = |field: &str| form.errors.iter().any(|(f, _)| f == field);
+    let chosen = if form.template.is_empty() {
+        templates.first().map(|t| t.id.as_str()).unwrap_or_default()
+    } else {
+        form.template
+    };
     page(
         shell,
         "Create a workspace",
         html! {
             p { a href="/cloud" { "← Pulse Cloud" } }
             h1 { "Create a workspace" }
-            p { "Every workspace starts as a copy of one of these templates." }
-            ul.plain {
-                @for t in templates {
-                    li { strong { (t.name) } " — " (t.edition) " edition on Odoo " (t.odoo_version) }
+            @if form.welcome {
+                p.flash role="status" { (who.account.account_name) " is ready, and you are its owner. Start your first workspace now, or later from Pulse Cloud." }
+            }
+            @if !form.errors.is_empty() {
+                div.error-summary role="alert" aria-labelledby="create-problems" {
+                    h2 id="create-problems" { "The workspace was not created" }
+                    ul { @for (field, msg) in &form.errors { li { a href={ "#create-" (field) } { (msg) } } } }
                 }
+            }
+            form.panel method="post" action="/cloud/new" novalidate {
+                (csrf_field(Some(who)))
+                @if error("plan") {
+                    p.field-error id="create-plan" { (form.errors.iter().find(|(f, _)| f == "plan").map(|(_, m)| m.as_str()).unwrap_or_default()) }
+                }
+                label for="create-name" { "Display name" }
+                (field_error(&form.errors, "name"))
+                input type="text" id="create-name" name="name" value=(form.name) maxlength="80" required
+                    aria-invalid=[error("name").then_some("true")]
+                    aria-describedby=[error("name").then_some("name-error")];
+                label for="create-slug" { "Address" }
+                p.muted id="slug-hint" { "The workspace's web address: " code { "name.planapulse.app" } ". Lower-case letters, digits and hyphens, 3 to 63 characters." }
+                (field_error(&form.errors, "slug"))
+                input type="text" id="create-slug" name="slug" value=(form.slug) maxlength="63" required
+                    autocapitalize="none" spellcheck="false" pattern="[a-z0-9]([a-z0-9-]*[a-z0-9])?"
+                    aria-invalid=[error("slug").then_some("true")]
+                    aria-describedby={ "slug-hint" @if error("slug") { " slug-error" } };
+                fieldset id="create-template" {
+                    legend { "Template" }
+                    (field_error(&form.errors, "template"))
+                    @for t in templates {
+                        div.choice {
+                            input type="radio" id={ "template-" (t.id) } name="template" value=(t.id) checked[t.id == chosen];
+                            label for={ "template-" (t.id) } { strong { (t.name) } " — " (t.edition) " edition on Odoo " (t.odoo_version) }
+                        }
+                    }
+                }
+                button type="submit" { "Create workspace" }
             }
         },
     )

@@ -233,3 +233,120 @@ pub fn remove_member(
     )?;
     Ok(Ok(member))
 }
+
+/// What a newcomer enters to start a customer account, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewAccount {
+    /// Company name, trimmed.
+    pub name: String,
+    /// ISO 3166-1 alpha-2 code, upper-case.
+    pub country: String,
+}
+
+impl NewAccount {
+    /// Checks a company name and country code, naming each field that is wrong and why.
+    pub fn parse(name: &str, country: &str) -> Result<Self, Vec<(String, String)>> {
+        let name = name.trim();
+        let country = country.trim().to_ascii_uppercase();
+        let mut errors = Vec::new();
+        if name.chars().count() < 2 {
+            errors.push((
+                "name".to_string(),
+                "Enter your company's name (at least 2 characters).".to_string(),
+            ));
+        } else if name.chars().count() > 100 {
+            errors.push((
+                "name".to_string(),
+                "Shorten the company name to at most 100 characters.".to_string(),
+            ));
+        } else if name.chars().any(char::is_control) {
+            errors.push((
+                "name".to_string(),
+                "The company name cannot hold line breaks or control characters.".to_string(),
+            ));
+        }
+        if crate::countries::name(&country).is_none() {
+            errors.push((
+                "country".to_string(),
+                "Choose the country your company is registered in.".to_string(),
+            ));
+        }
+        if errors.is_empty() {
+            Ok(Self {
+                name: name.to_string(),
+                country,
+            })
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// Creates a customer account with `user_id` as its owner and records it in the audit log.
+/// Call inside a transaction. Returns the new account's id.
+pub fn create_customer(
+    db: &dyn Db,
+    new: &NewAccount,
+    user_id: &str,
+    ip: &str,
+) -> Result<String, DbError> {
+    let id = crate::ids::new_id("acc");
+    let now = crate::time::now_rfc3339();
+    db.execute(
+        "INSERT INTO accounts (id, name, kind, country, created_at) VALUES ($1, $2, 'customer', $3, $4)",
+        &[
+            id.as_str().into(),
+            new.name.as_str().into(),
+            new.country.as_str().into(),
+            now.as_str().into(),
+        ],
+    )?;
+    db.execute(
+        "INSERT INTO memberships (account_id, user_id, role, created_at) VALUES ($1, $2, 'owner', $3)",
+        &[id.as_str().into(), user_id.into(), now.as_str().into()],
+    )?;
+    super::audit::record(
+        db,
+        &super::audit::Entry {
+            account_id: &id,
+            actor_user_id: user_id,
+            action: "account.created",
+            target: &id,
+            detail: &format!("Customer account created ({})", new.country),
+            ip,
+        },
+    )?;
+    Ok(id)
+}
+
+/// How many accounts `user_id` has started since `since` (RFC 3339), from the audit log.
+pub fn started_since(db: &dyn Db, user_id: &str, since: &str) -> Result<i64, DbError> {
+    db.query_opt(
+        "SELECT COUNT(*) FROM audit_log WHERE actor_user_id = $1 AND action = 'account.created' AND created_at > $2",
+        &[user_id.into(), since.into()],
+    )?
+    .map(|r| r.int(0))
+    .transpose()
+    .map(Option::unwrap_or_default)
+}
+
+#[cfg(test)]
+mod new_account_tests {
+    use super::NewAccount;
+
+    #[test]
+    fn a_new_account_needs_a_name_and_a_real_country() {
+        assert_eq!(
+            NewAccount::parse("  Bistro Ltd ", "bg"),
+            Ok(NewAccount {
+                name: "Bistro Ltd".into(),
+                country: "BG".into()
+            })
+        );
+        let errors = NewAccount::parse("x", "ZZ").err().unwrap_or_default();
+        let fields: Vec<&str> = errors.iter().map(|(f, _)| f.as_str()).collect();
+        assert_eq!(fields, ["name", "country"]);
+        assert!(NewAccount::parse(&"a".repeat(101), "DE").is_err());
+        assert!(NewAccount::parse("Line\nbreak", "DE").is_err());
+    }
+}

@@ -8,7 +8,7 @@
 
 use super::accounts::{self, Invitation, Member};
 use crate::db::{Db, DbError};
-use crate::identity::Role;
+use crate::identity::{AccountKind, Role};
 use crate::ids::{new_id, new_secret};
 use crate::time::rfc3339;
 use crate::token::hash_secret;
@@ -29,6 +29,8 @@ pub struct Open {
     pub email: String,
     /// Their role once they accept.
     pub role: Role,
+    /// Customer or provider.
+    pub account_kind: AccountKind,
 }
 
 /// Why a team change was refused, in words for the person who asked.
@@ -173,23 +175,29 @@ fn find_open(db: &dyn Db, account_id: &str, id: &str) -> Result<Option<Invitatio
 /// The open, unexpired invitation a link's secret belongs to.
 pub fn by_link(db: &dyn Db, secret: &str, now: i64) -> Result<Option<Open>, DbError> {
     db.query_opt(
-        "SELECT i.id, i.account_id, a.name, i.email, i.role FROM invitations i
+        "SELECT i.id, i.account_id, a.name, i.email, i.role, a.kind FROM invitations i
            JOIN accounts a ON a.id = i.account_id
           WHERE i.token_hash = $1 AND i.accepted_at IS NULL AND i.expires_at > $2",
         &[hash_secret(secret).into(), rfc3339(now).into()],
     )?
-    .map(|r| {
-        let role = r.text(4)?;
-        Ok(Open {
-            id: r.text(0)?,
-            account_id: r.text(1)?,
-            account_name: r.text(2)?,
-            email: r.text(3)?,
-            role: Role::parse(&role)
-                .ok_or_else(|| DbError::Decode(format!("unknown role {role}")))?,
-        })
-    })
+    .as_ref()
+    .map(open)
     .transpose()
+}
+
+/// Decodes `(id, account_id, account name, email, role, account kind)`.
+fn open(r: &crate::db::Row) -> Result<Open, DbError> {
+    let role = r.text(4)?;
+    let kind = r.text(5)?;
+    Ok(Open {
+        id: r.text(0)?,
+        account_id: r.text(1)?,
+        account_name: r.text(2)?,
+        email: r.text(3)?,
+        role: Role::parse(&role).ok_or_else(|| DbError::Decode(format!("unknown role {role}")))?,
+        account_kind: AccountKind::parse(&kind)
+            .ok_or_else(|| DbError::Decode(format!("unknown account kind {kind}")))?,
+    })
 }
 
 /// Makes `user_id` a member as the invitation says and spends it. Call inside a transaction.
@@ -248,6 +256,21 @@ pub fn change_role(
         &[role.as_str().into(), account_id.into(), target.into()],
     )?;
     Ok(Ok(member))
+}
+
+/// The open, unexpired invitations addressed to `email`, with their account names: what a
+/// newcomer is offered before starting an account of their own.
+pub fn for_email(db: &dyn Db, email: &str, now: i64) -> Result<Vec<Open>, DbError> {
+    db.query(
+        "SELECT i.id, i.account_id, a.name, i.email, i.role, a.kind FROM invitations i
+           JOIN accounts a ON a.id = i.account_id
+          WHERE i.email = $1 AND i.accepted_at IS NULL AND i.expires_at > $2
+          ORDER BY a.name",
+        &[email.into(), rfc3339(now).into()],
+    )?
+    .iter()
+    .map(open)
+    .collect()
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ pub mod licenses;
 pub mod lists;
 pub mod outbox;
 pub mod overview;
+pub mod provisioning;
 pub mod requests;
 pub mod sessions;
 pub mod tenants;

@@ -29,18 +29,27 @@ pub struct LiveSession {
 
 impl LiveSession {
     /// The caller acting in the account `hint` names if they belong to it, else in their first
-    /// account; `None` when they belong to none.
+    /// account; a newcomer when they belong to none.
     pub fn into_identity(
         self,
         session_id: &str,
         csrf_token: &str,
         hint: Option<&str>,
-    ) -> Option<crate::identity::Identity> {
-        let account = hint
+    ) -> Result<crate::identity::Identity, crate::identity::Newcomer> {
+        let Some(account) = hint
             .and_then(|h| self.memberships.iter().find(|m| m.account_id == h))
-            .or_else(|| self.memberships.first())?
-            .clone();
-        Some(crate::identity::Identity {
+            .or_else(|| self.memberships.first())
+            .cloned()
+        else {
+            return Err(crate::identity::Newcomer {
+                session_id: session_id.to_string(),
+                user_id: self.user_id,
+                email: self.email,
+                display_name: self.display_name,
+                csrf_token: csrf_token.to_string(),
+            });
+        };
+        Ok(crate::identity::Identity {
             session_id: session_id.to_string(),
             user_id: self.user_id,
             email: self.email,
@@ -55,8 +64,8 @@ impl LiveSession {
     }
 }
 
-/// Looks up a session that is neither revoked nor expired, with the user's memberships, in
-/// one query.
+/// Looks up a session that is neither revoked nor expired, with the user's memberships (none
+/// for a newcomer), in one query.
 pub fn live(
     db: &dyn Db,
     session_id: &str,
@@ -67,8 +76,8 @@ pub fn live(
         "SELECT u.id, u.email, u.display_name, s.verified_at, a.id, a.name, a.kind, m.role
            FROM sessions s
            JOIN users u ON u.id = s.user_id
-           JOIN memberships m ON m.user_id = u.id
-           JOIN accounts a ON a.id = m.account_id
+           LEFT JOIN memberships m ON m.user_id = u.id
+           LEFT JOIN accounts a ON a.id = m.account_id
           WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND s.expires_at > $3
           ORDER BY a.name",
         &[session_id.into(), user_id.into(), now.into()],
@@ -81,8 +90,10 @@ pub fn live(
         email: first.text(1)?,
         display_name: first.text(2)?,
         verified_at: first.int(3)?,
+        // A person who belongs to no account yet has one row with no account in it.
         memberships: rows
             .iter()
+            .filter(|r| !matches!(r.0.get(4), Some(crate::db::Value::Null)))
             .map(|r| super::accounts::membership(r, 4))
             .collect::<Result<_, _>>()?,
     }))

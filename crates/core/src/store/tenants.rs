@@ -18,7 +18,7 @@ pub struct Tenant {
     pub hostname: String,
     /// Display name.
     pub name: String,
-    /// provisioning, active, suspended or deleted.
+    /// provisioning, active, suspended, deleting, deleted or failed.
     pub status: String,
     /// Plan name.
     pub plan: String,
@@ -26,6 +26,8 @@ pub struct Tenant {
     pub region: String,
     /// Created.
     pub created_at: String,
+    /// Provisioned by the portal itself, with no provisioner configured (local mode).
+    pub provisioned_locally: bool,
 }
 
 /// The columns [`tenant`] reads, over `tenants t`.
@@ -39,6 +41,7 @@ pub(crate) const TENANT_COLUMNS: &[&str] = &[
     "t.plan",
     "t.region",
     "t.created_at",
+    "t.provisioned_locally",
 ];
 
 /// Decodes a row of [`TENANT_COLUMNS`].
@@ -53,6 +56,7 @@ pub(crate) fn tenant(r: &Row) -> Result<Tenant, DbError> {
         plan: r.text(6)?,
         region: r.text(7)?,
         created_at: r.text(8)?,
+        provisioned_locally: r.flag(9)?,
     })
 }
 
@@ -88,30 +92,89 @@ pub fn live_hostname(db: &dyn Db, slug: &str) -> Result<Option<String>, DbError>
     .transpose()
 }
 
-/// Whether `slug` is a well-formed workspace name: a DNS label of lower-case letters, digits
-/// and inner hyphens, 3 to 40 characters.
-pub fn valid_slug(slug: &str) -> bool {
-    (3..=40).contains(&slug.len())
-        && slug
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !slug.starts_with('-')
-        && !slug.ends_with('-')
+/// Names no workspace may take: backbone host names, the first labels of the template
+/// databases' host names, and every first path segment the portal itself routes (a workspace
+/// named `billing` would be unreachable at `/billing`).
+pub const RESERVED_SLUGS: &[&str] = &[
+    // Backbone host names.
+    "www",
+    "api",
+    "admin",
+    "auth",
+    "mail",
+    "my",
+    "docs",
+    "status",
+    "app",
+    "portal",
+    "support",
+    "help",
+    "static",
+    "cdn",
+    "assets",
+    "smtp",
+    "imap",
+    "ns1",
+    "ns2",
+    "root",
+    "pulse",
+    // Template databases.
+    "basic-template",
+    "pro-template",
+    "basic-template-18",
+    "pro-template-18",
+    "basic-template-19",
+    "pro-template-19",
+    "template",
+    // The portal's own routes (spin.toml).
+    "accounts",
+    "billing",
+    "cloud",
+    "dashboard",
+    "data",
+    "dev",
+    "healthz",
+    "integrations",
+    "licenses",
+    "login",
+    "logout",
+    "manage",
+    "msp",
+    "privacy",
+    "profile",
+    "recover",
+    "refund",
+    "retrieve-license",
+    "security",
+    "team",
+    "well-known",
+];
+
+/// Why `slug` cannot name a workspace, in words for the person who typed it, or `None` when it
+/// can: a DNS label of lower-case letters, digits and inner hyphens, 3 to 63 characters, not
+/// reserved. (Whether it is free is the database's to say.)
+pub fn slug_problem(slug: &str) -> Option<&'static str> {
+    if slug.len() < 3 || slug.len() > 63 {
+        return Some("Use 3 to 63 characters.");
+    }
+    if !slug
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        return Some("Use only lower-case letters a to z, digits and hyphens.");
+    }
+    if slug.starts_with('-') || slug.ends_with('-') {
+        return Some("Start and end with a letter or a digit, not a hyphen.");
+    }
+    if RESERVED_SLUGS.contains(&slug) {
+        return Some("This name is reserved by Pulse. Choose another one.");
+    }
+    None
 }
 
-#[cfg(test)]
-mod tests {
-    use super::valid_slug;
-
-    #[test]
-    fn slugs_are_dns_labels() {
-        assert!(valid_slug("acme"));
-        assert!(valid_slug("acme-staging-2"));
-        assert!(!valid_slug("ac"));
-        assert!(!valid_slug("Acme"));
-        assert!(!valid_slug("-acme"));
-        assert!(!valid_slug("acme.app"));
-    }
+/// Whether `slug` could name a workspace (the catch-all asks before it looks one up).
+pub fn valid_slug(slug: &str) -> bool {
+    slug_problem(slug).is_none()
 }
 
 /// One tenant with its alias host names, only if it belongs to `account_id` (another
@@ -179,4 +242,212 @@ pub fn templates(db: &dyn Db) -> Result<Vec<Template>, DbError> {
         })
     })
     .collect()
+}
+
+/// How many workspaces an account may keep: the largest allowance of its live subscriptions'
+/// plans, or [`TRIAL_WORKSPACES`] without one (so a new customer can start).
+pub const PLAN_WORKSPACES: &[(&str, i64)] = &[
+    ("Pulse Cloud Basic", 1),
+    ("Pulse Cloud Pro", 5),
+    ("Pulse MSP", 1),
+];
+
+/// Workspaces an account with no live Pulse Cloud subscription may keep.
+pub const TRIAL_WORKSPACES: i64 = 1;
+
+/// A workspace to create, as the person asked for it.
+#[derive(Debug, Clone)]
+pub struct NewTenant {
+    /// Display name.
+    pub name: String,
+    /// Workspace slug.
+    pub slug: String,
+    /// `tpl_...`
+    pub template_id: String,
+    /// `{workspace_domain}`, such as `planapulse.app`.
+    pub domain: String,
+}
+
+/// Why a workspace was not created, per field, in words for the person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CreateRefused {
+    /// Field name and message for each problem in what was typed.
+    Fields(Vec<(String, String)>),
+    /// The plan's allowance is used up: (allowed, in use).
+    Limit(i64, i64),
+}
+
+/// Checks the typed name, slug and template, naming each field that is wrong.
+pub fn check_new(name: &str, slug: &str, template_id: &str) -> Vec<(String, String)> {
+    let mut errors = Vec::new();
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 80 || name.chars().any(char::is_control) {
+        errors.push((
+            "name".to_string(),
+            "Enter a display name of at most 80 characters.".to_string(),
+        ));
+    }
+    if let Some(problem) = slug_problem(slug) {
+        errors.push(("slug".to_string(), problem.to_string()));
+    }
+    if template_id.is_empty() {
+        errors.push((
+            "template".to_string(),
+            "Choose the template to start from.".to_string(),
+        ));
+    }
+    errors
+}
+
+/// Creates a workspace in `provisioning` and enqueues its `create` job, in one transaction the
+/// caller opens. The account row is locked first, so two requests cannot both take the last
+/// place the plan allows; the slug's uniqueness is the database's, so two requests for one
+/// slug give one workspace and one refusal.
+pub fn create(
+    db: &dyn Db,
+    account_id: &str,
+    new: &NewTenant,
+    now: i64,
+) -> Result<Result<Tenant, CreateRefused>, DbError> {
+    let errors = check_new(&new.name, &new.slug, &new.template_id);
+    if !errors.is_empty() {
+        return Ok(Err(CreateRefused::Fields(errors)));
+    }
+    db.execute(
+        "UPDATE accounts SET name = name WHERE id = $1",
+        &[account_id.into()],
+    )?;
+    let in_use = db
+        .query_opt(
+            "SELECT COUNT(*) FROM tenants WHERE account_id = $1 AND status <> 'deleted'",
+            &[account_id.into()],
+        )?
+        .map(|r| r.int(0))
+        .transpose()?
+        .unwrap_or(0);
+    let plans = db.query(
+        "SELECT plan FROM subscriptions WHERE account_id = $1 AND status IN ('trialing', 'active', 'past_due')",
+        &[account_id.into()],
+    )?;
+    let mut allowed = TRIAL_WORKSPACES;
+    for row in &plans {
+        let plan = row.text(0)?;
+        if let Some((_, n)) = PLAN_WORKSPACES.iter().find(|(p, _)| *p == plan) {
+            allowed = allowed.max(*n);
+        }
+    }
+    if in_use >= allowed {
+        return Ok(Err(CreateRefused::Limit(allowed, in_use)));
+    }
+    let Some(template) = db.query_opt(
+        "SELECT edition FROM templates WHERE id = $1",
+        &[new.template_id.as_str().into()],
+    )?
+    else {
+        return Ok(Err(CreateRefused::Fields(vec![(
+            "template".to_string(),
+            "Choose one of the templates listed.".to_string(),
+        )])));
+    };
+    let plan = match template.text(0)?.as_str() {
+        "pro" => "Cloud Pro",
+        _ => "Cloud Basic",
+    };
+    let tenant = Tenant {
+        id: crate::ids::new_id("ten"),
+        account_id: account_id.to_string(),
+        slug: new.slug.clone(),
+        hostname: format!("{}.{}", new.slug, new.domain),
+        name: new.name.trim().to_string(),
+        status: "provisioning".to_string(),
+        plan: plan.to_string(),
+        region: "eu-central".to_string(),
+        created_at: crate::time::rfc3339(now),
+        provisioned_locally: false,
+    };
+    let inserted = db.execute(
+        "INSERT INTO tenants (id, account_id, slug, hostname, name, status, template_id, plan, region, created_at)
+         VALUES ($1, $2, $3, $4, $5, 'provisioning', $6, $7, $8, $9)",
+        &[
+            tenant.id.as_str().into(),
+            account_id.into(),
+            tenant.slug.as_str().into(),
+            tenant.hostname.as_str().into(),
+            tenant.name.as_str().into(),
+            new.template_id.as_str().into(),
+            plan.into(),
+            tenant.region.as_str().into(),
+            tenant.created_at.as_str().into(),
+        ],
+    );
+    match inserted {
+        Ok(_) => {}
+        Err(DbError::Constraint(_)) => {
+            return Ok(Err(CreateRefused::Fields(vec![(
+                "slug".to_string(),
+                format!("{} is already taken. Choose another name.", new.slug),
+            )])));
+        }
+        Err(other) => return Err(other),
+    }
+    super::provisioning::enqueue(
+        db,
+        &tenant.id,
+        super::provisioning::Action::Create,
+        &serde_json::json!({
+            "tenant": tenant.id,
+            "slug": tenant.slug,
+            "hostname": tenant.hostname,
+            "template": new.template_id,
+            "plan": plan,
+            "region": tenant.region,
+        }),
+        now,
+    )?;
+    Ok(Ok(tenant))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_dns_labels_that_are_not_reserved() {
+        assert_eq!(slug_problem("acme"), None);
+        assert_eq!(slug_problem("acme-staging-2"), None);
+        assert_eq!(slug_problem(&"a".repeat(63)), None);
+        assert!(slug_problem("ac").is_some());
+        assert!(slug_problem(&"a".repeat(64)).is_some());
+        assert!(slug_problem("Acme").is_some());
+        assert!(slug_problem("-acme").is_some());
+        assert!(slug_problem("acme-").is_some());
+        assert!(slug_problem("acme.app").is_some());
+        assert!(slug_problem("acme_app").is_some());
+        assert!(slug_problem("www").is_some());
+        assert!(slug_problem("pro-template-18").is_some());
+    }
+
+    #[test]
+    fn every_first_path_segment_the_portal_routes_is_reserved() {
+        let manifest = include_str!("../../../../spin.toml");
+        for line in manifest.lines() {
+            let Some(route) = line.strip_prefix("route = \"") else {
+                continue;
+            };
+            let first = route
+                .trim_start_matches('/')
+                .split(['/', '"'])
+                .next()
+                .unwrap_or_default()
+                .trim_start_matches('.')
+                .trim_end_matches(".html");
+            if first.is_empty() || first == "..." {
+                continue;
+            }
+            assert!(
+                RESERVED_SLUGS.contains(&first) || slug_problem(first).is_some(),
+                "route {route} is not reserved as a workspace name"
+            );
+        }
+    }
 }

@@ -1,4 +1,4 @@
-//! Users, found by email or created on first sign-in from an invitation.
+//! Users, found by email or created on their first sign-in (joining what they were invited to).
 
 use crate::db::{Db, DbError};
 use crate::ids::new_id;
@@ -37,13 +37,10 @@ pub fn has_invitation(db: &dyn Db, email: &str) -> Result<bool, DbError> {
         .is_some())
 }
 
-/// Creates the user for an invited email and accepts every open invitation for it, in the
-/// caller's transaction.
-pub fn create_from_invitations(
-    db: &dyn Db,
-    email: &str,
-    display_name: &str,
-) -> Result<String, DbError> {
+/// Creates the user for a verified email and accepts every open invitation for it, in the
+/// caller's transaction. With no invitation the user belongs to no account yet and is offered
+/// to start one.
+pub fn create(db: &dyn Db, email: &str, display_name: &str) -> Result<String, DbError> {
     let id = new_id("usr");
     let now = now_rfc3339();
     db.execute(

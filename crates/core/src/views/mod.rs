@@ -177,8 +177,10 @@ impl Render for Badge<'_> {
     fn render(&self) -> Markup {
         let tone = match self.0 {
             "active" | "paid" | "resolved" | "trialing" => "ok",
-            "provisioning" | "open" | "pending" | "past_due" | "draft" | "received" => "warn",
-            "suspended" | "expired" | "cancelled" | "void" | "uncollectible" | "deleted" => "bad",
+            "provisioning" | "deleting" | "open" | "pending" | "past_due" | "draft"
+            | "received" => "warn",
+            "suspended" | "expired" | "cancelled" | "void" | "uncollectible" | "deleted"
+            | "failed" => "bad",
             _ => "neutral",
         };
         html! { span class={ "badge " (tone) } { (self.0.replace('_', " ")) } }

@@ -1,8 +1,8 @@
-//! Blocking outbound HTTP for the OpenID provider's endpoints, straight on `wasi:http` so every
-//! call has connect, first-byte and between-bytes timeouts and a size cap: a provider that is
-//! down or slow costs the visitor seconds, not minutes. A body is always sent with its
-//! `content-length` (never chunked, which some servers and proxies refuse with 411), and a
-//! request without one carries no body at all.
+//! Blocking outbound HTTP (the OpenID provider, the mail API, the provisioner), straight on
+//! `wasi:http` so every call has connect, first-byte and between-bytes timeouts and a size cap:
+//! a peer that is down or slow costs the visitor seconds, not minutes. A body is always sent
+//! with its `content-length` (never chunked, which some servers and proxies refuse with 411),
+//! and a request without one carries no body at all.
 
 use spin_sdk::wit::wasi::http0_2_0::outgoing_handler;
 use spin_sdk::wit::wasi::http0_2_0::types::{

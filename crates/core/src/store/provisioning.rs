@@ -1,0 +1,315 @@
+//! Provisioning jobs: each step a tenant takes is written as a job in the transaction that
+//! changes the tenant, then delivered to the provisioner until acknowledged (or, with none
+//! configured, completed by the portal itself). The provisioner reports the outcome through
+//! signed events; an event is applied once, and only when it answers the tenant's latest job,
+//! so a late or replayed report never moves a tenant backwards.
+
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+use crate::db::{Db, DbError};
+use crate::ids::new_id;
+use crate::time::rfc3339;
+use crate::token::constant_time_eq;
+
+/// How far a signed request's timestamp may be from now, either way.
+pub const SIGNATURE_TOLERANCE_SECONDS: i64 = 300;
+
+/// The longest wait between two delivery attempts.
+const MAX_BACKOFF_SECONDS: i64 = 3600;
+
+/// A step a tenant takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Create the workspace from its template.
+    Create,
+}
+
+impl Action {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+        }
+    }
+
+    /// The status a tenant is in while the step runs, and the one it reaches when it is done.
+    fn transition(action: &str) -> Option<(&'static str, &'static str)> {
+        match action {
+            "create" => Some(("provisioning", "active")),
+            _ => None,
+        }
+    }
+}
+
+/// A job waiting for delivery.
+#[derive(Debug, Clone)]
+pub struct Job {
+    /// `job_...`
+    pub id: String,
+    /// `ten_...`
+    pub tenant_id: String,
+    /// What to do.
+    pub action: String,
+    /// The JSON the provisioner receives.
+    pub payload: String,
+    /// Delivery attempts so far.
+    pub attempts: i64,
+}
+
+/// Enqueues a job, due now. Call inside the transaction that changes the tenant.
+pub fn enqueue(
+    db: &dyn Db,
+    tenant_id: &str,
+    action: Action,
+    payload: &serde_json::Value,
+    now: i64,
+) -> Result<String, DbError> {
+    let id = new_id("job");
+    let now = rfc3339(now);
+    db.execute(
+        "INSERT INTO provisioning_jobs (id, tenant_id, action, payload, created_at, next_attempt_at)
+         VALUES ($1, $2, $3, $4, $5, $5)",
+        &[
+            id.as_str().into(),
+            tenant_id.into(),
+            action.as_str().into(),
+            payload.to_string().into(),
+            now.as_str().into(),
+        ],
+    )?;
+    Ok(id)
+}
+
+/// Up to `limit` undelivered jobs whose next attempt is due at `now`, oldest first.
+pub fn due(db: &dyn Db, now: i64, limit: i64) -> Result<Vec<Job>, DbError> {
+    db.query(
+        "SELECT id, tenant_id, action, payload, attempts FROM provisioning_jobs
+          WHERE delivered_at IS NULL AND next_attempt_at <= $1
+          ORDER BY created_at, id LIMIT $2",
+        &[rfc3339(now).into(), limit.into()],
+    )?
+    .iter()
+    .map(|r| {
+        Ok(Job {
+            id: r.text(0)?,
+            tenant_id: r.text(1)?,
+            action: r.text(2)?,
+            payload: r.text(3)?,
+            attempts: r.int(4)?,
+        })
+    })
+    .collect()
+}
+
+/// Records that the provisioner acknowledged `job`.
+pub fn delivered(db: &dyn Db, job: &Job, now: i64) -> Result<(), DbError> {
+    db.execute(
+        "UPDATE provisioning_jobs SET delivered_at = $1, attempts = attempts + 1, last_error = NULL
+          WHERE id = $2 AND delivered_at IS NULL",
+        &[rfc3339(now).into(), job.id.as_str().into()],
+    )?;
+    Ok(())
+}
+
+/// Records a failed attempt and schedules the next one with exponential back-off (30 s, 1 min,
+/// 2 min, ... at most an hour), so a provisioner that is down or slow loses nothing.
+pub fn failed(db: &dyn Db, job: &Job, error: &str, now: i64) -> Result<(), DbError> {
+    let wait = backoff(job.attempts + 1);
+    let error: String = error.chars().take(500).collect();
+    db.execute(
+        "UPDATE provisioning_jobs SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2
+          WHERE id = $3 AND delivered_at IS NULL",
+        &[
+            error.as_str().into(),
+            rfc3339(now + wait).into(),
+            job.id.as_str().into(),
+        ],
+    )?;
+    Ok(())
+}
+
+/// Seconds to wait after the `attempts`-th failed attempt.
+pub fn backoff(attempts: i64) -> i64 {
+    let shift = attempts.clamp(1, 12) - 1;
+    (30_i64 << shift).min(MAX_BACKOFF_SECONDS)
+}
+
+/// Completes `job` without a provisioner (local mode): the tenant reaches the step's end state,
+/// marked as provisioned by the portal. Call inside a transaction.
+pub fn complete_locally(db: &dyn Db, job: &Job, now: i64) -> Result<(), DbError> {
+    if let Some((from, to)) = Action::transition(&job.action) {
+        db.execute(
+            "UPDATE tenants SET status = $1, provisioned_locally = 1 WHERE id = $2 AND status = $3",
+            &[to.into(), job.tenant_id.as_str().into(), from.into()],
+        )?;
+    }
+    delivered(db, job, now)
+}
+
+/// What became of a provisioner's event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Applied {
+    /// The tenant moved to the reported status.
+    Moved,
+    /// Seen before (by its id): nothing changed.
+    Duplicate,
+    /// It answers a job that is not the tenant's latest, reports a status that step cannot
+    /// reach, or the tenant has already moved on: recorded, nothing changed.
+    Ignored,
+    /// No such job for that tenant.
+    UnknownJob,
+}
+
+/// Applies the provisioner's report that `job_id` of `tenant_id` ended in `status` (the step's
+/// end state, or `failed`). Call inside a transaction.
+pub fn apply_event(
+    db: &dyn Db,
+    event_id: &str,
+    job_id: &str,
+    tenant_id: &str,
+    status: &str,
+    now: i64,
+) -> Result<Applied, DbError> {
+    let Some(job) = db.query_opt(
+        "SELECT j.action,
+                (SELECT j2.id FROM provisioning_jobs j2 WHERE j2.tenant_id = j.tenant_id
+                  ORDER BY j2.created_at DESC, j2.id DESC LIMIT 1)
+           FROM provisioning_jobs j WHERE j.id = $1 AND j.tenant_id = $2",
+        &[job_id.into(), tenant_id.into()],
+    )?
+    else {
+        return Ok(Applied::UnknownJob);
+    };
+    let inserted = db.execute(
+        "INSERT INTO provisioner_events (id, tenant_id, status, received_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT DO NOTHING",
+        &[
+            event_id.into(),
+            tenant_id.into(),
+            status.into(),
+            rfc3339(now).into(),
+        ],
+    )?;
+    if inserted == 0 {
+        return Ok(Applied::Duplicate);
+    }
+    let latest = job.text(1)? == job_id;
+    let Some((from, to)) = Action::transition(&job.text(0)?) else {
+        return Ok(Applied::Ignored);
+    };
+    if !latest || (status != to && status != "failed") {
+        return Ok(Applied::Ignored);
+    }
+    let moved = db.execute(
+        "UPDATE tenants SET status = $1 WHERE id = $2 AND status = $3",
+        &[status.into(), tenant_id.into(), from.into()],
+    )?;
+    Ok(if moved == 1 {
+        Applied::Moved
+    } else {
+        Applied::Ignored
+    })
+}
+
+/// The signature of a provisioning request or event: `v1=` and the hex HMAC-SHA256 of
+/// `{timestamp}.{body}` under `key`.
+pub fn signature(key: &[u8], timestamp: i64, body: &[u8]) -> String {
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key) else {
+        return String::new();
+    };
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    let bytes = mac.finalize().into_bytes();
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("v1={hex}")
+}
+
+/// Why a signed event was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SignatureError {
+    /// No key is configured, or it is too short to trust.
+    #[error("no provisioner key is configured")]
+    NoKey,
+    /// The timestamp header is missing or not a number.
+    #[error("the Pulse-Timestamp header is missing or not Unix seconds")]
+    Timestamp,
+    /// The timestamp is more than five minutes from now (a stale or replayed request).
+    #[error("the Pulse-Timestamp is more than five minutes from now")]
+    Stale,
+    /// The signature does not match.
+    #[error("the Pulse-Signature does not match the body")]
+    Mismatch,
+}
+
+/// Verifies a signed request (constant time) whose headers gave `timestamp` and `sig`.
+pub fn verify(
+    key: &[u8],
+    timestamp: Option<&str>,
+    sig: Option<&str>,
+    body: &[u8],
+    now: i64,
+) -> Result<(), SignatureError> {
+    if key.len() < 32 {
+        return Err(SignatureError::NoKey);
+    }
+    let ts: i64 = timestamp
+        .and_then(|t| t.trim().parse().ok())
+        .ok_or(SignatureError::Timestamp)?;
+    if (now - ts).abs() > SIGNATURE_TOLERANCE_SECONDS {
+        return Err(SignatureError::Stale);
+    }
+    if constant_time_eq(&signature(key, ts, body), sig.unwrap_or_default().trim()) {
+        Ok(())
+    } else {
+        Err(SignatureError::Mismatch)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &[u8] = b"0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn a_signed_request_verifies_only_unchanged_and_on_time() {
+        let body = br#"{"event":"evt_1"}"#;
+        let sig = signature(KEY, 1_000_000, body);
+        assert!(sig.starts_with("v1=") && sig.len() == 67, "{sig}");
+        assert_eq!(
+            verify(KEY, Some("1000000"), Some(&sig), body, 1_000_100),
+            Ok(())
+        );
+        assert_eq!(
+            verify(KEY, Some("1000000"), Some(&sig), b"{}", 1_000_100),
+            Err(SignatureError::Mismatch)
+        );
+        assert_eq!(
+            verify(KEY, Some("1000000"), Some(&sig), body, 1_000_301),
+            Err(SignatureError::Stale)
+        );
+        assert_eq!(
+            verify(KEY, None, Some(&sig), body, 1_000_000),
+            Err(SignatureError::Timestamp)
+        );
+        assert_eq!(
+            verify(b"short", Some("1000000"), Some(&sig), body, 1_000_000),
+            Err(SignatureError::NoKey)
+        );
+        let other = signature(b"another key, also thirty-two byte", 1_000_000, body);
+        assert_eq!(
+            verify(KEY, Some("1000000"), Some(&other), body, 1_000_000),
+            Err(SignatureError::Mismatch)
+        );
+    }
+
+    #[test]
+    fn back_off_doubles_up_to_an_hour() {
+        assert_eq!(backoff(1), 30);
+        assert_eq!(backoff(2), 60);
+        assert_eq!(backoff(5), 480);
+        assert_eq!(backoff(20), 3600);
+    }
+}

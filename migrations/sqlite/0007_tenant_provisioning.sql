@@ -1,0 +1,57 @@
+-- Tenants gain the states a provisioner moves them through (deleting during the grace period,
+-- failed when a step could not be done) and a mark for those the portal provisioned itself.
+-- SQLite cannot change a CHECK constraint, so the table is rebuilt with its rows.
+CREATE TABLE tenants_next (
+    id                   TEXT PRIMARY KEY,
+    account_id           TEXT NOT NULL REFERENCES accounts (id),
+    slug                 TEXT NOT NULL UNIQUE,
+    name                 TEXT NOT NULL,
+    status               TEXT NOT NULL CHECK (status IN ('provisioning', 'active', 'suspended', 'deleting', 'deleted', 'failed')),
+    template_id          TEXT REFERENCES templates (id),
+    plan                 TEXT NOT NULL,
+    region               TEXT NOT NULL,
+    created_at           TEXT NOT NULL,
+    deleted_at           TEXT,
+    hostname             TEXT NOT NULL DEFAULT '',
+    provisioned_locally  INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO tenants_next (id, account_id, slug, name, status, template_id, plan, region, created_at, deleted_at, hostname)
+    SELECT id, account_id, slug, name, status, template_id, plan, region, created_at, deleted_at, hostname FROM tenants;
+DROP TABLE tenants;
+ALTER TABLE tenants_next RENAME TO tenants;
+CREATE INDEX tenants_account ON tenants (account_id);
+
+-- Every step a tenant takes (create, suspend, resume, delete, rename, alias, test copy, backup)
+-- is a job written in the same transaction as the tenant's new state, then delivered to the
+-- provisioner until it acknowledges; with no provisioner configured the portal completes the
+-- job itself. The provisioner's reports back are kept by event id, so a replay changes nothing.
+CREATE TABLE provisioning_jobs (
+    id               TEXT PRIMARY KEY,
+    tenant_id        TEXT NOT NULL REFERENCES tenants (id),
+    action           TEXT NOT NULL CHECK (action IN ('create', 'suspend', 'resume', 'delete', 'rename', 'alias', 'copy', 'backup')),
+    payload          TEXT NOT NULL,
+    created_at       TEXT NOT NULL,
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at  TEXT NOT NULL,
+    delivered_at     TEXT,
+    last_error       TEXT
+);
+CREATE INDEX provisioning_jobs_due ON provisioning_jobs (delivered_at, next_attempt_at);
+CREATE INDEX provisioning_jobs_tenant ON provisioning_jobs (tenant_id);
+
+CREATE TABLE provisioner_events (
+    id           TEXT PRIMARY KEY,
+    tenant_id    TEXT NOT NULL REFERENCES tenants (id),
+    status       TEXT NOT NULL,
+    received_at  TEXT NOT NULL
+);
+
+-- The template catalog, as seed 001 names it: Basic and Pro on Odoo 17, 18 and 19.
+INSERT INTO templates (id, name, edition, odoo_version, database_name) VALUES
+  ('tpl_basic_17', 'Basic v17', 'basic', '17', 'basic-template.planapulse.app'),
+  ('tpl_pro_17', 'Pro v17', 'pro', '17', 'pro-template.planapulse.app'),
+  ('tpl_basic_18', 'Basic v18', 'basic', '18', 'basic-template-18.planapulse.app'),
+  ('tpl_pro_18', 'Pro v18', 'pro', '18', 'pro-template-18.planapulse.app'),
+  ('tpl_basic_19', 'Basic v19', 'basic', '19', 'basic-template-19.planapulse.app'),
+  ('tpl_pro_19', 'Pro v19', 'pro', '19', 'pro-template-19.planapulse.app')
+ON CONFLICT DO NOTHING;
