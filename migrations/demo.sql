@@ -57,9 +57,9 @@ INSERT INTO activations (id, license_id, instance_name, fingerprint, activated_a
   ('act_demo_2', 'lic_demo_pro', 'pulse-dr.acme.internal', 'fp-9b07', (SELECT at FROM days_from_today WHERE days = -140), (SELECT at FROM days_from_today WHERE days = -1), NULL)
 ON CONFLICT DO NOTHING;
 
-INSERT INTO subscriptions (id, account_id, plan, status, currency, amount, billing_interval, current_period_end, cancel_at_period_end, created_at) VALUES
-  ('sub_demo_acme', 'acc_demo_acme', 'Pulse Cloud Pro', 'active', 'EUR', 24900, 'month', (SELECT at FROM days_from_today WHERE days = 21), 0, '2025-02-04T09:00:00Z'),
-  ('sub_demo_northwind', 'acc_demo_northwind', 'Pulse MSP', 'active', 'EUR', 99000, 'month', (SELECT at FROM days_from_today WHERE days = 9), 0, '2025-04-11T10:00:00Z')
+INSERT INTO subscriptions (id, account_id, plan, status, currency, amount, billing_interval, current_period_end, cancel_at_period_end, created_at, tenant_id) VALUES
+  ('sub_demo_acme', 'acc_demo_acme', 'Pulse Cloud Pro', 'active', 'EUR', 24900, 'month', (SELECT at FROM days_from_today WHERE days = 21), 0, '2025-02-04T09:00:00Z', 'ten_demo_acme'),
+  ('sub_demo_northwind', 'acc_demo_northwind', 'Pulse MSP', 'active', 'EUR', 99000, 'month', (SELECT at FROM days_from_today WHERE days = 9), 0, '2025-04-11T10:00:00Z', NULL)
 ON CONFLICT DO NOTHING;
 
 INSERT INTO invoices (id, account_id, subscription_id, number, status, currency, subtotal, tax, total, issued_at, due_at, paid_at) VALUES

@@ -1,9 +1,13 @@
 -- Tenants gain the states a provisioner moves them through (deleting during the grace period,
--- failed when a step could not be done) and a mark for those the portal provisioned itself.
+-- failed when a step could not be done), the end of a deletion's grace period, and a mark for
+-- those the portal provisioned itself. A subscription may pay for one tenant, which cannot be
+-- deleted while the subscription is live.
 ALTER TABLE tenants DROP CONSTRAINT tenants_status_check;
 ALTER TABLE tenants ADD CONSTRAINT tenants_status_check
     CHECK (status IN ('provisioning', 'active', 'suspended', 'deleting', 'deleted', 'failed'));
 ALTER TABLE tenants ADD COLUMN provisioned_locally BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE tenants ADD COLUMN delete_after TEXT;
+ALTER TABLE subscriptions ADD COLUMN tenant_id TEXT REFERENCES tenants (id);
 
 -- Every step a tenant takes (create, suspend, resume, delete, rename, alias, test copy, backup)
 -- is a job written in the same transaction as the tenant's new state, then delivered to the

@@ -1,6 +1,8 @@
 -- Tenants gain the states a provisioner moves them through (deleting during the grace period,
--- failed when a step could not be done) and a mark for those the portal provisioned itself.
--- SQLite cannot change a CHECK constraint, so the table is rebuilt with its rows.
+-- failed when a step could not be done), the end of a deletion's grace period, and a mark for
+-- those the portal provisioned itself. SQLite cannot change a CHECK constraint, so the table is
+-- rebuilt with its rows. A subscription may pay for one tenant, which cannot be deleted while
+-- the subscription is live.
 CREATE TABLE tenants_next (
     id                   TEXT PRIMARY KEY,
     account_id           TEXT NOT NULL REFERENCES accounts (id),
@@ -13,13 +15,16 @@ CREATE TABLE tenants_next (
     created_at           TEXT NOT NULL,
     deleted_at           TEXT,
     hostname             TEXT NOT NULL DEFAULT '',
-    provisioned_locally  INTEGER NOT NULL DEFAULT 0
+    provisioned_locally  INTEGER NOT NULL DEFAULT 0,
+    delete_after         TEXT
 );
 INSERT INTO tenants_next (id, account_id, slug, name, status, template_id, plan, region, created_at, deleted_at, hostname)
     SELECT id, account_id, slug, name, status, template_id, plan, region, created_at, deleted_at, hostname FROM tenants;
 DROP TABLE tenants;
 ALTER TABLE tenants_next RENAME TO tenants;
 CREATE INDEX tenants_account ON tenants (account_id);
+
+ALTER TABLE subscriptions ADD COLUMN tenant_id TEXT REFERENCES tenants (id);
 
 -- Every step a tenant takes (create, suspend, resume, delete, rename, alias, test copy, backup)
 -- is a job written in the same transaction as the tenant's new state, then delivered to the

@@ -31,6 +31,11 @@ fn route(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
         (true, ["cloud", "new"]) => create::show_create(ctx, req),
         (false, ["cloud", "new"]) if req.method == Method::Post => create::create_tenant(ctx, req),
         (true, ["cloud", id]) => cloud::show_tenant(ctx, req, id),
+        // Suspend, resume, delete (restorable for a grace period): confirm, then take the step.
+        (true, ["cloud", id, step]) => lifecycle::show_confirm(ctx, req, id, step),
+        (false, ["cloud", id, step]) if req.method == Method::Post => {
+            lifecycle::take_step(ctx, req, id, step)
+        }
         // The integrations catalog.
         (true, ["integrations"]) => cloud::show_integrations(ctx, req),
         // MSP provider view: clients and their workspaces.
@@ -49,6 +54,9 @@ fn route(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
             handlers::provisioner::run(ctx, req)
         }
         (true, ["api", "v1", "tenants", id]) => api::show_tenant(ctx, req, id),
+        (false, ["api", "v1", "tenants", id, step]) if req.method == Method::Post => {
+            lifecycle::api_take_step(ctx, req, id, step)
+        }
         (true, ["api", "v1", "templates"]) => api::list_templates(ctx, req),
         (true, ["api", "v1", "clients"]) => api::list_clients(ctx, req),
         // The catch-all: a workspace slug goes to its workspace; anything else is not found.

@@ -521,3 +521,163 @@ fn jobs_reach_the_provisioner_signed_and_its_reports_apply_once_and_only_forward
     }
     Ok(())
 }
+
+#[test]
+fn a_workspace_is_suspended_resumed_and_deleted_after_a_grace_period_that_can_be_undone()
+-> Result<()> {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some(app) = TestApp::builder(backend)
+            .variable("provisioner_key", PROVISIONER_KEY)
+            .start("workspace_lifecycle")?
+        else {
+            continue;
+        };
+        let app = &app;
+        let ada = app.sign_in("ada@acme.example")?;
+        let csrf = app.csrf(&ada)?;
+        let created: Value = app
+            .as_user(&ada, Method::POST, "/api/v1/tenants")
+            .header("x-csrf-token", &csrf)
+            .json(&json!({ "name": "Trial", "slug": "acme-trial", "template": "tpl_basic_19" }))
+            .send()?
+            .json()?;
+        assert_eq!(created["status"], "active", "{created}");
+        let id = created["id"].as_str().context("id")?.to_string();
+        let page = expect_status(app.get_as(&ada, &format!("/cloud/{id}"))?, 200)?;
+        assert!(page.contains(&format!("/cloud/{id}/suspend")), "{page}");
+
+        // Suspend after a confirmation page, then resume.
+        let confirm = expect_status(app.get_as(&ada, &format!("/cloud/{id}/suspend"))?, 200)?;
+        assert!(confirm.contains("Suspend workspace"), "{confirm}");
+        let resp = app.post_as(&ada, &format!("/cloud/{id}/suspend"), &[])?;
+        assert_eq!(resp.status(), 303);
+        assert_eq!(
+            resp.headers()["location"],
+            format!("/cloud/{id}?done=suspend").as_str()
+        );
+        assert_eq!(status_of(app, "acme-trial")?, "suspended");
+        assert_eq!(
+            app.get("/acme-trial")?.status(),
+            302,
+            "a suspended workspace keeps its address"
+        );
+        let again = app.post_as(&ada, &format!("/cloud/{id}/suspend"), &[])?;
+        let body = expect_status(again, 409)?;
+        assert!(body.contains("already suspended"), "{body}");
+        let resp = app.post_as(&ada, &format!("/cloud/{id}/resume"), &[])?;
+        assert_eq!(resp.status(), 303);
+        assert_eq!(status_of(app, "acme-trial")?, "active");
+
+        // Deleting needs a fresh verification and the address typed.
+        app.sql(
+            "UPDATE sessions SET verified_at = verified_at - 3600 WHERE user_id = 'usr_demo_ada'",
+        )?;
+        let stale = app.post_as(
+            &ada,
+            &format!("/cloud/{id}/delete"),
+            &[("confirm", "acme-trial")],
+        )?;
+        assert_eq!(stale.status(), 303);
+        ensure!(
+            stale.headers()["location"]
+                .to_str()?
+                .starts_with("/security/verify"),
+            "{:?}",
+            stale.headers()["location"]
+        );
+        assert_eq!(status_of(app, "acme-trial")?, "active");
+        let ada = app.sign_in("ada@acme.example")?;
+        let wrong = app.post_as(&ada, &format!("/cloud/{id}/delete"), &[("confirm", "acme")])?;
+        let body = expect_status(wrong, 422)?;
+        assert!(body.contains("Type acme-trial to confirm"), "{body}");
+        assert_eq!(status_of(app, "acme-trial")?, "active");
+
+        let deleted = app.post_as(
+            &ada,
+            &format!("/cloud/{id}/delete"),
+            &[("confirm", "acme-trial")],
+        )?;
+        assert_eq!(deleted.status(), 303);
+        assert_eq!(status_of(app, "acme-trial")?, "deleting");
+        assert_eq!(app.get("/acme-trial")?.status(), 404, "stops at once");
+        assert_eq!(
+            app.sql_count(&format!(
+                "SELECT COUNT(*) FROM provisioning_jobs WHERE tenant_id = '{id}' AND action = 'delete'
+                   AND delivered_at IS NULL AND next_attempt_at > '{}'",
+                pulse_core::time::rfc3339(now() + 6 * 86_400)
+            ))?,
+            1,
+            "the deletion waits for the grace period"
+        );
+        let detail = expect_status(app.get_as(&ada, &format!("/cloud/{id}"))?, 200)?;
+        assert!(detail.contains("Waiting for deletion on"), "{detail}");
+
+        // Restored within the grace period: back as it was, the deletion job gone.
+        let restored = app.post_as(&ada, &format!("/cloud/{id}/restore"), &[])?;
+        assert_eq!(restored.status(), 303);
+        assert_eq!(status_of(app, "acme-trial")?, "active");
+        assert_eq!(
+            app.sql_count(&format!(
+                "SELECT COUNT(*) FROM provisioning_jobs WHERE tenant_id = '{id}' AND action = 'delete'"
+            ))?,
+            0
+        );
+
+        // Deleted again; when the grace period is over the worker completes it.
+        let deleted = app.post_as(
+            &ada,
+            &format!("/cloud/{id}/delete"),
+            &[("confirm", "acme-trial")],
+        )?;
+        assert_eq!(deleted.status(), 303);
+        app.sql("UPDATE provisioning_jobs SET next_attempt_at = '2000-01-01T00:00:00Z' WHERE action = 'delete'")?;
+        let run: Value = signed(app, "/api/v1/provisioner/run", &json!({}), now(), None)?.json()?;
+        assert_eq!(run["completed_locally"], 1, "{run}");
+        assert_eq!(status_of(app, "acme-trial")?, "deleted");
+        assert_eq!(
+            app.sql_count(&format!(
+                "SELECT COUNT(*) FROM tenants WHERE id = '{id}' AND deleted_at IS NOT NULL"
+            ))?,
+            1
+        );
+        let too_late = app.post_as(&ada, &format!("/cloud/{id}/restore"), &[])?;
+        assert_eq!(too_late.status(), 404);
+
+        // A workspace a live subscription pays for is not deleted, and the refusal says which.
+        let paid = app.post_as(&ada, "/cloud/ten_demo_acme/delete", &[("confirm", "acme")])?;
+        let body = expect_status(paid, 409)?;
+        assert!(
+            body.contains("Pulse Cloud Pro subscription (sub_demo_acme)"),
+            "{body}"
+        );
+        assert_eq!(status_of(app, "acme")?, "active");
+
+        // The API takes the same steps, and refuses what does not fit the state.
+        let csrf = app.csrf(&ada)?;
+        let busy = app
+            .as_user(
+                &ada,
+                Method::POST,
+                "/api/v1/tenants/ten_demo_acmestg/suspend",
+            )
+            .header("x-csrf-token", &csrf)
+            .send()?;
+        assert_eq!(busy.status(), 409);
+        let problem: Value = busy.json()?;
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("still being created"),
+            "{problem}"
+        );
+        assert_eq!(
+            app.sql_count(&format!(
+                "SELECT COUNT(*) FROM audit_log WHERE target = '{id}' AND action LIKE 'tenant.%'"
+            ))?,
+            6,
+            "created, suspended, resumed, deleted, restored, deleted"
+        );
+    }
+    Ok(())
+}

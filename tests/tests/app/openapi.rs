@@ -166,6 +166,24 @@ fn every_documented_operation_answers_as_documented() -> Result<()> {
         .json()?;
     let spare_invitation_id = spare_invitation["id"].as_str().context("id")?.to_string();
 
+    // Two workspaces for the lifecycle operations: one to delete and restore, one suspended
+    // to resume and suspend again.
+    let mut lifecycle = Vec::new();
+    for slug in ["doc-lifecycle", "doc-suspended"] {
+        let made: Value = app
+            .host
+            .client()
+            .post(app.host.url("/api/v1/tenants"))
+            .bearer_auth(&ada_token)
+            .json(&json!({ "name": slug, "slug": slug, "template": "tpl_basic_19" }))
+            .send()?
+            .json()?;
+        lifecycle.push(made["id"].as_str().context("tenant id")?.to_string());
+    }
+    app.sql(&format!(
+        "UPDATE tenants SET status = 'suspended' WHERE id = '{}'",
+        lifecycle[1]
+    ))?;
     // An invitation for Ada from another account, made after her sign-ins (which would accept
     // it), for the operation that accepts one.
     app.sql(
@@ -188,6 +206,12 @@ fn every_documented_operation_answers_as_documented() -> Result<()> {
                     "/api/v1/invitations/inv_demo_dee/resend".to_string()
                 }
                 "/api/v1/members/{id}" => "/api/v1/members/usr_demo_cy".to_string(),
+                "/api/v1/tenants/{id}/delete" | "/api/v1/tenants/{id}/restore" => {
+                    path.replace("{id}", &lifecycle[0])
+                }
+                "/api/v1/tenants/{id}/resume" | "/api/v1/tenants/{id}/suspend" => {
+                    path.replace("{id}", &lifecycle[1])
+                }
                 "/api/v1/accounts/invitations/{id}/accept" => {
                     "/api/v1/accounts/invitations/ivt_openapi/accept".to_string()
                 }

@@ -28,7 +28,8 @@ impl From<DbError> for Failed {
     }
 }
 
-fn require_resource_manager(who: &Identity) -> Result<(), AppError> {
+/// Refuses members who may not create or change workspaces.
+pub fn require_resource_manager(who: &Identity) -> Result<(), AppError> {
     if who.account.role.can_manage_resources() {
         Ok(())
     } else {

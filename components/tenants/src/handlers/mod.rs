@@ -3,6 +3,7 @@
 pub mod api;
 pub mod cloud;
 pub mod create;
+pub mod lifecycle;
 pub mod msp;
 pub mod provisioner;
 pub mod workspace;

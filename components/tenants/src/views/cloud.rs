@@ -2,7 +2,9 @@
 
 use maud::{Markup, html};
 use pulse_core::identity::Identity;
+use pulse_core::store::lifecycle::Step;
 use pulse_core::store::tenants::{Template, Tenant};
+use pulse_core::time::date_part;
 use pulse_core::views::{Badge, Date, Shell, csrf_field, field_error, flash, page};
 
 use pulse_core::views::partials::tenants_table;
@@ -25,6 +27,36 @@ pub fn list(shell: &Shell, who: &Identity, tenants: &[Tenant]) -> Markup {
     )
 }
 
+/// What a status means, in words.
+fn status_words(t: &Tenant) -> String {
+    match t.status.as_str() {
+        "provisioning" => {
+            "Being created: it opens as soon as the provisioner reports it ready.".into()
+        }
+        "active" => "Running.".into(),
+        "suspended" => "Suspended: not served, its data kept. Resume it to open it again.".into(),
+        "deleting" => format!(
+            "Waiting for deletion on {}. Until then it can be restored with its data.",
+            t.delete_after.as_deref().map(date_part).unwrap_or_default()
+        ),
+        "failed" => {
+            "A provisioning step failed. Contact support, or delete it and start again.".into()
+        }
+        other => other.replace('_', " "),
+    }
+}
+
+/// The lifecycle steps a workspace in this status offers.
+fn steps(status: &str) -> &'static [(&'static str, &'static str)] {
+    match status {
+        "active" => &[("suspend", "Suspend"), ("delete", "Delete")],
+        "suspended" => &[("resume", "Resume"), ("delete", "Delete")],
+        "failed" => &[("delete", "Delete")],
+        "deleting" => &[("restore", "Restore")],
+        _ => &[],
+    }
+}
+
 /// One tenant.
 pub fn detail(shell: &Shell, t: &Tenant, aliases: &[String], done: Option<&str>) -> Markup {
     let done = match (done, t.status.as_str()) {
@@ -32,8 +64,17 @@ pub fn detail(shell: &Shell, t: &Tenant, aliases: &[String], done: Option<&str>)
             Some("The workspace is being created. This page shows when it is ready.")
         }
         (Some("created"), _) => Some("The workspace was created."),
+        (Some("suspend"), _) => Some("The workspace was suspended."),
+        (Some("resume"), _) => Some("The workspace was resumed."),
+        (Some("delete"), _) => Some(
+            "The workspace will be deleted when the grace period ends. You can restore it until then.",
+        ),
+        (Some("restore"), _) => Some("The workspace was restored."),
         _ => None,
     };
+    let manage = shell
+        .identity
+        .is_some_and(|who| who.account.role.can_manage_resources());
     page(
         shell,
         &t.name,
@@ -41,6 +82,7 @@ pub fn detail(shell: &Shell, t: &Tenant, aliases: &[String], done: Option<&str>)
             p { a href="/cloud" { "← Pulse Cloud" } }
             (flash(done))
             h1 { (t.name) " " (Badge(&t.status)) }
+            p { (status_words(t)) }
             @if t.provisioned_locally {
                 p.muted { "Provisioned locally: no provisioner is configured, so the portal completed the steps itself." }
             }
@@ -54,6 +96,17 @@ pub fn detail(shell: &Shell, t: &Tenant, aliases: &[String], done: Option<&str>)
             }
             @if t.status == "active" {
                 p { a.button href={ "https://" (t.hostname) "/" } { "Open workspace" } }
+            }
+            @if manage && !steps(&t.status).is_empty() {
+                section aria-labelledby="lifecycle-title" {
+                    h2 id="lifecycle-title" { "Manage" }
+                    p {
+                        @for (step, label) in steps(&t.status) {
+                            a.button.secondary href={ "/cloud/" (t.id) "/" (step) } { (label) span.visually-hidden { " " (t.name) } }
+                            " "
+                        }
+                    }
+                }
             }
         },
     )
@@ -164,6 +217,69 @@ pub fn integrations(shell: &Shell) -> Markup {
                 @for (name, what) in CATALOG {
                     article.card { h2 { (name) } p { (what) } }
                 }
+            }
+        },
+    )
+}
+
+/// The confirmation page of a lifecycle step, with the reason when it was refused.
+pub fn confirm(
+    shell: &Shell,
+    who: &Identity,
+    t: &Tenant,
+    step: Step,
+    problem: Option<&str>,
+) -> Markup {
+    let (title, what, button) = match step {
+        Step::Suspend => (
+            "Suspend",
+            "Nobody can open the workspace while it is suspended. Its data is kept, and you can resume it at any time.",
+            "Suspend workspace",
+        ),
+        Step::Resume => (
+            "Resume",
+            "The workspace opens again at its address, with its data as it was.",
+            "Resume workspace",
+        ),
+        Step::Delete => (
+            "Delete",
+            "The workspace stops at once and is deleted with its data when the seven-day grace period ends. Until then you can restore it from its page.",
+            "Delete workspace",
+        ),
+        Step::Restore => (
+            "Restore",
+            "The deletion is cancelled and the workspace returns to the state it was in.",
+            "Restore workspace",
+        ),
+    };
+    let destructive = matches!(step, Step::Suspend | Step::Delete);
+    page(
+        shell,
+        &format!("{title} {}", t.name),
+        html! {
+            p { a href={ "/cloud/" (t.id) } { "← " (t.name) } }
+            h1 { (title) " " (t.name) "?" }
+            @if let Some(why) = problem {
+                div.error-summary role="alert" aria-labelledby="step-problem" {
+                    h2 id="step-problem" { "Nothing was changed" }
+                    p { (why) }
+                }
+            }
+            p { strong { (t.hostname) } " " (Badge(&t.status)) }
+            p { (what) }
+            @if step.needs_fresh_verification() {
+                p.muted { "For your security this needs a sign-in or an email code from the last ten minutes; we'll ask for one if needed." }
+            }
+            form.panel method="post" action={ "/cloud/" (t.id) "/" (step.as_str()) } {
+                (csrf_field(Some(who)))
+                @if step == Step::Delete {
+                    label for="confirm-slug" { "Type " code { (t.slug) } " to confirm" }
+                    input type="text" id="confirm-slug" name="confirm" autocomplete="off" autocapitalize="none" spellcheck="false" required
+                        aria-invalid=[problem.is_some().then_some("true")];
+                }
+                button.danger[destructive] type="submit" { (button) }
+                " "
+                a href={ "/cloud/" (t.id) } { "Cancel" }
             }
         },
     )

@@ -8,6 +8,7 @@ pub mod billing;
 pub mod idempotency;
 pub mod invitations;
 pub mod licenses;
+pub mod lifecycle;
 pub mod lists;
 pub mod outbox;
 pub mod overview;

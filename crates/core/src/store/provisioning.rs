@@ -23,6 +23,12 @@ const MAX_BACKOFF_SECONDS: i64 = 3600;
 pub enum Action {
     /// Create the workspace from its template.
     Create,
+    /// Stop serving it, keeping its data.
+    Suspend,
+    /// Serve it again.
+    Resume,
+    /// Delete it and its data (due when the grace period ends).
+    Delete,
 }
 
 impl Action {
@@ -30,16 +36,52 @@ impl Action {
     pub fn as_str(self) -> &'static str {
         match self {
             Action::Create => "create",
+            Action::Suspend => "suspend",
+            Action::Resume => "resume",
+            Action::Delete => "delete",
         }
     }
 
-    /// The status a tenant is in while the step runs, and the one it reaches when it is done.
+    /// The status a tenant is in while the step runs, and the one it reaches when it is done;
+    /// `None` for steps whose new status the portal sets at once (suspend, resume).
     fn transition(action: &str) -> Option<(&'static str, &'static str)> {
         match action {
             "create" => Some(("provisioning", "active")),
+            "delete" => Some(("deleting", "deleted")),
             _ => None,
         }
     }
+}
+
+/// Moves a tenant from `from` to `to` (stamping `deleted_at` when it reaches `deleted`);
+/// returns whether it was in `from`.
+fn advance(
+    db: &dyn Db,
+    tenant_id: &str,
+    from: &str,
+    to: &str,
+    locally: bool,
+    now: i64,
+) -> Result<bool, DbError> {
+    let mark = if locally {
+        ", provisioned_locally = 1"
+    } else {
+        ""
+    };
+    let moved = db.execute(
+        &format!(
+            "UPDATE tenants SET status = $1,
+                    deleted_at = CASE WHEN $1 = 'deleted' THEN $2 ELSE deleted_at END{mark}
+              WHERE id = $3 AND status = $4"
+        ),
+        &[
+            to.into(),
+            rfc3339(now).into(),
+            tenant_id.into(),
+            from.into(),
+        ],
+    )?;
+    Ok(moved == 1)
 }
 
 /// A job waiting for delivery.
@@ -57,25 +99,27 @@ pub struct Job {
     pub attempts: i64,
 }
 
-/// Enqueues a job, due now. Call inside the transaction that changes the tenant.
+/// Enqueues a job, due at `due` (Unix seconds; `now` for at once). Call inside the
+/// transaction that changes the tenant.
 pub fn enqueue(
     db: &dyn Db,
     tenant_id: &str,
     action: Action,
     payload: &serde_json::Value,
     now: i64,
+    due: i64,
 ) -> Result<String, DbError> {
     let id = new_id("job");
-    let now = rfc3339(now);
     db.execute(
         "INSERT INTO provisioning_jobs (id, tenant_id, action, payload, created_at, next_attempt_at)
-         VALUES ($1, $2, $3, $4, $5, $5)",
+         VALUES ($1, $2, $3, $4, $5, $6)",
         &[
             id.as_str().into(),
             tenant_id.into(),
             action.as_str().into(),
             payload.to_string().into(),
-            now.as_str().into(),
+            rfc3339(now).into(),
+            rfc3339(due).into(),
         ],
     )?;
     Ok(id)
@@ -139,10 +183,7 @@ pub fn backoff(attempts: i64) -> i64 {
 /// marked as provisioned by the portal. Call inside a transaction.
 pub fn complete_locally(db: &dyn Db, job: &Job, now: i64) -> Result<(), DbError> {
     if let Some((from, to)) = Action::transition(&job.action) {
-        db.execute(
-            "UPDATE tenants SET status = $1, provisioned_locally = 1 WHERE id = $2 AND status = $3",
-            &[to.into(), job.tenant_id.as_str().into(), from.into()],
-        )?;
+        advance(db, &job.tenant_id, from, to, true, now)?;
     }
     delivered(db, job, now)
 }
@@ -201,11 +242,7 @@ pub fn apply_event(
     if !latest || (status != to && status != "failed") {
         return Ok(Applied::Ignored);
     }
-    let moved = db.execute(
-        "UPDATE tenants SET status = $1 WHERE id = $2 AND status = $3",
-        &[status.into(), tenant_id.into(), from.into()],
-    )?;
-    Ok(if moved == 1 {
+    Ok(if advance(db, tenant_id, from, status, false, now)? {
         Applied::Moved
     } else {
         Applied::Ignored

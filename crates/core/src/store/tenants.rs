@@ -28,6 +28,8 @@ pub struct Tenant {
     pub created_at: String,
     /// Provisioned by the portal itself, with no provisioner configured (local mode).
     pub provisioned_locally: bool,
+    /// While `deleting`: when the grace period ends and the deletion goes ahead.
+    pub delete_after: Option<String>,
 }
 
 /// The columns [`tenant`] reads, over `tenants t`.
@@ -42,6 +44,7 @@ pub(crate) const TENANT_COLUMNS: &[&str] = &[
     "t.region",
     "t.created_at",
     "t.provisioned_locally",
+    "t.delete_after",
 ];
 
 /// Decodes a row of [`TENANT_COLUMNS`].
@@ -57,6 +60,7 @@ pub(crate) fn tenant(r: &Row) -> Result<Tenant, DbError> {
         region: r.text(7)?,
         created_at: r.text(8)?,
         provisioned_locally: r.flag(9)?,
+        delete_after: r.opt_text(10)?,
     })
 }
 
@@ -364,6 +368,7 @@ pub fn create(
         region: "eu-central".to_string(),
         created_at: crate::time::rfc3339(now),
         provisioned_locally: false,
+        delete_after: None,
     };
     let inserted = db.execute(
         "INSERT INTO tenants (id, account_id, slug, hostname, name, status, template_id, plan, region, created_at)
@@ -402,6 +407,7 @@ pub fn create(
             "plan": plan,
             "region": tenant.region,
         }),
+        now,
         now,
     )?;
     Ok(Ok(tenant))
