@@ -15,6 +15,7 @@ mod app {
     pub mod recovery;
     pub mod security;
     pub mod team;
+    pub mod webhooks;
 
     use anyhow::Result;
     use pulse_tests::app::{Backend, TestApp};

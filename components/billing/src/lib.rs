@@ -43,7 +43,11 @@ fn route(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
         (true, ["api", "v1", "subscriptions"]) => invoices::api_list_subscriptions(ctx, req),
         (true, ["api", "v1", "invoices"]) => invoices::api_list_invoices(ctx, req),
         (true, ["api", "v1", "invoices", id]) => invoices::api_show_invoice(ctx, req, id),
-        (false, ["licenses" | "billing" | ".well-known", ..] | ["api", "v1", ..]) => {
+        // The payment provider's events.
+        (false, ["api", "billing", "webhooks", "stripe"]) if req.method == Method::Post => {
+            webhooks::receive_stripe(ctx, req)
+        }
+        (false, ["licenses" | "billing" | ".well-known", ..] | ["api", "v1" | "billing", ..]) => {
             Err(AppError::MethodNotAllowed)
         }
         _ => Err(AppError::NotFound),

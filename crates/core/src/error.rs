@@ -25,6 +25,10 @@ pub enum AppError {
         /// Per-field messages.
         errors: Vec<(String, String)>,
     },
+    /// A request that is not what the route takes and cannot be fixed field by field (a
+    /// webhook whose signature does not hold).
+    #[error("{0}")]
+    BadRequest(String),
     /// Signed out: sign in first.
     #[error("sign-in required")]
     Unauthenticated,
@@ -107,6 +111,7 @@ impl AppError {
         match self {
             AppError::NotFound => 404,
             AppError::MethodNotAllowed => 405,
+            AppError::BadRequest(_) => 400,
             AppError::Invalid { .. } => 422,
             AppError::Unauthenticated => 401,
             AppError::NoAccount
@@ -125,6 +130,7 @@ impl AppError {
         match self {
             AppError::NotFound => "not-found",
             AppError::MethodNotAllowed => "method-not-allowed",
+            AppError::BadRequest(_) => "bad-request",
             AppError::Invalid { .. } => "invalid-input",
             AppError::Unauthenticated => "sign-in-required",
             AppError::NoAccount => "no-account",
@@ -143,6 +149,7 @@ impl AppError {
         match self {
             AppError::NotFound => "Page not found",
             AppError::MethodNotAllowed => "That action is not available here",
+            AppError::BadRequest(_) => "The request was refused",
             AppError::Invalid { .. } => "Please check what you entered",
             AppError::Unauthenticated => "Please sign in",
             AppError::NoAccount => "You don't belong to an account yet",
@@ -161,6 +168,7 @@ impl AppError {
         match self {
             AppError::NotFound => "There is nothing at this address, or it belongs to an account you are not signed in to.".into(),
             AppError::MethodNotAllowed => "This address does not take that kind of request.".into(),
+            AppError::BadRequest(why) => why.clone(),
             AppError::Invalid { detail, .. } => detail.clone(),
             AppError::Unauthenticated => "Sign in to continue. You'll come back here afterwards.".into(),
             AppError::NoAccount => "You are signed in, but no Pulse account has you as a member yet.".into(),
@@ -179,6 +187,7 @@ impl AppError {
         match self {
             AppError::NotFound => "Check the address, or go back to your account home and follow the links from there.".into(),
             AppError::MethodNotAllowed => "Go back and use the page's own buttons and forms.".into(),
+            AppError::BadRequest(_) => "Send the request again as the API documentation describes it.".into(),
             AppError::Invalid { .. } => "Correct the fields named below and send the form again.".into(),
             AppError::Unauthenticated => "Sign in with your email address or single sign-on.".into(),
             AppError::NoAccount => "Create a customer account (POST /api/v1/accounts, or the page /accounts/new), or ask an owner of your company's account to invite your address.".into(),

@@ -15,6 +15,7 @@ pub mod license;
 pub mod money;
 pub mod oidc;
 pub mod store;
+pub mod stripe;
 pub mod time;
 pub mod token;
 pub mod views;

@@ -10,6 +10,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 const PROVISIONER_KEY: &str = "provisioner-key-for-the-openapi-test-0123";
+const WEBHOOK_SECRET: &str = "whsec_for_the_openapi_test";
 
 fn document() -> Result<Value> {
     let text = std::fs::read_to_string(workspace_root().join("docs/openapi.json"))?;
@@ -111,6 +112,7 @@ fn every_documented_operation_answers_as_documented() -> Result<()> {
     let doc = document()?;
     let Some(app) = TestApp::builder(Backend::Sqlite)
         .variable("provisioner_key", PROVISIONER_KEY)
+        .variable("payment_webhook_secret", WEBHOOK_SECRET)
         .start("every_documented_operation_answers_as_documented")?
     else {
         return Ok(());
@@ -241,6 +243,18 @@ fn every_documented_operation_answers_as_documented() -> Result<()> {
                 ("/api/v1/tenants", "post") => req.json(
                     &json!({ "name": "Documented", "slug": "documented", "template": "tpl_basic_19" }),
                 ),
+                ("/api/billing/webhooks/stripe", _) => {
+                    let at = stub::now();
+                    let body = json!({ "id": "evt_openapi", "type": "customer.created", "created": at, "data": { "object": {} } })
+                        .to_string();
+                    let v1 = stub::signature(WEBHOOK_SECRET.as_bytes(), at, body.as_bytes());
+                    app.host
+                        .client()
+                        .post(app.host.url(&concrete))
+                        .header("content-type", "application/json")
+                        .header("stripe-signature", format!("t={at},{v1}"))
+                        .body(body)
+                }
                 ("/api/v1/provisioner/events" | "/api/v1/provisioner/run", _) => {
                     let body = if path.ends_with("/events") {
                         json!({ "id": "evt_openapi", "job": "job_openapi", "tenant": "ten_demo_acmestg", "status": "active" })

@@ -2,6 +2,7 @@
 
 pub mod invoices;
 pub mod licenses;
+pub mod webhooks;
 
 use pulse_core::AppError;
 use pulse_core::identity::Identity;

@@ -12,6 +12,7 @@ pub mod lifecycle;
 pub mod lists;
 pub mod outbox;
 pub mod overview;
+pub mod payments;
 pub mod provisioning;
 pub mod requests;
 pub mod sessions;
