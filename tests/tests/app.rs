@@ -2,6 +2,7 @@
 //! API, on SQLite and on Postgres with Redis.
 
 mod app {
+    pub mod activations;
     pub mod areas;
     pub mod auth;
     pub mod budget;

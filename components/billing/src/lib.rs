@@ -43,6 +43,20 @@ fn route(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
         (true, ["api", "v1", "subscriptions"]) => invoices::api_list_subscriptions(ctx, req),
         (true, ["api", "v1", "invoices"]) => invoices::api_list_invoices(ctx, req),
         (true, ["api", "v1", "invoices", id]) => invoices::api_show_invoice(ctx, req, id),
+        // Self-hosted installations, authenticated by their license key.
+        (false, ["api", "v1", "activations"]) if req.method == Method::Post => {
+            activations::activate(ctx, req)
+        }
+        (false, ["api", "v1", "activations", "validate"]) if req.method == Method::Post => {
+            activations::validate(ctx, req)
+        }
+        (false, ["api", "v1", "activations", "deactivate"]) if req.method == Method::Post => {
+            activations::deactivate(ctx, req)
+        }
+        // The customer frees an installation's place.
+        (false, ["licenses", id, "activations", "deactivate"]) if req.method == Method::Post => {
+            activations::deactivate_from_portal(ctx, req, id)
+        }
         // The payment provider's events.
         (false, ["api", "billing", "webhooks", "stripe"]) if req.method == Method::Post => {
             webhooks::receive_stripe(ctx, req)

@@ -129,10 +129,19 @@ impl LicenseKeyRing {
 
     /// Signs `claims` with the current key: `base64url(header).base64url(claims).base64url(sig)`.
     pub fn sign(&self, claims: &LicenseClaims) -> String {
+        self.sign_typed(TOKEN_TYPE, claims)
+    }
+
+    /// Signs an activation's lease with the current key (`typ` [`LEASE_TYPE`]).
+    pub fn sign_lease(&self, lease: &Lease) -> String {
+        self.sign_typed(LEASE_TYPE, lease)
+    }
+
+    fn sign_typed<T: Serialize>(&self, typ: &str, claims: &T) -> String {
         let key = &self.keys[0];
         let header = Header {
             alg: "EdDSA".into(),
-            typ: TOKEN_TYPE.into(),
+            typ: typ.into(),
             kid: key.kid.clone(),
         };
         let enc = |v: &[u8]| URL_SAFE_NO_PAD.encode(v);
@@ -143,6 +152,35 @@ impl LicenseKeyRing {
         let sig = key.key.sign(signing_input.as_bytes());
         format!("{signing_input}.{}", enc(&sig.to_bytes()))
     }
+}
+
+/// The `typ` of an activation lease.
+pub const LEASE_TYPE: &str = "pulse-lease+jwt";
+
+/// How long a lease lets an installation run without reaching the portal.
+pub const LEASE_SECONDS: i64 = 72 * 3600;
+
+/// A short-lived, signed statement that one installation may run: what a heartbeat returns,
+/// verifiable offline with the same public keys as the license key.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Lease {
+    /// Issuer: the portal's public origin.
+    pub iss: String,
+    /// Subject: the activation id.
+    pub sub: String,
+    /// The license id.
+    pub lid: String,
+    /// The installation's fingerprint.
+    pub fingerprint: String,
+    /// Issued (Unix seconds).
+    pub iat: i64,
+    /// The lease's own expiry (Unix seconds), at most [`LEASE_SECONDS`] away and never after
+    /// the license's.
+    pub exp: i64,
+    /// The license's expiry (Unix seconds).
+    pub license_exp: i64,
+    /// Features and limits.
+    pub entitlements: Entitlements,
 }
 
 /// A JSON Web Key Set of Ed25519 public keys.

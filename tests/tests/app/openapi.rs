@@ -186,6 +186,13 @@ fn every_documented_operation_answers_as_documented() -> Result<()> {
         "UPDATE tenants SET status = 'suspended' WHERE id = '{}'",
         lifecycle[1]
     ))?;
+    let license_key: Value = app
+        .get_as(&ada, "/api/v1/licenses/lic_demo_pro/key")?
+        .json()?;
+    let license_key = license_key["key"]
+        .as_str()
+        .context("license key")?
+        .to_string();
     // An invitation for Ada from another account, made after her sign-ins (which would accept
     // it), for the operation that accepts one.
     app.sql(
@@ -243,6 +250,16 @@ fn every_documented_operation_answers_as_documented() -> Result<()> {
                 ("/api/v1/tenants", "post") => req.json(
                     &json!({ "name": "Documented", "slug": "documented", "template": "tpl_basic_19" }),
                 ),
+                ("/api/v1/activations" | "/api/v1/activations/validate", _) => app
+                    .host
+                    .client()
+                    .post(app.host.url(&concrete))
+                    .json(&json!({ "license_key": license_key, "fingerprint": "fp-2c41", "hostname": "pulse.acme.internal" })),
+                ("/api/v1/activations/deactivate", _) => app
+                    .host
+                    .client()
+                    .post(app.host.url(&concrete))
+                    .json(&json!({ "license_key": license_key, "fingerprint": "fp-9b07" })),
                 ("/api/billing/webhooks/stripe", _) => {
                     let at = stub::now();
                     let body = json!({ "id": "evt_openapi", "type": "customer.created", "created": at, "data": { "object": {} } })

@@ -31,15 +31,18 @@ pub fn show_license(ctx: &Ctx, req: &Request, id: &str) -> Result<Response, AppE
     let (license, activations) =
         licenses::find_for_account(ctx.db()?, &who.account.account_id, id)?
             .ok_or(AppError::NotFound)?;
-    let can_see_key = who.account.role.can_manage_billing();
+    let options = views::licenses::DetailOptions {
+        can_see_key: who.account.role.can_manage_billing(),
+        can_deactivate: who.account.role.can_manage_resources(),
+        done: req.query_param("done").as_deref().map(|d| match d {
+            "deactivated" => "deactivated",
+            _ => "",
+        }),
+        now: pulse_core::time::now_unix(),
+    };
     Ok(Response::html(
         200,
-        views::licenses::detail(
-            &ctx.shell(Nav::Licenses),
-            &license,
-            &activations,
-            can_see_key,
-        ),
+        views::licenses::detail(&ctx.shell(Nav::Licenses), &license, &activations, &options),
     ))
 }
 

@@ -1,5 +1,6 @@
 //! Request handlers, one module per resource.
 
+pub mod activations;
 pub mod invoices;
 pub mod licenses;
 pub mod webhooks;

@@ -2,9 +2,11 @@
 
 use maud::{Markup, html};
 use pulse_core::license::{KEYS_PATH, LicenseFile};
+use pulse_core::store::activations;
 use pulse_core::store::licenses::{Activation, License};
+use pulse_core::time::parse_rfc3339;
 use pulse_core::views::partials::licenses_table;
-use pulse_core::views::{Badge, Date, Shell, page, scroll_table};
+use pulse_core::views::{Badge, Date, Shell, csrf_field, flash, page, scroll_table};
 
 /// Every license of the account, expiries worded relative to `now` (Unix seconds).
 pub fn list(shell: &Shell, licenses: &[License], now: i64) -> Markup {
@@ -19,14 +21,38 @@ pub fn list(shell: &Shell, licenses: &[License], now: i64) -> Markup {
     )
 }
 
+/// What the license page shows besides the license.
+pub struct DetailOptions<'a> {
+    /// Owners, admins and billing members see the key and the file.
+    pub can_see_key: bool,
+    /// Owners and admins deactivate installations.
+    pub can_deactivate: bool,
+    /// What was just done (`deactivated`).
+    pub done: Option<&'a str>,
+    /// Unix seconds now, to tell stale installations.
+    pub now: i64,
+}
+
+/// Whether a live activation has sent no heartbeat for [`activations::STALE_SECONDS`].
+fn stale(a: &Activation, now: i64) -> bool {
+    a.deactivated_at.is_none()
+        && parse_rfc3339(&a.last_seen_at).is_some_and(|t| now - t > activations::STALE_SECONDS)
+}
+
 /// One license and its activations; the key and the license file are offered to those who
-/// may see them (`can_see_key`: owners, admins and billing members).
-pub fn detail(shell: &Shell, l: &License, activations: &[Activation], can_see_key: bool) -> Markup {
+/// may see them, and live installations can be deactivated by those who manage resources.
+pub fn detail(shell: &Shell, l: &License, activations: &[Activation], o: &DetailOptions) -> Markup {
+    let can_see_key = o.can_see_key;
+    let done = match o.done {
+        Some("deactivated") => Some("The installation was deactivated; its place is free."),
+        _ => None,
+    };
     page(
         shell,
         &l.product,
         html! {
             p { a href="/licenses" { "← Licenses" } }
+            (flash(done))
             h1 { (l.product) " — " (l.plan) " " (Badge(&l.status)) }
             dl {
                 dt { "Key" } dd { "…" (l.key_hint) }
@@ -55,14 +81,29 @@ pub fn detail(shell: &Shell, l: &License, activations: &[Activation], can_see_ke
                 (scroll_table("Activations", html! {
                     table {
                         caption.visually-hidden { "Activations" }
-                        thead { tr { th scope="col" { "Instance" } th scope="col" { "Activated" } th scope="col" { "Last seen" } th scope="col" { "State" } } }
+                        thead { tr { th scope="col" { "Instance" } th scope="col" { "Activated" } th scope="col" { "Last seen" } th scope="col" { "State" } @if o.can_deactivate { th scope="col" { span.visually-hidden { "Actions" } } } } }
                         tbody {
                             @for a in activations {
                                 tr {
                                     td { (a.instance_name) }
                                     td { (Date(&a.activated_at)) }
                                     td { (Date(&a.last_seen_at)) }
-                                    td { @if a.deactivated_at.is_some() { "Deactivated" } @else { "Active" } }
+                                    td {
+                                        @if a.deactivated_at.is_some() { "Deactivated" }
+                                        @else if stale(a, o.now) { "Stale: no heartbeat for over a week" }
+                                        @else { "Active" }
+                                    }
+                                    @if o.can_deactivate {
+                                        td {
+                                            @if a.deactivated_at.is_none() {
+                                                form method="post" action={ "/licenses/" (l.id) "/activations/deactivate" } {
+                                                    (csrf_field(shell.identity))
+                                                    input type="hidden" name="activation" value=(a.id);
+                                                    button.danger type="submit" { "Deactivate" span.visually-hidden { " " (a.instance_name) } }
+                                                }
+                                            }
+                                        }
+                                    }
                                 }
                             }
                         }

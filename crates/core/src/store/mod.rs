@@ -2,6 +2,7 @@
 //! the caller's account.
 
 pub mod accounts;
+pub mod activations;
 pub mod api_tokens;
 pub mod audit;
 pub mod billing;
