@@ -14,6 +14,7 @@ mod app {
     pub mod pages;
     pub mod production;
     pub mod recovery;
+    pub mod refunds;
     pub mod security;
     pub mod team;
     pub mod webhooks;

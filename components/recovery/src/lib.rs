@@ -32,8 +32,9 @@ fn route(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
         // One form per request kind: show it, or record the request and confirm by email.
         ["recover", "license"] if get => show_form(ctx, req, Topic::License),
         ["recover", "license"] if post => submit_form(ctx, req, Topic::License),
-        ["recover", "refund"] if get => show_form(ctx, req, Topic::Refund),
-        ["recover", "refund"] if post => submit_form(ctx, req, Topic::Refund),
+        // A refund of one of the account's recent invoices (signed in).
+        ["recover", "refund"] if get => handlers::refunds::show_refund(ctx, req),
+        ["recover", "refund"] if post => handlers::refunds::submit_refund(ctx, req),
         ["privacy", "export"] if get => show_form(ctx, req, Topic::Export),
         ["privacy", "export"] if post => submit_form(ctx, req, Topic::Export),
         ["privacy", "delete"] if get => show_form(ctx, req, Topic::Deletion),
@@ -42,7 +43,9 @@ fn route(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
         ["support"] if post => submit_form(ctx, req, Topic::Support),
         // JSON: the same requests for scripts.
         ["api", "v1", "requests"] if post => handlers::requests::api_create(ctx, req),
-        ["recover" | "privacy" | "support", ..] | ["api", "v1", "requests"] => {
+        ["api", "v1", "refunds"] if get => handlers::refunds::api_list(ctx, req),
+        ["api", "v1", "refunds"] if post => handlers::refunds::api_create(ctx, req),
+        ["recover" | "privacy" | "support", ..] | ["api", "v1", "requests" | "refunds"] => {
             Err(AppError::MethodNotAllowed)
         }
         // The old utility pages (seed 002): a permanent redirect to the flow that replaced each.

@@ -200,6 +200,12 @@ fn every_documented_operation_answers_as_documented() -> Result<()> {
          VALUES ('ivt_openapi', 'acc_demo_globex', 'ada@acme.example', 'member', 'usr_demo_gus',
                  '2026-01-01T00:00:00Z', '2999-01-01T00:00:00Z')",
     )?;
+    // A recently paid invoice, for the refund request.
+    let paid = pulse_core::time::rfc3339(stub::now() - 86_400);
+    app.sql(&format!(
+        "INSERT INTO invoices (id, account_id, number, status, currency, subtotal, tax, total, issued_at, due_at, paid_at)
+         VALUES ('inv_openapi', 'acc_demo_acme', 'PA-OPENAPI-1', 'paid', 'EUR', 100, 20, 120, '{paid}', '{paid}', '{paid}')"
+    ))?;
     let mut checked = 0;
     for (path, item) in doc["paths"].as_object().context("paths")? {
         for (method, op) in item.as_object().context("item")? {
@@ -244,6 +250,9 @@ fn every_documented_operation_answers_as_documented() -> Result<()> {
                     req.json(&json!({ "email": "documented@example.com", "role": "member" }))
                 }
                 ("/api/v1/members/{id}", "patch") => req.json(&json!({ "role": "billing" })),
+                ("/api/v1/refunds", "post") => {
+                    req.json(&json!({ "invoice": "inv_openapi", "reason": "documented" }))
+                }
                 ("/api/v1/accounts", "post") => {
                     req.json(&json!({ "name": "Documented Ltd", "country": "BG" }))
                 }

@@ -24,7 +24,7 @@ fn start(backend: Backend, test: &str) -> Result<Option<TestApp>> {
 }
 
 /// `t=...,v1=...` over `body` under `secret` at `t`.
-fn stripe_signature(secret: &str, t: i64, body: &str) -> String {
+pub(crate) fn stripe_signature(secret: &str, t: i64, body: &str) -> String {
     let v1 = stub::signature(secret.as_bytes(), t, body.as_bytes());
     format!("t={t},{v1}")
 }

@@ -19,16 +19,10 @@ const RECENT_INVOICES: i64 = 24;
 pub fn show_billing(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let who = ctx.require(req)?;
     require_billing(who)?;
-    let (subscriptions, invoices, _) =
-        overview::billing(ctx.db()?, &who.account.account_id, RECENT_INVOICES)?;
+    let billing = overview::billing(ctx.db()?, &who.account.account_id, RECENT_INVOICES)?;
     Ok(Response::html(
         200,
-        views::billing::page(
-            &ctx.shell(Nav::Billing),
-            &subscriptions,
-            &invoices,
-            now_unix(),
-        ),
+        views::billing::page(&ctx.shell(Nav::Billing), &billing, now_unix()),
     ))
 }
 

@@ -2,26 +2,28 @@
 
 use maud::{Markup, html};
 use pulse_core::identity::Identity;
-use pulse_core::store::billing::{Invoice, InvoiceDetail, Subscription};
-use pulse_core::views::partials::{invoices_table, subscriptions_list};
+use pulse_core::store::billing::InvoiceDetail;
+use pulse_core::store::overview::BillingPage;
+use pulse_core::views::partials::{invoices_table, refunds_table, subscriptions_list};
 use pulse_core::views::{Badge, Date, Shell, page as layout};
 
-/// Subscriptions and invoices, due dates worded relative to `now` (Unix seconds).
-pub fn page(
-    shell: &Shell,
-    subscriptions: &[Subscription],
-    invoices: &[Invoice],
-    now: i64,
-) -> Markup {
+/// Subscriptions, invoices and refund requests, due dates worded relative to `now` (Unix
+/// seconds).
+pub fn page(shell: &Shell, billing: &BillingPage, now: i64) -> Markup {
     layout(
         shell,
         "Billing",
         html! {
             h1 { "Billing" }
             h2 { "Subscriptions" }
-            (subscriptions_list(subscriptions))
+            (subscriptions_list(&billing.subscriptions))
             h2 { "Invoices" }
-            (invoices_table("Invoices", invoices, now))
+            (invoices_table("Invoices", &billing.invoices, now))
+            h2 { "Refunds" }
+            @if !billing.refunds.is_empty() {
+                (refunds_table(&billing.refunds))
+            }
+            p { a href="/recover/refund" { "Ask for a refund of a recent invoice" } }
         },
     )
 }

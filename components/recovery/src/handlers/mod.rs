@@ -2,4 +2,5 @@
 
 pub mod index;
 pub mod legacy;
+pub mod refunds;
 pub mod requests;

@@ -1,4 +1,4 @@
-//! Recovery, privacy, refund and support requests. Each is rate-limited, recorded in the same
+//! Recovery, privacy and support requests. Each is rate-limited, recorded in the same
 //! transaction as its confirmation email, and answered identically whether or not the email
 //! belongs to an account.
 
@@ -25,8 +25,6 @@ use crate::views;
 pub enum Topic {
     /// Retrieve license keys by email.
     License,
-    /// Ask for a refund.
-    Refund,
     /// Export personal data.
     Export,
     /// Delete personal data.
@@ -40,7 +38,6 @@ impl Topic {
     pub fn kind(self) -> Kind {
         match self {
             Topic::License => Kind::LicenseRetrieval,
-            Topic::Refund => Kind::Refund,
             Topic::Export => Kind::Export,
             Topic::Deletion => Kind::Deletion,
             Topic::Support => Kind::Support,
@@ -50,7 +47,6 @@ impl Topic {
     fn parse(s: &str) -> Option<Self> {
         Some(match s {
             "license_retrieval" => Topic::License,
-            "refund" => Topic::Refund,
             "export" => Topic::Export,
             "deletion" => Topic::Deletion,
             "support" => Topic::Support,
@@ -60,7 +56,7 @@ impl Topic {
 
     /// Whether the form needs a message.
     pub fn needs_message(self) -> bool {
-        matches!(self, Topic::Refund | Topic::Support)
+        matches!(self, Topic::Support)
     }
 }
 
@@ -208,7 +204,7 @@ pub fn api_create(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
         .ok_or_else(|| {
             invalid(
                 "kind",
-                "kind must be one of license_retrieval, refund, export, deletion, support.",
+                "kind must be one of license_retrieval, export, deletion, support (refunds: POST /api/v1/refunds).",
             )
         })?;
     let input = validate(

@@ -12,11 +12,6 @@ fn copy(topic: Topic) -> (&'static str, &'static str, &'static str) {
             "/recover/license",
             "Enter the email of an account owner, admin or billing contact. We'll email the license keys of the account's licenses there, never show them here.",
         ),
-        Topic::Refund => (
-            "Ask for a refund",
-            "/recover/refund",
-            "Tell us which payment and why. We answer within two working days.",
-        ),
         Topic::Export => (
             "Export your data",
             "/privacy/export",

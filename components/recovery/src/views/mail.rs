@@ -3,6 +3,7 @@
 use maud::html;
 use pulse_core::store::licenses::License;
 use pulse_core::store::outbox::Mail;
+use pulse_core::store::refunds::Refund;
 
 use crate::handlers::requests::Topic;
 
@@ -27,7 +28,6 @@ pub fn confirmation(
 ) -> Mail {
     let what = match topic {
         Topic::License => "license retrieval",
-        Topic::Refund => "refund request",
         Topic::Export => "data export request",
         Topic::Deletion => "data deletion request",
         Topic::Support => "support request",
@@ -82,6 +82,27 @@ pub fn confirmation(
                 }
             }
             p { "If you did not make this request, ignore this email." }
+        }
+        .into_string(),
+        text,
+    }
+}
+
+/// The email confirming a refund request.
+pub fn refund_requested(to: &str, refund: &Refund, window_days: i64, origin: &str) -> Mail {
+    let text = format!(
+        "Hello,\n\nWe received your request (reference {}) to refund {} for invoice {}.\nReason: {}\n\nRefunds of payments made within the last {window_days} days are paid back to the card or account that was charged. We'll email you when it is on its way; the status is also at {origin}/recover/refund\n",
+        refund.id, refund.amount, refund.invoice_number, refund.reason
+    );
+    Mail {
+        to: to.to_string(),
+        subject: format!("Refund request for invoice {}", refund.invoice_number),
+        html: html! {
+            p { "Hello," }
+            p { "We received your request (reference " code { (refund.id) } ") to refund " (refund.amount) " for invoice " (refund.invoice_number) "." }
+            p { "Reason: " (refund.reason) }
+            p { "Refunds of payments made within the last " (window_days) " days are paid back to the card or account that was charged. We'll email you when it is on its way; the status is also on "
+                a href={ (origin) "/recover/refund" } { "the refund page" } "." }
         }
         .into_string(),
         text,

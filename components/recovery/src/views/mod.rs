@@ -3,3 +3,4 @@
 pub mod forms;
 pub mod index;
 pub mod mail;
+pub mod refunds;

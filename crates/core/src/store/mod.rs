@@ -15,6 +15,7 @@ pub mod outbox;
 pub mod overview;
 pub mod payments;
 pub mod provisioning;
+pub mod refunds;
 pub mod requests;
 pub mod sessions;
 pub mod tenants;

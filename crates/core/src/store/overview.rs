@@ -7,6 +7,7 @@ use super::api_tokens::{self, ApiToken};
 use super::billing::{self, Invoice, Subscription};
 use super::licenses::{self, License};
 use super::lists::{List, read};
+use super::refunds;
 use super::sessions::{self, SessionSummary};
 use super::tenants::{self, Tenant};
 use crate::db::{Db, DbError, Row};
@@ -130,12 +131,8 @@ pub fn msp_client(
 }
 
 /// The billing page: subscriptions and the first `limit` invoices, and whether more follow.
-pub fn billing(
-    db: &dyn Db,
-    account_id: &str,
-    limit: i64,
-) -> Result<(Vec<Subscription>, Vec<Invoice>, bool), DbError> {
-    let [s, i] = read(
+pub fn billing(db: &dyn Db, account_id: &str, limit: i64) -> Result<BillingPage, DbError> {
+    let [s, i, r] = read(
         db,
         [
             billing::SUBSCRIPTIONS,
@@ -145,11 +142,29 @@ pub fn billing(
                 order_by: billing::INVOICE_ORDER,
                 limit: Some("$2"),
             },
+            refunds::REFUNDS,
         ],
         &[account_id.into(), (limit + 1).into()],
     )?;
     let (invoices, has_more) = billing::page(&i, limit)?;
-    Ok((all(&s, billing::subscription)?, invoices, has_more))
+    Ok(BillingPage {
+        subscriptions: all(&s, billing::subscription)?,
+        invoices,
+        has_more,
+        refunds: all(&r, refunds::refund)?,
+    })
+}
+
+/// What the billing page shows.
+pub struct BillingPage {
+    /// Every subscription.
+    pub subscriptions: Vec<Subscription>,
+    /// The newest invoices.
+    pub invoices: Vec<Invoice>,
+    /// Whether older invoices follow.
+    pub has_more: bool,
+    /// Refund requests, newest first.
+    pub refunds: Vec<refunds::Refund>,
 }
 
 /// The team page: members, owners first, and invitations still open at `now`.

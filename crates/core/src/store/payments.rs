@@ -59,7 +59,7 @@ pub fn apply_event(db: &dyn Db, event: &Value, now: i64) -> Result<Outcome, DbEr
         "invoice.created" | "invoice.finalized" | "invoice.paid" | "invoice.payment_failed" => {
             invoice_changed(db, object, created)?
         }
-        "charge.refunded" => charge_refunded(db, object)?,
+        "charge.refunded" => charge_refunded(db, object, now)?,
         _ => Outcome::Ignored,
     };
     db.execute(
@@ -307,16 +307,20 @@ fn invoice_changed(db: &dyn Db, inv: &Value, created: i64) -> Result<Outcome, Db
     }
 }
 
-/// A refund: the invoice's refunded amount only ever grows.
-fn charge_refunded(db: &dyn Db, charge: &Value) -> Result<Outcome, DbError> {
+/// A refund: the invoice's refunded amount only ever grows; the open refund request of the
+/// invoice is resolved and whoever asked is told by email.
+fn charge_refunded(db: &dyn Db, charge: &Value, now: i64) -> Result<Outcome, DbError> {
     let refunded = charge["amount_refunded"].as_i64().unwrap_or_default();
+    let invoice = text(charge, "invoice");
     let changed = db.execute(
         "UPDATE invoices SET amount_refunded = $1 WHERE provider_id = $2 AND amount_refunded < $1",
-        &[refunded.into(), text(charge, "invoice").into()],
+        &[refunded.into(), invoice.into()],
     )?;
-    Ok(if changed == 1 {
-        Outcome::Applied
-    } else {
-        Outcome::Ignored
-    })
+    if changed != 1 {
+        return Ok(Outcome::Ignored);
+    }
+    if let Some(mail) = super::refunds::resolve_refunded(db, invoice, now)? {
+        super::outbox::enqueue(db, &mail)?;
+    }
+    Ok(Outcome::Applied)
 }

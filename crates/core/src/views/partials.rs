@@ -10,6 +10,7 @@ use super::{Badge, Date, scroll_table};
 use crate::store::accounts::Client;
 use crate::store::billing::{Invoice, Subscription};
 use crate::store::licenses::License;
+use crate::store::refunds::Refund;
 use crate::store::tenants::Tenant;
 
 /// Licenses with status, seats, activations and expiry relative to `now` (Unix seconds).
@@ -146,4 +147,31 @@ pub fn clients_table(clients: &[Client]) -> Markup {
             }))
         }
     }
+}
+
+/// Refund requests with their status in words.
+pub fn refunds_table(refunds: &[Refund]) -> Markup {
+    scroll_table(
+        "Refund requests",
+        html! {
+            table {
+                caption.visually-hidden { "Refund requests" }
+                thead { tr { th scope="col" { "Invoice" } th scope="col" { "Amount" } th scope="col" { "Reason" } th scope="col" { "Asked" } th scope="col" { "Status" } } }
+                tbody {
+                    @for r in refunds {
+                        tr {
+                            td { a href={ "/billing/invoices/" (r.invoice_id) } { (r.invoice_number) } }
+                            td { (r.amount) }
+                            td { (r.reason) }
+                            td { (Date(&r.created_at)) }
+                            td {
+                                (Badge(&r.status))
+                                @if let Some(at) = &r.resolved_at { " on " (Date(at)) }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    )
 }
