@@ -31,6 +31,12 @@ fn route(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
         (true, ["cloud", "new"]) => create::show_create(ctx, req),
         (false, ["cloud", "new"]) if req.method == Method::Post => create::create_tenant(ctx, req),
         (true, ["cloud", id]) => cloud::show_tenant(ctx, req, id),
+        // Settings: display name, production alias, test copies.
+        (false, ["cloud", id, what @ ("rename" | "alias" | "copies")])
+            if req.method == Method::Post =>
+        {
+            settings::change_from_form(ctx, req, id, what)
+        }
         // Suspend, resume, delete (restorable for a grace period): confirm, then take the step.
         (true, ["cloud", id, step]) => lifecycle::show_confirm(ctx, req, id, step),
         (false, ["cloud", id, step]) if req.method == Method::Post => {
@@ -54,6 +60,16 @@ fn route(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
             handlers::provisioner::run(ctx, req)
         }
         (true, ["api", "v1", "tenants", id]) => api::show_tenant(ctx, req, id),
+        (
+            false,
+            [
+                "api",
+                "v1",
+                "tenants",
+                id,
+                what @ ("rename" | "alias" | "copies"),
+            ],
+        ) if req.method == Method::Post => settings::change_from_api(ctx, req, id, what),
         (false, ["api", "v1", "tenants", id, step]) if req.method == Method::Post => {
             lifecycle::api_take_step(ctx, req, id, step)
         }

@@ -681,3 +681,103 @@ fn a_workspace_is_suspended_resumed_and_deleted_after_a_grace_period_that_can_be
     }
     Ok(())
 }
+
+#[test]
+fn a_workspace_is_renamed_gets_a_production_alias_and_test_copies() -> Result<()> {
+    each_backend(
+        "a_workspace_is_renamed_gets_a_production_alias_and_test_copies",
+        |app| {
+            let ada = app.sign_in("ada@acme.example")?;
+            let page = expect_status(app.get_as(&ada, "/cloud/ten_demo_acme")?, 200)?;
+            assert!(
+                page.contains("value=\"acme\""),
+                "the current alias label: {page}"
+            );
+
+            // Rename: the display name only.
+            let renamed =
+                app.post_as(&ada, "/cloud/ten_demo_acme/rename", &[("name", "Acme HQ")])?;
+            assert_eq!(renamed.status(), 303);
+            assert_eq!(
+                app.sql_count("SELECT COUNT(*) FROM tenants WHERE id = 'ten_demo_acme' AND name = 'Acme HQ' AND slug = 'acme'")?,
+                1
+            );
+            let empty = app.post_as(&ada, "/cloud/ten_demo_acme/rename", &[("name", " ")])?;
+            assert!(expect_status(empty, 422)?.contains("display name of at most 80"));
+
+            // The alias replaces the previous one; a reserved or taken name is refused.
+            let reserved =
+                app.post_as(&ada, "/cloud/ten_demo_acme/alias", &[("alias", "admin")])?;
+            let body = expect_status(reserved, 422)?;
+            assert!(body.contains("reserved"), "{body}");
+            assert!(body.contains("value=\"admin\""), "what was typed is kept");
+            let set = app.post_as(
+                &ada,
+                "/cloud/ten_demo_acme/alias",
+                &[("alias", "acme-prod")],
+            )?;
+            assert_eq!(set.status(), 303);
+            assert_eq!(
+                app.sql_count(
+                    "SELECT COUNT(*) FROM tenant_aliases WHERE tenant_id = 'ten_demo_acme'"
+                )?,
+                1
+            );
+            assert_eq!(
+                app.sql_count("SELECT COUNT(*) FROM tenant_aliases WHERE hostname = 'acme-prod.planapulse.online'")?,
+                1
+            );
+            app.sql("INSERT INTO tenant_aliases (hostname, tenant_id, created_at) VALUES ('taken.planapulse.online', 'ten_demo_globex', '2026-01-01T00:00:00Z')")?;
+            let taken = app.post_as(&ada, "/cloud/ten_demo_acme/alias", &[("alias", "taken")])?;
+            assert!(expect_status(taken, 422)?.contains("already taken"));
+            assert_eq!(
+                app.sql_count("SELECT COUNT(*) FROM tenant_aliases WHERE hostname = 'acme-prod.planapulse.online'")?,
+                1,
+                "a refusal keeps the alias as it was"
+            );
+            let removed = app.post_as(&ada, "/cloud/ten_demo_acme/alias", &[("alias", "")])?;
+            assert_eq!(removed.status(), 303);
+            assert_eq!(
+                app.sql_count(
+                    "SELECT COUNT(*) FROM tenant_aliases WHERE tenant_id = 'ten_demo_acme'"
+                )?,
+                0
+            );
+
+            // Test copies: mail off, 15 days, at most five; each a job completed locally.
+            for n in 1..=5 {
+                let made = app.post_as(&ada, "/cloud/ten_demo_acme/copies", &[])?;
+                assert_eq!(made.status(), 303, "copy {n}");
+            }
+            let sixth = app.post_as(&ada, "/cloud/ten_demo_acme/copies", &[])?;
+            assert!(expect_status(sixth, 422)?.contains("at most 5 test copies"));
+            assert_eq!(
+                app.sql_count("SELECT COUNT(*) FROM tenant_copies WHERE tenant_id = 'ten_demo_acme' AND status = 'ready' AND mail_enabled = 0")?,
+                5
+            );
+            assert_eq!(
+                app.sql_count("SELECT COUNT(*) FROM tenant_copies WHERE hostname = 'acme--test-1.planapulse.app'")?,
+                1
+            );
+            let page = expect_status(app.get_as(&ada, "/cloud/ten_demo_acme")?, 200)?;
+            assert!(page.contains("acme--test-5.planapulse.app"), "{page}");
+            assert!(page.contains("outgoing mail off"), "{page}");
+            assert_eq!(
+                app.sql_count("SELECT COUNT(*) FROM provisioning_jobs WHERE tenant_id = 'ten_demo_acme' AND action IN ('alias', 'copy') AND delivered_at IS NOT NULL")?,
+                7
+            );
+            assert_eq!(
+                app.sql_count("SELECT COUNT(*) FROM audit_log WHERE target = 'ten_demo_acme' AND action IN ('tenant.renamed', 'tenant.alias', 'tenant.copied')")?,
+                8
+            );
+
+            // Members without the right see the copies but no settings.
+            let cy = app.sign_in("cy@acme.example")?;
+            let page = expect_status(app.get_as(&cy, "/cloud/ten_demo_acme")?, 200)?;
+            assert!(!page.contains("/cloud/ten_demo_acme/rename"), "{page}");
+            let refused = app.post_as(&cy, "/cloud/ten_demo_acme/rename", &[("name", "Mine")])?;
+            assert_eq!(refused.status(), 403);
+            Ok(())
+        },
+    )
+}

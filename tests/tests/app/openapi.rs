@@ -221,9 +221,11 @@ fn every_documented_operation_answers_as_documented() -> Result<()> {
                     "/api/v1/invitations/inv_demo_dee/resend".to_string()
                 }
                 "/api/v1/members/{id}" => "/api/v1/members/usr_demo_cy".to_string(),
-                "/api/v1/tenants/{id}/delete" | "/api/v1/tenants/{id}/restore" => {
-                    path.replace("{id}", &lifecycle[0])
-                }
+                "/api/v1/tenants/{id}/alias"
+                | "/api/v1/tenants/{id}/copies"
+                | "/api/v1/tenants/{id}/rename"
+                | "/api/v1/tenants/{id}/delete"
+                | "/api/v1/tenants/{id}/restore" => path.replace("{id}", &lifecycle[0]),
                 "/api/v1/tenants/{id}/resume" | "/api/v1/tenants/{id}/suspend" => {
                     path.replace("{id}", &lifecycle[1])
                 }
@@ -250,6 +252,8 @@ fn every_documented_operation_answers_as_documented() -> Result<()> {
                     req.json(&json!({ "email": "documented@example.com", "role": "member" }))
                 }
                 ("/api/v1/members/{id}", "patch") => req.json(&json!({ "role": "billing" })),
+                ("/api/v1/tenants/{id}/rename", "post") => req.json(&json!({ "name": "Renamed" })),
+                ("/api/v1/tenants/{id}/alias", "post") => req.json(&json!({ "alias": "doc-alias" })),
                 ("/api/v1/refunds", "post") => {
                     req.json(&json!({ "invoice": "inv_openapi", "reason": "documented" }))
                 }

@@ -21,17 +21,7 @@ pub fn list_tenants(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
 /// `GET /cloud/{id}`: another account's tenant is a 404.
 pub fn show_tenant(ctx: &Ctx, req: &Request, id: &str) -> Result<Response, AppError> {
     let who = ctx.require(req)?;
-    let (tenant, aliases) = tenants::find_for_account(ctx.db()?, &who.account.account_id, id)?
-        .ok_or(AppError::NotFound)?;
-    Ok(Response::html(
-        200,
-        views::cloud::detail(
-            &ctx.shell(Nav::Cloud),
-            &tenant,
-            &aliases,
-            req.query_param("done").as_deref(),
-        ),
-    ))
+    super::settings::render(ctx, req, who, id, 200, &Default::default())
 }
 
 /// `GET /integrations`.

@@ -6,6 +6,7 @@ pub mod create;
 pub mod lifecycle;
 pub mod msp;
 pub mod provisioner;
+pub mod settings;
 pub mod workspace;
 
 use pulse_core::AppError;

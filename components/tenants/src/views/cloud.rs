@@ -3,8 +3,8 @@
 use maud::{Markup, html};
 use pulse_core::identity::Identity;
 use pulse_core::store::lifecycle::Step;
-use pulse_core::store::tenants::{Template, Tenant};
-use pulse_core::time::date_part;
+use pulse_core::store::tenants::{Detail, Template, Tenant};
+use pulse_core::time::{date_part, parse_rfc3339};
 use pulse_core::views::{Badge, Date, Shell, csrf_field, field_error, flash, page};
 
 use pulse_core::views::partials::tenants_table;
@@ -57,8 +57,35 @@ fn steps(status: &str) -> &'static [(&'static str, &'static str)] {
     }
 }
 
-/// One tenant.
-pub fn detail(shell: &Shell, t: &Tenant, aliases: &[String], done: Option<&str>) -> Markup {
+/// What the settings forms were sent with, and what to fix, when a change was refused.
+#[derive(Debug, Default)]
+pub struct SettingsForm<'a> {
+    /// The display name typed.
+    pub name: Option<&'a str>,
+    /// The alias label typed.
+    pub alias: Option<&'a str>,
+    /// Field name (`name`, `alias`, `copy`) and message for each problem.
+    pub errors: Vec<(String, String)>,
+}
+
+/// The alias label of a host name on `alias_domain`.
+fn alias_label<'a>(aliases: &'a [String], alias_domain: &str) -> Option<&'a str> {
+    aliases
+        .iter()
+        .find_map(|a| a.strip_suffix(&format!(".{alias_domain}")))
+}
+
+/// One tenant: its state, the lifecycle steps and, for those who manage it, its settings
+/// (display name, production alias, test copies).
+pub fn detail(
+    shell: &Shell,
+    d: &Detail,
+    done: Option<&str>,
+    alias_domain: &str,
+    form: &SettingsForm<'_>,
+    now: i64,
+) -> Markup {
+    let t = &d.tenant;
     let done = match (done, t.status.as_str()) {
         (Some("created"), "provisioning") => {
             Some("The workspace is being created. This page shows when it is ready.")
@@ -70,17 +97,28 @@ pub fn detail(shell: &Shell, t: &Tenant, aliases: &[String], done: Option<&str>)
             "The workspace will be deleted when the grace period ends. You can restore it until then.",
         ),
         (Some("restore"), _) => Some("The workspace was restored."),
+        (Some("renamed"), _) => Some("The display name was changed."),
+        (Some("alias"), _) => Some("The production alias was changed."),
+        (Some("copy"), _) => Some("The test copy is being made; outgoing mail is off in it."),
         _ => None,
     };
     let manage = shell
         .identity
         .is_some_and(|who| who.account.role.can_manage_resources());
+    let error = |field: &str| form.errors.iter().any(|(f, _)| f == field);
+    let current_alias = alias_label(&d.aliases, alias_domain).unwrap_or_default();
     page(
         shell,
         &t.name,
         html! {
             p { a href="/cloud" { "← Pulse Cloud" } }
             (flash(done))
+            @if !form.errors.is_empty() {
+                div.error-summary role="alert" aria-labelledby="settings-problems" {
+                    h2 id="settings-problems" { "Nothing was changed" }
+                    ul { @for (field, msg) in &form.errors { li { a href={ "#settings-" (field) } { (msg) } } } }
+                }
+            }
             h1 { (t.name) " " (Badge(&t.status)) }
             p { (status_words(t)) }
             @if t.provisioned_locally {
@@ -88,7 +126,7 @@ pub fn detail(shell: &Shell, t: &Tenant, aliases: &[String], done: Option<&str>)
             }
             dl {
                 dt { "Address" } dd { "https://" (t.hostname) "/" }
-                @for a in aliases { dt { "Alias" } dd { "https://" (a) "/" } }
+                @for a in &d.aliases { dt { "Alias" } dd { "https://" (a) "/" } }
                 dt { "Plan" } dd { (t.plan) }
                 dt { "Region" } dd { (t.region) }
                 dt { "Created" } dd { (Date(&t.created_at)) }
@@ -105,6 +143,64 @@ pub fn detail(shell: &Shell, t: &Tenant, aliases: &[String], done: Option<&str>)
                             a.button.secondary href={ "/cloud/" (t.id) "/" (step) } { (label) span.visually-hidden { " " (t.name) } }
                             " "
                         }
+                    }
+                }
+            }
+            @if manage {
+                section aria-labelledby="settings-title" {
+                    h2 id="settings-title" { "Settings" }
+                    form.panel method="post" action={ "/cloud/" (t.id) "/rename" } novalidate {
+                        (csrf_field(shell.identity))
+                        label for="settings-name" { "Display name" }
+                        (field_error(&form.errors, "name"))
+                        input type="text" id="settings-name" name="name" value=(form.name.unwrap_or(&t.name)) maxlength="80" required
+                            aria-invalid=[error("name").then_some("true")]
+                            aria-describedby=[error("name").then_some("name-error")];
+                        button type="submit" { "Rename" }
+                    }
+                    @if t.status == "active" {
+                        form.panel method="post" action={ "/cloud/" (t.id) "/alias" } novalidate {
+                            (csrf_field(shell.identity))
+                            label for="settings-alias" { "Production alias" }
+                            p.muted id="alias-hint" { "An extra address on " code { (alias_domain) } " that reads as production. Leave it empty to remove the alias." }
+                            (field_error(&form.errors, "alias"))
+                            span.input-suffix {
+                                input type="text" id="settings-alias" name="alias" value=(form.alias.unwrap_or(current_alias)) maxlength="63"
+                                    autocapitalize="none" spellcheck="false"
+                                    aria-invalid=[error("alias").then_some("true")]
+                                    aria-describedby={ "alias-hint" @if error("alias") { " alias-error" } };
+                                " ." (alias_domain)
+                            }
+                            button type="submit" { "Save alias" }
+                        }
+                    }
+                }
+            }
+            section aria-labelledby="copies-title" {
+                h2 id="copies-title" { "Test copies" }
+                p.muted { "A copy of the workspace to try things in: outgoing mail is off, and it is removed after 15 days. At most five at a time." }
+                @if d.copies.is_empty() {
+                    p { "No test copies." }
+                } @else {
+                    ul.plain {
+                        @for c in &d.copies {
+                            li {
+                                "https://" (c.hostname) "/ "
+                                @if parse_rfc3339(&c.expires_at).is_some_and(|e| e <= now) {
+                                    (Badge("expired"))
+                                } @else {
+                                    (Badge(&c.status)) " until " (Date(&c.expires_at))
+                                }
+                                " · outgoing mail " @if c.mail_enabled { "on" } @else { "off" }
+                            }
+                        }
+                    }
+                }
+                @if manage && t.status == "active" {
+                    form method="post" action={ "/cloud/" (t.id) "/copies" } {
+                        (csrf_field(shell.identity))
+                        (field_error(&form.errors, "copy"))
+                        button.secondary id="settings-copy" type="submit" { "Make a test copy" }
                     }
                 }
             }

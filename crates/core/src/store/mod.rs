@@ -20,3 +20,4 @@ pub mod requests;
 pub mod sessions;
 pub mod tenants;
 pub mod users;
+pub mod workspace_settings;

@@ -29,6 +29,10 @@ pub enum Action {
     Resume,
     /// Delete it and its data (due when the grace period ends).
     Delete,
+    /// Set or remove its production alias.
+    Alias,
+    /// Make a test copy.
+    Copy,
 }
 
 impl Action {
@@ -39,6 +43,8 @@ impl Action {
             Action::Suspend => "suspend",
             Action::Resume => "resume",
             Action::Delete => "delete",
+            Action::Alias => "alias",
+            Action::Copy => "copy",
         }
     }
 
@@ -185,7 +191,20 @@ pub fn complete_locally(db: &dyn Db, job: &Job, now: i64) -> Result<(), DbError>
     if let Some((from, to)) = Action::transition(&job.action) {
         advance(db, &job.tenant_id, from, to, true, now)?;
     }
+    if job.action == "copy" {
+        copy_reached(db, job, "ready")?;
+    }
     delivered(db, job, now)
+}
+
+/// A test copy's job reached `status` (ready or failed); only a copy being made moves.
+fn copy_reached(db: &dyn Db, job: &Job, status: &str) -> Result<bool, DbError> {
+    let payload: serde_json::Value = serde_json::from_str(&job.payload).unwrap_or_default();
+    let copy = payload["copy"].as_str().unwrap_or_default();
+    Ok(db.execute(
+        "UPDATE tenant_copies SET status = $1 WHERE id = $2 AND tenant_id = $3 AND status = 'creating'",
+        &[status.into(), copy.into(), job.tenant_id.as_str().into()],
+    )? == 1)
 }
 
 /// What became of a provisioner's event.
@@ -195,8 +214,8 @@ pub enum Applied {
     Moved,
     /// Seen before (by its id): nothing changed.
     Duplicate,
-    /// It answers a job that is not the tenant's latest, reports a status that step cannot
-    /// reach, or the tenant has already moved on: recorded, nothing changed.
+    /// It answers a job that is not the tenant's latest change of state, reports a status that
+    /// step cannot reach, or the tenant has already moved on: recorded, nothing changed.
     Ignored,
     /// No such job for that tenant.
     UnknownJob,
@@ -214,8 +233,11 @@ pub fn apply_event(
 ) -> Result<Applied, DbError> {
     let Some(job) = db.query_opt(
         "SELECT j.action,
-                (SELECT j2.id FROM provisioning_jobs j2 WHERE j2.tenant_id = j.tenant_id
-                  ORDER BY j2.created_at DESC, j2.id DESC LIMIT 1)
+                (SELECT j2.id FROM provisioning_jobs j2
+                  WHERE j2.tenant_id = j.tenant_id
+                    AND j2.action IN ('create', 'suspend', 'resume', 'delete')
+                  ORDER BY j2.created_at DESC, j2.id DESC LIMIT 1),
+                j.payload, j.attempts
            FROM provisioning_jobs j WHERE j.id = $1 AND j.tenant_id = $2",
         &[job_id.into(), tenant_id.into()],
     )?
@@ -234,6 +256,22 @@ pub fn apply_event(
     )?;
     if inserted == 0 {
         return Ok(Applied::Duplicate);
+    }
+    if job.text(0)? == "copy" {
+        // A copy's report concerns that copy alone, whatever the workspace did since.
+        let copy_job = Job {
+            id: job_id.to_string(),
+            tenant_id: tenant_id.to_string(),
+            action: "copy".into(),
+            payload: job.text(2)?,
+            attempts: job.int(3)?,
+        };
+        let moved = matches!(status, "ready" | "failed") && copy_reached(db, &copy_job, status)?;
+        return Ok(if moved {
+            Applied::Moved
+        } else {
+            Applied::Ignored
+        });
     }
     let latest = job.text(1)? == job_id;
     let Some((from, to)) = Action::transition(&job.text(0)?) else {

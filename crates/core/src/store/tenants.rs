@@ -170,6 +170,9 @@ pub fn slug_problem(slug: &str) -> Option<&'static str> {
     if slug.starts_with('-') || slug.ends_with('-') {
         return Some("Start and end with a letter or a digit, not a hyphen.");
     }
+    if slug.contains("--") {
+        return Some("Use single hyphens: a double hyphen is kept for test copies.");
+    }
     if RESERVED_SLUGS.contains(&slug) {
         return Some("This name is reserved by Pulse. Choose another one.");
     }
@@ -215,6 +218,59 @@ pub fn find_for_account(
         .map(|r| r.text(0))
         .collect::<Result<_, _>>()?;
     Ok(Some((tenant, aliases)))
+}
+
+/// What a workspace's page shows: the workspace, its alias host names and its test copies.
+pub struct Detail {
+    /// The workspace.
+    pub tenant: Tenant,
+    /// Alias host names.
+    pub aliases: Vec<String>,
+    /// Test copies, newest first.
+    pub copies: Vec<super::workspace_settings::Copy>,
+}
+
+/// One workspace of the account with its aliases and copies, in one statement (another
+/// account's id is `None`, never data).
+pub fn find_detail(db: &dyn Db, account_id: &str, id: &str) -> Result<Option<Detail>, DbError> {
+    use super::workspace_settings::{COPY_COLUMNS, copy};
+    let [tenants, aliases, copies] = super::lists::read(
+        db,
+        [
+            List {
+                columns: TENANT_COLUMNS,
+                from: "tenants t WHERE t.id = $1 AND t.account_id = $2 AND t.status <> 'deleted'",
+                order_by: "t.id",
+                limit: None,
+            },
+            List {
+                columns: &["ta.hostname"],
+                from: "tenant_aliases ta JOIN tenants t ON t.id = ta.tenant_id \
+                       WHERE t.id = $1 AND t.account_id = $2 AND t.status <> 'deleted'",
+                order_by: "ta.hostname",
+                limit: None,
+            },
+            List {
+                columns: COPY_COLUMNS,
+                from: "tenant_copies c JOIN tenants t ON t.id = c.tenant_id \
+                       WHERE t.id = $1 AND t.account_id = $2 AND t.status <> 'deleted'",
+                order_by: "c.created_at DESC, c.id DESC",
+                limit: Some("20"),
+            },
+        ],
+        &[id.into(), account_id.into()],
+    )?;
+    let Some(tenant) = tenants.first().map(tenant).transpose()? else {
+        return Ok(None);
+    };
+    Ok(Some(Detail {
+        tenant,
+        aliases: aliases
+            .iter()
+            .map(|r| r.text(0))
+            .collect::<Result<_, _>>()?,
+        copies: copies.iter().map(copy).collect::<Result<_, _>>()?,
+    }))
 }
 
 /// A template a tenant can be created from.
@@ -429,6 +485,7 @@ mod tests {
         assert!(slug_problem("acme-").is_some());
         assert!(slug_problem("acme.app").is_some());
         assert!(slug_problem("acme_app").is_some());
+        assert!(slug_problem("acme--test-1").is_some());
         assert!(slug_problem("www").is_some());
         assert!(slug_problem("pro-template-18").is_some());
     }

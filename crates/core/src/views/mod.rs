@@ -176,7 +176,7 @@ pub struct Badge<'a>(pub &'a str);
 impl Render for Badge<'_> {
     fn render(&self) -> Markup {
         let tone = match self.0 {
-            "active" | "paid" | "resolved" | "trialing" => "ok",
+            "active" | "paid" | "resolved" | "trialing" | "ready" | "refunded" => "ok",
             "provisioning" | "deleting" | "open" | "pending" | "past_due" | "draft"
             | "received" => "warn",
             "suspended" | "expired" | "cancelled" | "void" | "uncollectible" | "deleted"
