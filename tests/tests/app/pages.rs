@@ -1,6 +1,6 @@
 //! Routing between areas, the shell, health, static assets and error pages.
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use pulse_tests::app::expect_status;
 
 use super::each_backend;
@@ -439,6 +439,51 @@ fn home_words_due_dates_and_expiries_relative_to_today() -> Result<()> {
             // A current mix of workspaces: one active, one being set up.
             assert!(home.contains("Acme staging") && home.contains("provisioning"));
             assert!(home.contains(">active<"), "{home}");
+            Ok(())
+        },
+    )
+}
+
+#[test]
+fn home_gathers_what_needs_doing_from_every_area_most_urgent_first() -> Result<()> {
+    each_backend(
+        "home_gathers_what_needs_doing_from_every_area_most_urgent_first",
+        |app| {
+            // A failed payment, a workspace that failed and one stuck in provisioning, a
+            // license with every activation in use, and a refund on its way.
+            app.sql("UPDATE subscriptions SET status = 'past_due' WHERE id = 'sub_demo_acme'")?;
+            app.sql("UPDATE tenants SET status = 'failed' WHERE id = 'ten_demo_acme'")?;
+            app.sql("UPDATE tenants SET created_at = '2020-01-01T00:00:00Z' WHERE id = 'ten_demo_acmestg'")?;
+            app.sql("UPDATE licenses SET max_activations = 2 WHERE id = 'lic_demo_pro'")?;
+            app.sql(
+                "INSERT INTO refunds (id, account_id, invoice_id, requested_by, reason, status, amount, currency, created_at)
+                 VALUES ('ref_home', 'acc_demo_acme', 'inv_demo_0009', 'usr_demo_ada', 'Moved plans', 'requested', 29631, 'EUR', '2026-01-01T00:00:00Z')",
+            )?;
+            let ada = app.sign_in("ada@acme.example")?;
+            let home = expect_status(app.get_as(&ada, "/dashboard")?, 200)?;
+            let attention = home
+                .split("Needs your attention")
+                .nth(1)
+                .and_then(|rest| rest.split("</section>").next())
+                .unwrap_or_default();
+            let at = |needle: &str| {
+                attention
+                    .find(needle)
+                    .with_context(|| format!("{needle} is not on Home: {attention}"))
+            };
+            let payment = at("The last payment for Pulse Cloud Pro failed")?;
+            let failed = at("could not be set up")?;
+            let stuck = at("in provisioning for over an hour")?;
+            let activations = at("All 2 activations of license")?;
+            let refund = at("is being processed")?;
+            assert!(payment < failed && failed < stuck, "{attention}");
+            assert!(stuck < activations && activations < refund, "{attention}");
+            assert!(attention.contains("href=\"/cloud/ten_demo_acme\""));
+            // A member without billing rights sees no money matters.
+            let cy = app.sign_in("cy@acme.example")?;
+            let theirs = expect_status(app.get_as(&cy, "/dashboard")?, 200)?;
+            assert!(!theirs.contains("is being processed"), "{theirs}");
+            assert!(!theirs.contains("The last payment"), "{theirs}");
             Ok(())
         },
     )

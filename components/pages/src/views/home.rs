@@ -18,21 +18,84 @@ pub enum Summary {
     Provider(ProviderHome),
 }
 
+/// How long provisioning may take before Home calls a workspace stuck.
+const STUCK_SECONDS: i64 = 3600;
+
 /// How soon a license expiry needs a word on Home.
 const EXPIRY_WARNING_DAYS: i64 = 30;
 
 /// What needs doing, most urgent first, each item linking to where it is fixed; dates read
-/// relative to `now` (Unix seconds).
-fn attention(summary: &Summary, now: i64) -> Vec<Markup> {
+/// relative to `now` (Unix seconds); money matters only for those with billing rights.
+fn attention(summary: &Summary, now: i64, billing: bool) -> Vec<Markup> {
     // (urgency, item): overdue money first, then what has stopped working, then what is coming.
     let mut items: Vec<(u8, Markup)> = Vec::new();
     if let Summary::Customer(CustomerHome {
         invoices,
         tenants,
         licenses,
-        ..
+        subscriptions,
+        refunds,
     }) = summary
     {
+        for s in subscriptions
+            .iter()
+            .filter(|s| billing && s.status == "past_due")
+        {
+            items.push((
+                0,
+                html! {
+                    "The last payment for " (s.plan) " failed. "
+                    a href="/billing" { "Update the payment method" } " to keep it running."
+                },
+            ));
+        }
+        for t in tenants {
+            let stuck = t.status == "provisioning"
+                && parse_rfc3339(&t.created_at).is_some_and(|at| now - at > STUCK_SECONDS);
+            let (urgency, what) = match t.status.as_str() {
+                "failed" => (
+                    1,
+                    "could not be set up. Contact support, or delete it and start again.",
+                ),
+                "provisioning" if stuck => (
+                    2,
+                    "has been in provisioning for over an hour. Contact support if it does not finish soon.",
+                ),
+                "deleting" => (
+                    3,
+                    "is waiting for deletion; restore it before the grace period ends if that was a mistake.",
+                ),
+                _ => continue,
+            };
+            items.push((
+                urgency,
+                html! { "Workspace " a href={ "/cloud/" (t.id) } { (t.slug) } " " (what) },
+            ));
+        }
+        for l in licenses.iter().filter(|l| {
+            l.status == "active"
+                && l.max_activations > 0
+                && l.active_activations >= l.max_activations
+        }) {
+            items.push((
+                4,
+                html! {
+                    "All " (l.max_activations) " activations of license "
+                    a href={ "/licenses/" (l.id) } { "…" (l.key_hint) } " (" (l.plan) ") are in use: "
+                    "deactivate an installation before adding another."
+                },
+            ));
+        }
+        for r in refunds.iter().filter(|r| r.status == "requested") {
+            items.push((
+                5,
+                html! {
+                    "Your refund of " (r.amount) " for invoice "
+                    a href={ "/billing/invoices/" (r.invoice_id) } { (r.invoice_number) }
+                    " is being processed."
+                },
+            ));
+        }
         for i in invoices.iter().filter(|i| unpaid(&i.status)) {
             let overdue = parse_rfc3339(&i.due_at).is_some_and(|at| days_between(now, at) < 0);
             items.push((
@@ -77,7 +140,7 @@ fn attention(summary: &Summary, now: i64) -> Vec<Markup> {
 
 /// The Home page as of `now` (Unix seconds).
 pub fn page(shell: &Shell, who: &Identity, summary: &Summary, now: i64) -> Markup {
-    let items = attention(summary, now);
+    let items = attention(summary, now, who.account.role.can_manage_billing());
     layout(
         shell,
         "Home",
@@ -91,7 +154,7 @@ pub fn page(shell: &Shell, who: &Identity, summary: &Summary, now: i64) -> Marku
                 }
             }
             @match summary {
-                Summary::Customer(CustomerHome { licenses, tenants, subscriptions, invoices }) => {
+                Summary::Customer(CustomerHome { licenses, tenants, subscriptions, invoices, .. }) => {
                     section aria-labelledby="licenses-title" {
                         h2 id="licenses-title" { a href="/licenses" { "Licenses" } }
                         (licenses_table(licenses, now))

@@ -27,6 +27,8 @@ pub struct CustomerHome {
     pub subscriptions: Vec<Subscription>,
     /// The most recent invoices (empty for members without billing rights).
     pub invoices: Vec<Invoice>,
+    /// Recent refund requests (empty for members without billing rights).
+    pub refunds: Vec<refunds::Refund>,
 }
 
 /// Home for a customer account; `invoices` recent invoices are read only when asked for.
@@ -35,7 +37,7 @@ pub fn customer_home(
     account_id: &str,
     invoices: i64,
 ) -> Result<CustomerHome, DbError> {
-    let [l, t, s, i] = read(
+    let [l, t, s, i, r] = read(
         db,
         [
             List {
@@ -52,6 +54,10 @@ pub fn customer_home(
                 order_by: billing::INVOICE_ORDER,
                 limit: Some("$2"),
             },
+            List {
+                limit: Some("$2"),
+                ..refunds::REFUNDS
+            },
         ],
         &[account_id.into(), invoices.max(0).into()],
     )?;
@@ -60,6 +66,7 @@ pub fn customer_home(
         tenants: all(&t, tenants::tenant)?,
         subscriptions: all(&s, billing::subscription)?,
         invoices: all(&i, billing::invoice)?,
+        refunds: all(&r, refunds::refund)?,
     })
 }
 
