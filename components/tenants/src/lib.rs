@@ -38,12 +38,16 @@ fn route(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
             settings::change_from_form(ctx, req, id, what)
         }
         // Suspend, resume, delete (restorable for a grace period): confirm, then take the step.
+        (true, ["cloud", id, "integrations"]) => integrations::show_for_tenant(ctx, req, id),
         (true, ["cloud", id, step]) => lifecycle::show_confirm(ctx, req, id, step),
         (false, ["cloud", id, step]) if req.method == Method::Post => {
             lifecycle::take_step(ctx, req, id, step)
         }
         // The integrations catalog.
-        (true, ["integrations"]) => cloud::show_integrations(ctx, req),
+        (true, ["integrations"]) => integrations::show_catalog(ctx, req),
+        (false, ["cloud", id, "integrations", key]) if req.method == Method::Post => {
+            integrations::change_from_form(ctx, req, id, key)
+        }
         // MSP provider view: clients and their workspaces.
         (true, ["msp"]) => msp::show_clients(ctx, req),
         (true, ["msp", "clients", id]) => msp::show_client(ctx, req, id),
@@ -70,6 +74,14 @@ fn route(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
                 what @ ("rename" | "alias" | "copies"),
             ],
         ) if req.method == Method::Post => settings::change_from_api(ctx, req, id, what),
+        (true, ["api", "v1", "tenants", id, "integrations"]) => {
+            integrations::api_list(ctx, req, id)
+        }
+        (false, ["api", "v1", "tenants", id, "integrations", key])
+            if req.method == Method::Post =>
+        {
+            integrations::api_change(ctx, req, id, key)
+        }
         (false, ["api", "v1", "tenants", id, step]) if req.method == Method::Post => {
             lifecycle::api_take_step(ctx, req, id, step)
         }

@@ -10,6 +10,7 @@ pub mod handoff;
 pub mod http;
 pub mod identity;
 pub mod ids;
+pub mod integrations;
 pub mod kv;
 pub mod license;
 pub mod money;

@@ -781,3 +781,109 @@ fn a_workspace_is_renamed_gets_a_production_alias_and_test_copies() -> Result<()
         },
     )
 }
+
+#[test]
+fn integrations_are_turned_on_per_workspace_with_secrets_never_shown_again() -> Result<()> {
+    each_backend(
+        "integrations_are_turned_on_per_workspace_with_secrets_never_shown_again",
+        |app| {
+            let ada = app.sign_in("ada@acme.example")?;
+            let catalog = expect_status(app.get_as(&ada, "/integrations")?, 200)?;
+            assert!(
+                catalog.contains("/cloud/ten_demo_acme/integrations"),
+                "{catalog}"
+            );
+            let path = "/cloud/ten_demo_acme/integrations/matrix";
+
+            // Every field is required; what was typed comes back, the secret never does.
+            let refused = app.post_as(
+                &ada,
+                path,
+                &[
+                    ("action", "enable"),
+                    ("homeserver", "http://matrix.acme.example"),
+                    ("room", "!ops:acme"),
+                    ("access_token", ""),
+                ],
+            )?;
+            let page = expect_status(refused, 422)?;
+            assert!(page.contains("must be an https:// address"), "{page}");
+            assert!(page.contains("Enter the access token"), "{page}");
+            assert!(page.contains("value=\"!ops:acme\""), "{page}");
+            assert_eq!(
+                app.sql_count("SELECT COUNT(*) FROM tenant_integrations")?,
+                0
+            );
+
+            let on = app.post_as(
+                &ada,
+                path,
+                &[
+                    ("action", "enable"),
+                    ("homeserver", "https://matrix.acme.example"),
+                    ("room", "!ops:acme"),
+                    ("access_token", "syt_secret_token_1"),
+                ],
+            )?;
+            assert_eq!(on.status(), 303);
+            let page = expect_status(app.get_as(&ada, "/cloud/ten_demo_acme/integrations")?, 200)?;
+            assert!(page.contains("https://matrix.acme.example"), "{page}");
+            assert!(
+                !page.contains("syt_secret_token_1"),
+                "a secret is never shown again"
+            );
+            assert!(page.contains("Stored: leave empty to keep it"), "{page}");
+            let api: Value = app
+                .get_as(&ada, "/api/v1/tenants/ten_demo_acme/integrations")?
+                .json()?;
+            assert!(!api.to_string().contains("syt_secret_token_1"), "{api}");
+            assert_eq!(api["data"][0]["secrets_set"], json!(["access_token"]));
+
+            // Saving again with the secret left empty keeps it.
+            let saved = app.post_as(
+                &ada,
+                path,
+                &[
+                    ("action", "enable"),
+                    ("homeserver", "https://matrix.acme.example"),
+                    ("room", "!support:acme"),
+                    ("access_token", ""),
+                ],
+            )?;
+            assert_eq!(saved.status(), 303);
+            assert_eq!(
+                app.sql_count("SELECT COUNT(*) FROM tenant_integrations WHERE integration = 'matrix' AND enabled = 1 AND secrets LIKE '%syt_secret_token_1%' AND settings LIKE '%!support:acme%'")?,
+                1
+            );
+
+            // Off, settings kept; another account's workspace is not there.
+            let off = app.post_as(&ada, path, &[("action", "disable")])?;
+            assert_eq!(off.status(), 303);
+            assert_eq!(
+                app.sql_count("SELECT COUNT(*) FROM tenant_integrations WHERE integration = 'matrix' AND enabled = 0 AND settings LIKE '%!support:acme%'")?,
+                1
+            );
+            let foreign = app.post_as(
+                &ada,
+                "/cloud/ten_demo_globex/integrations/matrix",
+                &[
+                    ("action", "enable"),
+                    ("homeserver", "https://m.example"),
+                    ("room", "!r:x"),
+                    ("access_token", "t"),
+                ],
+            )?;
+            assert_eq!(foreign.status(), 404);
+            assert_eq!(
+                app.get_as(&ada, "/cloud/ten_demo_globex/integrations")?
+                    .status(),
+                404
+            );
+            assert_eq!(
+                app.sql_count("SELECT COUNT(*) FROM audit_log WHERE action LIKE 'integration.%' AND target = 'ten_demo_acme' AND detail = 'Matrix'")?,
+                3
+            );
+            Ok(())
+        },
+    )
+}

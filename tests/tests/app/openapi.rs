@@ -221,6 +221,12 @@ fn every_documented_operation_answers_as_documented() -> Result<()> {
                     "/api/v1/invitations/inv_demo_dee/resend".to_string()
                 }
                 "/api/v1/members/{id}" => "/api/v1/members/usr_demo_cy".to_string(),
+                "/api/v1/tenants/{id}/integrations" => {
+                    "/api/v1/tenants/ten_demo_acme/integrations".to_string()
+                }
+                "/api/v1/tenants/{id}/integrations/{key}" => {
+                    "/api/v1/tenants/ten_demo_acme/integrations/accounting_export".to_string()
+                }
                 "/api/v1/tenants/{id}/alias"
                 | "/api/v1/tenants/{id}/copies"
                 | "/api/v1/tenants/{id}/rename"
@@ -253,6 +259,9 @@ fn every_documented_operation_answers_as_documented() -> Result<()> {
                 }
                 ("/api/v1/members/{id}", "patch") => req.json(&json!({ "role": "billing" })),
                 ("/api/v1/tenants/{id}/rename", "post") => req.json(&json!({ "name": "Renamed" })),
+                ("/api/v1/tenants/{id}/integrations/{key}", "post") => req.json(
+                    &json!({ "enabled": true, "settings": { "email": "books@acme.example", "schedule": "monthly" } }),
+                ),
                 ("/api/v1/tenants/{id}/alias", "post") => req.json(&json!({ "alias": "doc-alias" })),
                 ("/api/v1/refunds", "post") => {
                     req.json(&json!({ "invoice": "inv_openapi", "reason": "documented" }))

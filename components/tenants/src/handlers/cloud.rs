@@ -23,12 +23,3 @@ pub fn show_tenant(ctx: &Ctx, req: &Request, id: &str) -> Result<Response, AppEr
     let who = ctx.require(req)?;
     super::settings::render(ctx, req, who, id, 200, &Default::default())
 }
-
-/// `GET /integrations`.
-pub fn show_integrations(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
-    ctx.require(req)?;
-    Ok(Response::html(
-        200,
-        views::cloud::integrations(&ctx.shell(Nav::Cloud)),
-    ))
-}

@@ -3,6 +3,7 @@
 pub mod api;
 pub mod cloud;
 pub mod create;
+pub mod integrations;
 pub mod lifecycle;
 pub mod msp;
 pub mod provisioner;

@@ -135,6 +135,7 @@ pub fn detail(
             @if t.status == "active" {
                 p { a.button href={ "https://" (t.hostname) "/" } { "Open workspace" } }
             }
+            p { a href={ "/cloud/" (t.id) "/integrations" } { "Integrations of this workspace" } }
             @if manage && !steps(&t.status).is_empty() {
                 section aria-labelledby="lifecycle-title" {
                     h2 id="lifecycle-title" { "Manage" }
@@ -279,40 +280,6 @@ pub fn create_form(
                     }
                 }
                 button type="submit" { "Create workspace" }
-            }
-        },
-    )
-}
-
-/// The integrations catalog.
-pub fn integrations(shell: &Shell) -> Markup {
-    const CATALOG: &[(&str, &str)] = &[
-        (
-            "Matrix",
-            "Your workspace room for support conversations with our team.",
-        ),
-        (
-            "Single sign-on",
-            "Sign in to workspaces with your company's OpenID provider.",
-        ),
-        (
-            "Accounting export",
-            "Scheduled exports of invoices and journals to your accountant.",
-        ),
-        (
-            "Backups",
-            "Daily encrypted backups of each workspace, restorable on request.",
-        ),
-    ];
-    page(
-        shell,
-        "Integrations",
-        html! {
-            h1 { "Integrations" }
-            div.cards {
-                @for (name, what) in CATALOG {
-                    article.card { h2 { (name) } p { (what) } }
-                }
             }
         },
     )

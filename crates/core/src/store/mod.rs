@@ -7,6 +7,7 @@ pub mod api_tokens;
 pub mod audit;
 pub mod billing;
 pub mod idempotency;
+pub mod integrations;
 pub mod invitations;
 pub mod licenses;
 pub mod lifecycle;
