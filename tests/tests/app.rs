@@ -16,6 +16,7 @@ mod app {
     pub mod recovery;
     pub mod refunds;
     pub mod security;
+    pub mod subscriptions;
     pub mod team;
     pub mod webhooks;
 

@@ -5,6 +5,7 @@
 )]
 
 mod handlers;
+mod provider;
 mod views;
 
 use pulse_core::AppError;
@@ -34,6 +35,25 @@ fn route(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
         // Billing: subscriptions and invoices; one invoice.
         (true, ["billing"]) => invoices::show_billing(ctx, req),
         (true, ["billing", "invoices", id]) => invoices::show_invoice(ctx, req, id),
+        // One subscription: end it at the period's end, or resume it.
+        (true, ["billing", "subscriptions", id]) => subscriptions::show_subscription(ctx, req, id),
+        (false, ["billing", "subscriptions", id, step @ ("cancel" | "resume")])
+            if req.method == Method::Post =>
+        {
+            subscriptions::change_from_form(ctx, req, id, *step == "cancel")
+        }
+        (
+            false,
+            [
+                "api",
+                "v1",
+                "subscriptions",
+                id,
+                step @ ("cancel" | "resume"),
+            ],
+        ) if req.method == Method::Post => {
+            subscriptions::change_from_api(ctx, req, id, *step == "cancel")
+        }
         // JSON API.
         (true, ["api", "v1", "licenses"]) => licenses::api_list_licenses(ctx, req),
         (true, ["api", "v1", "licenses", id]) => licenses::api_show_license(ctx, req, id),

@@ -221,6 +221,9 @@ fn every_documented_operation_answers_as_documented() -> Result<()> {
                     "/api/v1/invitations/inv_demo_dee/resend".to_string()
                 }
                 "/api/v1/members/{id}" => "/api/v1/members/usr_demo_cy".to_string(),
+                "/api/v1/subscriptions/{id}/cancel" | "/api/v1/subscriptions/{id}/resume" => {
+                    path.replace("{id}", "sub_demo_acme")
+                }
                 "/api/v1/tenants/{id}/integrations" => {
                     "/api/v1/tenants/ten_demo_acme/integrations".to_string()
                 }
@@ -263,6 +266,9 @@ fn every_documented_operation_answers_as_documented() -> Result<()> {
                     &json!({ "enabled": true, "settings": { "email": "books@acme.example", "schedule": "monthly" } }),
                 ),
                 ("/api/v1/tenants/{id}/alias", "post") => req.json(&json!({ "alias": "doc-alias" })),
+                ("/api/v1/subscriptions/{id}/cancel", "post") => {
+                    req.json(&json!({ "reason": "other", "comment": "documented" }))
+                }
                 ("/api/v1/refunds", "post") => {
                     req.json(&json!({ "invoice": "inv_openapi", "reason": "documented" }))
                 }

@@ -3,6 +3,7 @@
 pub mod activations;
 pub mod invoices;
 pub mod licenses;
+pub mod subscriptions;
 pub mod webhooks;
 
 use pulse_core::AppError;

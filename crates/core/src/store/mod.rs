@@ -19,6 +19,7 @@ pub mod provisioning;
 pub mod refunds;
 pub mod requests;
 pub mod sessions;
+pub mod subscriptions;
 pub mod tenants;
 pub mod users;
 pub mod workspace_settings;
