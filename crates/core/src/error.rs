@@ -29,6 +29,9 @@ pub enum AppError {
     /// webhook whose signature does not hold).
     #[error("{0}")]
     BadRequest(String),
+    /// The body is larger than the route takes (bytes allowed).
+    #[error("request body over {0} bytes")]
+    TooLarge(usize),
     /// Signed out: sign in first.
     #[error("sign-in required")]
     Unauthenticated,
@@ -112,6 +115,7 @@ impl AppError {
             AppError::NotFound => 404,
             AppError::MethodNotAllowed => 405,
             AppError::BadRequest(_) => 400,
+            AppError::TooLarge(_) => 413,
             AppError::Invalid { .. } => 422,
             AppError::Unauthenticated => 401,
             AppError::NoAccount
@@ -131,6 +135,7 @@ impl AppError {
             AppError::NotFound => "not-found",
             AppError::MethodNotAllowed => "method-not-allowed",
             AppError::BadRequest(_) => "bad-request",
+            AppError::TooLarge(_) => "too-large",
             AppError::Invalid { .. } => "invalid-input",
             AppError::Unauthenticated => "sign-in-required",
             AppError::NoAccount => "no-account",
@@ -150,6 +155,7 @@ impl AppError {
             AppError::NotFound => "Page not found",
             AppError::MethodNotAllowed => "That action is not available here",
             AppError::BadRequest(_) => "The request was refused",
+            AppError::TooLarge(_) => "That is more than we accept here",
             AppError::Invalid { .. } => "Please check what you entered",
             AppError::Unauthenticated => "Please sign in",
             AppError::NoAccount => "You don't belong to an account yet",
@@ -169,6 +175,10 @@ impl AppError {
             AppError::NotFound => "There is nothing at this address, or it belongs to an account you are not signed in to.".into(),
             AppError::MethodNotAllowed => "This address does not take that kind of request.".into(),
             AppError::BadRequest(why) => why.clone(),
+            AppError::TooLarge(max) => format!(
+                "The request's body is larger than the {} KiB this address takes, so it was not read and nothing was changed.",
+                max / 1024
+            ),
             AppError::Invalid { detail, .. } => detail.clone(),
             AppError::Unauthenticated => "Sign in to continue. You'll come back here afterwards.".into(),
             AppError::NoAccount => "You are signed in, but no Pulse account has you as a member yet.".into(),
@@ -188,6 +198,7 @@ impl AppError {
             AppError::NotFound => "Check the address, or go back to your account home and follow the links from there.".into(),
             AppError::MethodNotAllowed => "Go back and use the page's own buttons and forms.".into(),
             AppError::BadRequest(_) => "Send the request again as the API documentation describes it.".into(),
+            AppError::TooLarge(_) => "Send less: shorten the text, or split the request.".into(),
             AppError::Invalid { .. } => "Correct the fields named below and send the form again.".into(),
             AppError::Unauthenticated => "Sign in with your email address or single sign-on.".into(),
             AppError::NoAccount => "Create a customer account (POST /api/v1/accounts, or the page /accounts/new), or ask an owner of your company's account to invite your address.".into(),

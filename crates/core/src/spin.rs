@@ -218,8 +218,19 @@ pub fn open_kv() -> Result<key_value::Store, AppError> {
         .map_err(|e| AppError::Unavailable(format!("key-value store: {e:?}")))
 }
 
-/// Reads a WASI incoming request into the portal's request, body included.
-async fn to_request(req: sh::IncomingRequest) -> Request {
+/// The most a route takes in a body: the payment provider's and the provisioner's events may
+/// be long, everything else a person or a script sends is short.
+fn body_limit(path: &str) -> usize {
+    if path.starts_with("/api/billing/webhooks/") || path.starts_with("/api/v1/provisioner/") {
+        512 * 1024
+    } else {
+        64 * 1024
+    }
+}
+
+/// Reads a WASI incoming request into the portal's request, body included up to the route's
+/// limit; a larger body is not read past the limit, and the request answers 413.
+async fn to_request(req: sh::IncomingRequest) -> Result<Request, (Request, AppError)> {
     let method = match req.method() {
         sh::Method::Get => Method::Get,
         sh::Method::Head => Method::Head,
@@ -233,16 +244,40 @@ async fn to_request(req: sh::IncomingRequest) -> Request {
     let (path, query) = path_with_query
         .split_once('?')
         .unwrap_or((path_with_query.as_str(), ""));
-    let headers = req
+    let headers: Vec<(String, String)> = req
         .headers()
         .entries()
         .into_iter()
         .filter_map(|(k, v)| Some((k.to_ascii_lowercase(), String::from_utf8(v).ok()?)))
         .collect();
     let (path, query) = (path.to_string(), query.to_string());
-    // A body that cannot be read is treated as empty; handlers then report the missing input.
-    let body = req.into_body().await.unwrap_or_default();
-    Request::new(method, &path, &query, headers, body)
+    let limit = body_limit(&path);
+    let declared = headers
+        .iter()
+        .find(|(k, _)| k == "content-length")
+        .and_then(|(_, v)| v.parse::<usize>().ok());
+    let mut too_large = declared.is_some_and(|n| n > limit);
+    let mut body = Vec::new();
+    if !too_large {
+        use futures::StreamExt;
+        let mut stream = std::pin::pin!(req.into_body_stream());
+        // A body that cannot be read is treated as what arrived; handlers then report the
+        // missing input.
+        while let Some(Ok(chunk)) = stream.next().await {
+            body.extend(chunk);
+            if body.len() > limit {
+                too_large = true;
+                body.clear();
+                break;
+            }
+        }
+    }
+    let request = Request::new(method, &path, &query, headers, body);
+    if too_large {
+        Err((request, AppError::TooLarge(limit)))
+    } else {
+        Ok(request)
+    }
 }
 
 /// Writes the portal's response, keeping repeated headers such as `Set-Cookie` apart (Spin's
@@ -496,20 +531,29 @@ pub async fn serve(
     out: sh::ResponseOutparam,
     route: fn(&Ctx, &Request) -> Result<Response, AppError>,
 ) {
-    let request = to_request(req).await;
+    let (request, refused) = match to_request(req).await {
+        Ok(request) => (request, None),
+        Err((request, e)) => (request, Some(e)),
+    };
     let https = request
         .header("spin-full-url")
         .is_some_and(|u| u.starts_with("https://"));
-    let response = match Ctx::load(&request) {
-        Ok(ctx) => match route(&ctx, &request) {
-            Ok(resp) => resp.finish(&request.request_id, ctx.config.https()),
-            Err(e) => e
-                .into_response(&request, &ctx.shell(Nav::None))
-                .finish(&request.request_id, ctx.config.https()),
-        },
-        Err(e) => e
+    let response = match refused {
+        // Refused before anything is loaded: nothing of the body was read past the limit.
+        Some(e) => e
             .into_response(&request, &Shell::signed_out(false))
             .finish(&request.request_id, https),
+        None => match Ctx::load(&request) {
+            Ok(ctx) => match route(&ctx, &request) {
+                Ok(resp) => resp.finish(&request.request_id, ctx.config.https()),
+                Err(e) => e
+                    .into_response(&request, &ctx.shell(Nav::None))
+                    .finish(&request.request_id, ctx.config.https()),
+            },
+            Err(e) => e
+                .into_response(&request, &Shell::signed_out(false))
+                .finish(&request.request_id, https),
+        },
     };
     let response = if request.method == Method::Head {
         Response {

@@ -588,3 +588,67 @@ fn every_response_carries_the_security_headers() -> Result<()> {
         Ok(())
     })
 }
+
+/// Request bodies are capped per route: 64 KiB for forms and the API, 512 KiB for the payment
+/// provider's and the provisioner's events; a larger body is refused with 413 before anything
+/// is loaded, whether its length is declared or it arrives chunked.
+#[test]
+fn request_bodies_are_capped_per_route_with_a_413() -> Result<()> {
+    let Some(app) = TestApp::start(Backend::Sqlite, "request_bodies_are_capped")? else {
+        return Ok(());
+    };
+    let big = "a".repeat(100 * 1024);
+    let form = app.post_form(&[], "/login", &[("email", big.as_str())])?;
+    assert_eq!(form.status(), 413);
+    assert!(form.text()?.contains("larger than the 64 KiB"));
+
+    let api = app
+        .host
+        .client()
+        .post(app.host.url("/api/v1/requests"))
+        .json(&json!({ "kind": "support", "email": "a@b.example", "message": big }))
+        .send()?;
+    assert_eq!(api.status(), 413);
+    let problem: Value = api.json()?;
+    assert!(
+        problem["type"]
+            .as_str()
+            .is_some_and(|t| t.ends_with("/too-large")),
+        "{problem}"
+    );
+
+    let chunked = app
+        .host
+        .client()
+        .post(app.host.url("/api/v1/requests"))
+        .header("content-type", "application/json")
+        .body(reqwest::blocking::Body::new(std::io::Cursor::new(
+            big.clone().into_bytes(),
+        )))
+        .send()?;
+    assert_eq!(
+        chunked.status(),
+        413,
+        "a chunked body is counted as it arrives"
+    );
+
+    let webhook = |size: usize| -> Result<u16> {
+        Ok(app
+            .host
+            .client()
+            .post(app.host.url("/api/billing/webhooks/stripe"))
+            .header("stripe-signature", "t=1,v1=00")
+            .body("a".repeat(size))
+            .send()?
+            .status()
+            .as_u16())
+    };
+    assert_ne!(
+        webhook(100 * 1024)?,
+        413,
+        "the provider's events may be longer"
+    );
+    assert_eq!(webhook(600 * 1024)?, 413);
+    expect_status(app.get("/healthz/live")?, 200)?;
+    Ok(())
+}
