@@ -39,8 +39,9 @@ fn route(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
         ["privacy", "export"] if post => submit_form(ctx, req, Topic::Export),
         ["privacy", "delete"] if get => show_form(ctx, req, Topic::Deletion),
         ["privacy", "delete"] if post => submit_form(ctx, req, Topic::Deletion),
-        ["support"] if get => show_form(ctx, req, Topic::Support),
-        ["support"] if post => submit_form(ctx, req, Topic::Support),
+        // Support: signed in, a ticket with the account's context; signed out, the form.
+        ["support"] if get => handlers::support::show(ctx, req),
+        ["support"] if post => handlers::support::submit(ctx, req),
         // JSON: the same requests for scripts.
         ["api", "v1", "requests"] if post => handlers::requests::api_create(ctx, req),
         ["api", "v1", "refunds"] if get => handlers::refunds::api_list(ctx, req),

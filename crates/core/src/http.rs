@@ -160,6 +160,15 @@ impl Form {
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.trim())
     }
+
+    /// Every value of a repeated field (checkboxes), trimmed.
+    pub fn get_all(&self, name: &str) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.trim())
+            .collect()
+    }
 }
 
 /// Decodes `a=1&b=two+words` into pairs (percent-decoding, `+` as space).

@@ -246,3 +246,64 @@ fn no_old_page_reaches_the_workspace_catch_all_while_paths_below_them_still_do()
         },
     )
 }
+
+#[test]
+fn a_signed_in_support_ticket_carries_the_account_context_and_its_status_is_listed() -> Result<()> {
+    each_backend(
+        "a_signed_in_support_ticket_carries_the_account_context_and_its_status_is_listed",
+        |app| {
+            let ada = app.sign_in("ada@acme.example")?;
+            let page = expect_status(app.get_as(&ada, "/support")?, 200)?;
+            assert!(page.contains("Workspace acme.planapulse.app"), "{page}");
+            let empty = app.post_as(&ada, "/support", &[("message", " ")])?;
+            assert!(expect_status(empty, 422)?.contains("Tell us what you need"));
+
+            let sent = app.post_as(
+                &ada,
+                "/support",
+                &[
+                    ("message", "The staging workspace is slow"),
+                    ("attach", "ten_demo_acmestg"),
+                    ("attach", "lic_demo_pro"),
+                    ("attach", "ten_demo_globex"),
+                ],
+            )?;
+            assert_eq!(sent.status(), 303);
+            assert_eq!(sent.headers()["location"], "/support?done=sent");
+            // The context: account, plan, and only the account's own attachments.
+            assert_eq!(
+                app.sql_count(
+                    "SELECT COUNT(*) FROM requests WHERE kind = 'support' AND account_id = 'acc_demo_acme'
+                       AND email = 'ada@acme.example' AND detail LIKE 'The staging workspace is slow%'
+                       AND detail LIKE '%Account: Acme Robotics%' AND detail LIKE '%Pulse Cloud Pro%'
+                       AND detail LIKE '%acme-staging.planapulse.app%' AND detail LIKE '%lic_demo_pro%'
+                       AND detail NOT LIKE '%globex%'"
+                )?,
+                1
+            );
+            let support = app.mailbox("support@planapulse.ai")?;
+            let subject = support[0]["subject"].as_str().context("subject")?;
+            assert!(subject.contains("from ada@acme.example"), "{subject}");
+            assert!(
+                !app.mailbox("ada@acme.example")?.is_empty(),
+                "a confirmation"
+            );
+
+            // The ticket is listed with its status, and follows it.
+            let page = expect_status(app.get_as(&ada, "/support")?, 200)?;
+            assert!(page.contains("The staging workspace is slow"), "{page}");
+            assert!(page.contains(">received<"), "{page}");
+            app.sql("UPDATE requests SET status = 'resolved' WHERE kind = 'support'")?;
+            let page = expect_status(app.get_as(&ada, "/support")?, 200)?;
+            assert!(page.contains(">resolved<"), "{page}");
+            // Someone else in the account does not see Ada's tickets.
+            let bob = app.sign_in("bob@acme.example")?;
+            let theirs = expect_status(app.get_as(&bob, "/support")?, 200)?;
+            assert!(
+                !theirs.contains("The staging workspace is slow"),
+                "{theirs}"
+            );
+            Ok(())
+        },
+    )
+}

@@ -108,3 +108,17 @@ pub fn refund_requested(to: &str, refund: &Refund, window_days: i64, origin: &st
         text,
     }
 }
+
+/// The note to the support team about a new ticket, with its context.
+pub fn ticket_for_support(to: &str, from: &str, id: &str, detail: &str) -> Mail {
+    Mail {
+        to: to.to_string(),
+        subject: format!("Support ticket {id} from {from}"),
+        text: format!("Ticket {id} from {from}:\n\n{detail}\n"),
+        html: html! {
+            p { "Ticket " code { (id) } " from " (from) ":" }
+            pre { (detail) }
+        }
+        .into_string(),
+    }
+}

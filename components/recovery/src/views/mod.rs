@@ -4,3 +4,4 @@ pub mod forms;
 pub mod index;
 pub mod mail;
 pub mod refunds;
+pub mod support;

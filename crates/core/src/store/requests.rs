@@ -1,5 +1,5 @@
 //! Requests people make without (or besides) signing in: license retrieval, data export or
-//! deletion, refunds and support. Each is recorded with the email that confirms it.
+//! deletion, and support tickets. Each is recorded with the email that confirms it.
 
 use super::licenses::{LICENSE_COLUMNS, License, license};
 use crate::db::{Db, DbError};
@@ -15,8 +15,6 @@ pub enum Kind {
     Export,
     /// Delete my data.
     Deletion,
-    /// Refund a payment.
-    Refund,
     /// Anything else.
     Support,
 }
@@ -28,7 +26,6 @@ impl Kind {
             Kind::LicenseRetrieval => "license_retrieval",
             Kind::Export => "export",
             Kind::Deletion => "deletion",
-            Kind::Refund => "refund",
             Kind::Support => "support",
         }
     }
@@ -100,4 +97,63 @@ pub fn license_keys_for_email(
     .iter()
     .map(|r| Ok((r.text(n + 1)?, license(r)?, r.text(n)?)))
     .collect()
+}
+
+/// A support ticket as its author sees it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Ticket {
+    /// `req_...`
+    pub id: String,
+    /// received, in_progress, resolved or rejected.
+    pub status: String,
+    /// What was written (the message, then the context attached).
+    pub detail: String,
+    /// Sent.
+    pub created_at: String,
+}
+
+/// The account's workspaces and licenses (to attach), and the person's tickets.
+pub type SupportContext = (Vec<super::tenants::Tenant>, Vec<License>, Vec<Ticket>);
+
+/// What a signed-in person's support page offers and shows: the account's workspaces and
+/// licenses to attach, and the tickets they sent from this account, in one statement.
+pub fn support_page(db: &dyn Db, account_id: &str, email: &str) -> Result<SupportContext, DbError> {
+    use super::lists::{List, read};
+    let [t, l, r] = read(
+        db,
+        [
+            super::tenants::ACCOUNT_TENANTS,
+            List {
+                columns: LICENSE_COLUMNS,
+                from: "licenses l WHERE l.account_id = $1",
+                order_by: super::licenses::LICENSE_ORDER,
+                limit: None,
+            },
+            List {
+                columns: &["q.id", "q.status", "q.detail", "q.created_at"],
+                from: "requests q WHERE q.account_id = $1 AND q.email = $2 AND q.kind = 'support'",
+                order_by: "q.created_at DESC, q.id DESC",
+                limit: Some("20"),
+            },
+        ],
+        &[account_id.into(), email.into()],
+    )?;
+    let tickets = r
+        .iter()
+        .map(|row| {
+            Ok(Ticket {
+                id: row.text(0)?,
+                status: row.text(1)?,
+                detail: row.text(2)?,
+                created_at: row.text(3)?,
+            })
+        })
+        .collect::<Result<_, DbError>>()?;
+    Ok((
+        t.iter()
+            .map(super::tenants::tenant)
+            .collect::<Result<_, _>>()?,
+        l.iter().map(license).collect::<Result<_, _>>()?,
+        tickets,
+    ))
 }
