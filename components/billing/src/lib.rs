@@ -35,6 +35,11 @@ fn route(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
         // Billing: subscriptions and invoices; one invoice.
         (true, ["billing"]) => invoices::show_billing(ctx, req),
         (true, ["billing", "invoices", id]) => invoices::show_invoice(ctx, req, id),
+        // What invoices are addressed to.
+        (true, ["billing", "details"]) => invoices::show_details(ctx, req),
+        (false, ["billing", "details"]) if req.method == Method::Post => {
+            invoices::save_details(ctx, req)
+        }
         // One subscription: end it at the period's end, or resume it.
         (true, ["billing", "subscriptions", id]) => subscriptions::show_subscription(ctx, req, id),
         (false, ["billing", "subscriptions", id, step @ ("cancel" | "resume")])

@@ -19,6 +19,7 @@ pub mod store;
 pub mod stripe;
 pub mod time;
 pub mod token;
+pub mod vat;
 pub mod views;
 
 #[cfg(target_arch = "wasm32")]

@@ -317,3 +317,90 @@ fn subscriptions_and_invoices_follow_stripe_once_and_never_backwards() -> Result
     }
     Ok(())
 }
+
+#[test]
+fn billing_details_are_checked_shown_on_invoices_and_the_tax_id_verified_by_stripe() -> Result<()> {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some(app) = start(backend, "billing_details")? else {
+            continue;
+        };
+        let app = &app;
+        let ada = app.sign_in("ada@acme.example")?;
+        let bad = app.post_as(
+            &ada,
+            "/billing/details",
+            &[
+                ("name", "Acme Robotics GmbH"),
+                ("country", "DE"),
+                ("address", "Hauptstr. 1\n10115 Berlin"),
+                ("tax_id", "DE12345"),
+            ],
+        )?;
+        let page = bad.text()?;
+        assert!(page.contains("not the format of a DE VAT number"), "{page}");
+        assert!(page.contains("value=\"DE12345\""), "what was typed is kept");
+        assert_eq!(
+            app.sql_count(
+                "SELECT COUNT(*) FROM accounts WHERE id = 'acc_demo_acme' AND tax_id IS NOT NULL"
+            )?,
+            0
+        );
+        let saved = app.post_as(
+            &ada,
+            "/billing/details",
+            &[
+                ("name", "Acme Robotics GmbH"),
+                ("country", "DE"),
+                ("address", "Hauptstr. 1\n10115 Berlin"),
+                ("tax_id", "de 123 456 789"),
+            ],
+        )?;
+        assert_eq!(saved.status(), 303);
+        assert_eq!(
+            app.sql_count("SELECT COUNT(*) FROM accounts WHERE id = 'acc_demo_acme' AND tax_id = 'DE123456789' AND tax_id_status = 'unverified' AND name = 'Acme Robotics GmbH'")?,
+            1
+        );
+        let receipt = app
+            .get_as(&ada, "/billing/invoices/inv_demo_0008")?
+            .text()?;
+        assert!(
+            receipt.contains("Acme Robotics GmbH") && receipt.contains("10115 Berlin"),
+            "{receipt}"
+        );
+        assert!(receipt.contains("Tax id DE123456789"), "{receipt}");
+        assert!(receipt.contains(">unverified<"), "{receipt}");
+
+        // Stripe reports the tax id verified.
+        app.sql(
+            "UPDATE accounts SET provider_customer_id = 'cus_acme' WHERE id = 'acc_demo_acme'",
+        )?;
+        let verified = event(
+            "evt_tax",
+            "customer.tax_id.updated",
+            stub::now(),
+            json!({ "id": "txi_1", "object": "tax_id", "customer": "cus_acme", "type": "eu_vat", "value": "DE123456789", "verification": { "status": "verified" } }),
+        );
+        assert_eq!(send(app, &verified)?, (200, "applied".into()));
+        let receipt = app
+            .get_as(&ada, "/billing/invoices/inv_demo_0008")?
+            .text()?;
+        assert!(receipt.contains(">verified<"), "{receipt}");
+        // A new number starts again unverified.
+        let changed = app.post_as(
+            &ada,
+            "/billing/details",
+            &[
+                ("name", "Acme Robotics GmbH"),
+                ("country", "DE"),
+                ("address", "Hauptstr. 1"),
+                ("tax_id", "DE999999999"),
+            ],
+        )?;
+        assert_eq!(changed.status(), 303);
+        assert_eq!(
+            app.sql_count("SELECT COUNT(*) FROM accounts WHERE id = 'acc_demo_acme' AND tax_id_status = 'unverified'")?,
+            1
+        );
+    }
+    Ok(())
+}

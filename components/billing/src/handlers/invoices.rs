@@ -1,10 +1,11 @@
 //! Subscriptions and invoices.
 
 use pulse_core::AppError;
+use pulse_core::db::transaction;
 use pulse_core::error::invalid;
 use pulse_core::http::{Request, Response};
 use pulse_core::spin::Ctx;
-use pulse_core::store::{billing, overview};
+use pulse_core::store::{audit, billing, billing_details, overview};
 use pulse_core::time::now_unix;
 use pulse_core::views::Nav;
 use serde_json::json;
@@ -34,7 +35,7 @@ pub fn show_invoice(ctx: &Ctx, req: &Request, id: &str) -> Result<Response, AppE
         billing::find_invoice(ctx.db()?, &who.account.account_id, id)?.ok_or(AppError::NotFound)?;
     Ok(Response::html(
         200,
-        views::billing::invoice(&ctx.shell(Nav::Billing), who, &invoice),
+        views::billing::invoice(&ctx.shell(Nav::Billing), &invoice),
     ))
 }
 
@@ -77,4 +78,66 @@ pub fn api_show_invoice(ctx: &Ctx, req: &Request, id: &str) -> Result<Response, 
     let invoice =
         billing::find_invoice(ctx.db()?, &who.account.account_id, id)?.ok_or(AppError::NotFound)?;
     Ok(Response::json(200, &invoice))
+}
+
+/// `GET /billing/details`.
+pub fn show_details(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
+    let who = ctx.require(req)?;
+    require_billing(who)?;
+    let details = billing_details::find(ctx.db()?, &who.account.account_id)?.unwrap_or_default();
+    let done = req.query_param("done");
+    let form = views::billing::DetailsForm {
+        done: done.as_deref().filter(|d| *d == "saved"),
+        ..Default::default()
+    };
+    Ok(Response::html(
+        200,
+        views::billing::details(&ctx.shell(Nav::Billing), who, &details, &form),
+    ))
+}
+
+/// `POST /billing/details`: saves them, or shows the form again with what to fix.
+pub fn save_details(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
+    let who = ctx.require_writer(req)?;
+    require_billing(who)?;
+    let form = req.form();
+    let typed = (
+        form.get("name").unwrap_or_default(),
+        form.get("country").unwrap_or_default(),
+        form.get("address").unwrap_or_default(),
+        form.get("tax_id").unwrap_or_default(),
+    );
+    match billing_details::check(typed.0, typed.1, typed.2, typed.3) {
+        Ok(details) => {
+            transaction(ctx.db()?, |db| {
+                billing_details::save(db, &who.account.account_id, &details)?;
+                audit::record(
+                    db,
+                    &audit::Entry {
+                        account_id: &who.account.account_id,
+                        actor_user_id: &who.user_id,
+                        action: "billing.details_changed",
+                        target: &who.account.account_id,
+                        detail: "Billing details changed",
+                        ip: &req.client_ip(),
+                    },
+                )?;
+                Ok::<_, AppError>(())
+            })?;
+            Ok(Response::see_other("/billing/details?done=saved"))
+        }
+        Err(errors) => {
+            let stored =
+                billing_details::find(ctx.db()?, &who.account.account_id)?.unwrap_or_default();
+            let form = views::billing::DetailsForm {
+                typed: Some(typed),
+                errors,
+                done: None,
+            };
+            Ok(Response::html(
+                422,
+                views::billing::details(&ctx.shell(Nav::Billing), who, &stored, &form),
+            ))
+        }
+    }
 }

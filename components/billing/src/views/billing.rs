@@ -3,10 +3,11 @@
 use maud::{Markup, html};
 use pulse_core::identity::Identity;
 use pulse_core::store::billing::{InvoiceDetail, Subscription};
+use pulse_core::store::billing_details::BillingDetails;
 use pulse_core::store::overview::BillingPage;
 use pulse_core::store::subscriptions::CANCEL_REASONS;
 use pulse_core::views::partials::{invoices_table, refunds_table, subscriptions_list};
-use pulse_core::views::{Badge, Date, Shell, csrf_field, flash, page as layout};
+use pulse_core::views::{Badge, Date, Shell, csrf_field, field_error, flash, page as layout};
 
 /// Subscriptions, invoices and refund requests, due dates worded relative to `now` (Unix
 /// seconds).
@@ -32,20 +33,33 @@ pub fn page(shell: &Shell, billing: &BillingPage, now: i64) -> Markup {
                 (refunds_table(&billing.refunds))
             }
             p { a href="/recover/refund" { "Ask for a refund of a recent invoice" } }
+            h2 { "Billing details" }
+            p { a href="/billing/details" { "Company name, address and VAT number on invoices" } }
         },
     )
 }
 
 /// One invoice.
-pub fn invoice(shell: &Shell, who: &Identity, d: &InvoiceDetail) -> Markup {
+pub fn invoice(shell: &Shell, d: &InvoiceDetail) -> Markup {
     let i = &d.invoice;
+    let to = &d.billed_to;
     layout(
         shell,
         &i.number,
         html! {
-            p { a href="/billing" { "← Billing" } }
+            p.no-print { a href="/billing" { "← Billing" } }
             h1 { "Invoice " (i.number) " " (Badge(&i.status)) }
-            p.muted { "Billed to " (who.account.account_name) }
+            section aria-labelledby="billed-to" {
+                h2 id="billed-to" { "Billed to" }
+                p {
+                    strong { (to.name) }
+                    @if let Some(address) = &to.address { @for line in address.lines() { br; (line) } }
+                    @if let Some(country) = to.country.as_deref().and_then(pulse_core::countries::name) { br; (country) }
+                }
+                @if let Some(tax_id) = &to.tax_id {
+                    p { "Tax id " (tax_id) " " (Badge(to.tax_id_status.as_deref().unwrap_or("unverified"))) }
+                }
+            }
             dl {
                 dt { "Issued" } dd { (Date(&i.issued_at)) }
                 dt { "Due" } dd { (Date(&i.due_at)) }
@@ -53,6 +67,84 @@ pub fn invoice(shell: &Shell, who: &Identity, d: &InvoiceDetail) -> Markup {
                 dt { "Subtotal" } dd { (d.subtotal) }
                 dt { "Tax" } dd { (d.tax) }
                 dt { "Total" } dd { strong { (i.total) } }
+                @if d.refunded.amount > 0 { dt { "Refunded" } dd { (d.refunded) } }
+            }
+            p.no-print { "Print this page for a receipt; the print layout leaves out the navigation." }
+        },
+    )
+}
+
+/// The billing details form as the person filled it, with what to fix.
+#[derive(Debug, Default)]
+pub struct DetailsForm<'a> {
+    /// Company name, country, address, tax id as typed.
+    pub typed: Option<(&'a str, &'a str, &'a str, &'a str)>,
+    /// Field name and message for each problem.
+    pub errors: Vec<(String, String)>,
+    /// What was just done (`saved`).
+    pub done: Option<&'a str>,
+}
+
+/// The account's billing details: what invoices and receipts are addressed to.
+pub fn details(
+    shell: &Shell,
+    who: &Identity,
+    d: &BillingDetails,
+    form: &DetailsForm<'_>,
+) -> Markup {
+    let error = |field: &str| form.errors.iter().any(|(f, _)| f == field);
+    let (name, country, address, tax_id) = form.typed.unwrap_or((
+        &d.name,
+        d.country.as_deref().unwrap_or_default(),
+        d.address.as_deref().unwrap_or_default(),
+        d.tax_id.as_deref().unwrap_or_default(),
+    ));
+    let mut countries: Vec<&(&str, &str)> = pulse_core::countries::COUNTRIES.iter().collect();
+    countries.sort_by_key(|(_, n)| *n);
+    let done = match form.done {
+        Some("saved") => Some("The billing details were saved; invoices from now on carry them."),
+        _ => None,
+    };
+    layout(
+        shell,
+        "Billing details",
+        html! {
+            p { a href="/billing" { "← Billing" } }
+            h1 { "Billing details" }
+            (flash(done))
+            @if !form.errors.is_empty() {
+                div.error-summary role="alert" aria-labelledby="details-problems" {
+                    h2 id="details-problems" { "The details were not saved" }
+                    ul { @for (field, msg) in &form.errors { li { a href={ "#details-" (field) } { (msg) } } } }
+                }
+            }
+            form.panel method="post" action="/billing/details" novalidate {
+                (csrf_field(Some(who)))
+                label for="details-name" { "Company name" }
+                (field_error(&form.errors, "name"))
+                input type="text" id="details-name" name="name" value=(name) maxlength="100" autocomplete="organization" required
+                    aria-invalid=[error("name").then_some("true")] aria-describedby=[error("name").then_some("name-error")];
+                label for="details-country" { "Country" }
+                (field_error(&form.errors, "country"))
+                select id="details-country" name="country" autocomplete="country" required
+                    aria-invalid=[error("country").then_some("true")] aria-describedby=[error("country").then_some("country-error")] {
+                    option value="" selected[country.is_empty()] { "Choose a country" }
+                    @for (code, label) in countries { option value=(code) selected[country.eq_ignore_ascii_case(code)] { (label) } }
+                }
+                label for="details-address" { "Billing address" }
+                (field_error(&form.errors, "address"))
+                textarea id="details-address" name="address" rows="4" maxlength="500" autocomplete="street-address"
+                    aria-invalid=[error("address").then_some("true")] aria-describedby=[error("address").then_some("address-error")] { (address) }
+                label for="details-tax_id" { "VAT number or tax id (optional)" }
+                p.muted id="tax-hint" { "In the EU, the VAT number with its country prefix, such as DE123456789." }
+                (field_error(&form.errors, "tax_id"))
+                input type="text" id="details-tax_id" name="tax_id" value=(tax_id) maxlength="40" autocapitalize="characters" spellcheck="false"
+                    aria-invalid=[error("tax_id").then_some("true")]
+                    aria-describedby={ "tax-hint" @if error("tax_id") { " tax_id-error" } };
+                @if let (Some(_), Some(status)) = (&d.tax_id, &d.tax_id_status) {
+                    p { "Verification: " (Badge(status)) }
+                }
+                button type="submit" { "Save billing details" }
             }
         },
     )

@@ -157,6 +157,10 @@ pub struct InvoiceDetail {
     pub tax: Money,
     /// When paid.
     pub paid_at: Option<String>,
+    /// Refunded so far.
+    pub refunded: Money,
+    /// Who it is addressed to (the account's billing details as they are now).
+    pub billed_to: super::billing_details::BillingDetails,
 }
 
 /// One invoice of the account.
@@ -166,8 +170,11 @@ pub fn find_invoice(
     id: &str,
 ) -> Result<Option<InvoiceDetail>, DbError> {
     let Some(r) = db.query_opt(
-        "SELECT id, number, status, currency, total, issued_at, due_at, subtotal, tax, paid_at
-           FROM invoices WHERE id = $1 AND account_id = $2",
+        "SELECT i.id, i.number, i.status, i.currency, i.total, i.issued_at, i.due_at, i.subtotal,
+                i.tax, i.paid_at, i.amount_refunded,
+                a.name, a.country, a.billing_address, a.tax_id, a.tax_id_status
+           FROM invoices i JOIN accounts a ON a.id = i.account_id
+          WHERE i.id = $1 AND i.account_id = $2",
         &[id.into(), account_id.into()],
     )?
     else {
@@ -186,5 +193,13 @@ pub fn find_invoice(
         subtotal: Money::new(r.int(7)?, &currency),
         tax: Money::new(r.int(8)?, &currency),
         paid_at: r.opt_text(9)?,
+        refunded: Money::new(r.int(10)?, &currency),
+        billed_to: super::billing_details::BillingDetails {
+            name: r.text(11)?,
+            country: r.opt_text(12)?,
+            address: r.opt_text(13)?,
+            tax_id: r.opt_text(14)?,
+            tax_id_status: r.opt_text(15)?,
+        },
     }))
 }

@@ -6,6 +6,7 @@ pub mod activations;
 pub mod api_tokens;
 pub mod audit;
 pub mod billing;
+pub mod billing_details;
 pub mod idempotency;
 pub mod integrations;
 pub mod invitations;

@@ -60,6 +60,7 @@ pub fn apply_event(db: &dyn Db, event: &Value, now: i64) -> Result<Outcome, DbEr
             invoice_changed(db, object, created)?
         }
         "charge.refunded" => charge_refunded(db, object, now)?,
+        "customer.tax_id.created" | "customer.tax_id.updated" => tax_id_checked(db, object)?,
         _ => Outcome::Ignored,
     };
     db.execute(
@@ -323,4 +324,29 @@ fn charge_refunded(db: &dyn Db, charge: &Value, now: i64) -> Result<Outcome, DbE
         super::outbox::enqueue(db, &mail)?;
     }
     Ok(Outcome::Applied)
+}
+
+/// Stripe's verification of a tax id (`verification.status`: pending, verified, unverified or
+/// unavailable) for the account's current tax id.
+fn tax_id_checked(db: &dyn Db, tax_id: &Value) -> Result<Outcome, DbError> {
+    let status = match tax_id["verification"]["status"].as_str() {
+        Some("verified") => "verified",
+        Some("pending") => "pending",
+        Some("unverified") => "failed",
+        _ => return Ok(Outcome::Ignored),
+    };
+    let value: String = text(tax_id, "value")
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_uppercase();
+    let changed = db.execute(
+        "UPDATE accounts SET tax_id_status = $1 WHERE provider_customer_id = $2 AND tax_id = $3",
+        &[status.into(), text(tax_id, "customer").into(), value.into()],
+    )?;
+    Ok(if changed == 1 {
+        Outcome::Applied
+    } else {
+        Outcome::Ignored
+    })
 }
