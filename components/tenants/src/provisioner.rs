@@ -76,6 +76,14 @@ pub fn run_due(ctx: &Ctx) -> Result<Run, AppError> {
     Ok(run)
 }
 
+/// Runs the worker at the end of a request that enqueued a job: the job is already stored, so
+/// a delivery that fails here is retried later, never lost.
+pub fn run_after(ctx: &Ctx, req: &pulse_core::http::Request) {
+    if let Err(e) = run_due(ctx) {
+        eprintln!("request_id={} provisioning run failed: {e}", req.request_id);
+    }
+}
+
 /// Sends one job; any 2xx answer acknowledges it.
 fn deliver(url: &str, key: &[u8], job: &Job) -> Result<(), String> {
     if key.len() < 32 {

@@ -3,7 +3,7 @@
 //! then lets the worker deliver (or, in local mode, complete) the job.
 
 use pulse_core::AppError;
-use pulse_core::db::{DbError, transaction};
+use pulse_core::db::transaction;
 use pulse_core::http::{Request, Response};
 use pulse_core::identity::Identity;
 use pulse_core::spin::Ctx;
@@ -16,17 +16,8 @@ use crate::provisioner;
 use crate::views;
 use crate::views::cloud::CreateForm;
 
-/// Why a creation did not happen: a refusal to show next to the fields, or a failure.
-enum Failed {
-    Refused(CreateRefused),
-    App(AppError),
-}
-
-impl From<DbError> for Failed {
-    fn from(e: DbError) -> Self {
-        Failed::App(e.into())
-    }
-}
+/// Why a change did not happen.
+type Failed = super::Failed<CreateRefused>;
 
 /// Refuses members who may not create or change workspaces.
 pub fn require_resource_manager(who: &Identity) -> Result<(), AppError> {
@@ -74,10 +65,7 @@ fn create(ctx: &Ctx, req: &Request, who: &Identity, new: &NewTenant) -> Result<T
         )?;
         Ok::<_, Failed>(tenant)
     })?;
-    // The job is safely stored: a delivery failure here is retried later, never lost.
-    if let Err(e) = provisioner::run_due(ctx) {
-        eprintln!("request_id={} provisioning run failed: {e}", req.request_id);
-    }
+    provisioner::run_after(ctx, req);
     Ok(tenant)
 }
 

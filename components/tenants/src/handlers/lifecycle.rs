@@ -3,7 +3,7 @@
 //! and written with its provisioning job in one transaction. The JSON API takes the same steps.
 
 use pulse_core::AppError;
-use pulse_core::db::{DbError, transaction};
+use pulse_core::db::transaction;
 use pulse_core::http::{Request, Response};
 use pulse_core::identity::{Credential, Identity};
 use pulse_core::spin::Ctx;
@@ -17,17 +17,8 @@ use super::create::require_resource_manager;
 use crate::provisioner;
 use crate::views;
 
-/// Why a step did not happen: a refusal to show on the confirmation page, or a failure.
-enum Failed {
-    Refused(Refused),
-    App(AppError),
-}
-
-impl From<DbError> for Failed {
-    fn from(e: DbError) -> Self {
-        Failed::App(e.into())
-    }
-}
+/// Why a change did not happen.
+type Failed = super::Failed<Refused>;
 
 fn step_of(segment: &str) -> Result<Step, AppError> {
     Step::parse(segment).ok_or(AppError::NotFound)
@@ -62,9 +53,7 @@ fn apply(ctx: &Ctx, req: &Request, who: &Identity, id: &str, step: Step) -> Resu
         )?;
         Ok::<_, Failed>(tenant)
     })?;
-    if let Err(e) = provisioner::run_due(ctx) {
-        eprintln!("request_id={} provisioning run failed: {e}", req.request_id);
-    }
+    provisioner::run_after(ctx, req);
     Ok(tenant)
 }
 

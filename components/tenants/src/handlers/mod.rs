@@ -19,3 +19,17 @@ pub fn require_provider(who: &pulse_core::identity::Identity) -> Result<(), AppE
     }
     Ok(())
 }
+
+/// Why a change did not happen: a refusal to show next to the form (`R`), or a failure.
+pub enum Failed<R> {
+    /// Refused, with the reason.
+    Refused(R),
+    /// Failed.
+    App(AppError),
+}
+
+impl<R> From<pulse_core::db::DbError> for Failed<R> {
+    fn from(e: pulse_core::db::DbError) -> Self {
+        Failed::App(e.into())
+    }
+}

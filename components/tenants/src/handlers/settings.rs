@@ -4,7 +4,7 @@
 //! alias and copies are provisioning jobs written with it.
 
 use pulse_core::AppError;
-use pulse_core::db::{DbError, transaction};
+use pulse_core::db::transaction;
 use pulse_core::http::{Request, Response};
 use pulse_core::identity::Identity;
 use pulse_core::spin::Ctx;
@@ -27,17 +27,8 @@ enum Change<'a> {
     Copy,
 }
 
-/// Why a change did not happen: a refusal for the form, or a failure.
-enum Failed {
-    Refused(Refused),
-    App(AppError),
-}
-
-impl From<DbError> for Failed {
-    fn from(e: DbError) -> Self {
-        Failed::App(e.into())
-    }
-}
+/// Why a change did not happen.
+type Failed = super::Failed<Refused>;
 
 /// Makes the change with its audit entry, all or nothing; runs the worker for any job.
 fn apply(
@@ -99,8 +90,8 @@ fn apply(
         )?;
         Ok::<_, Failed>((done, job))
     })?;
-    if job && let Err(e) = provisioner::run_due(ctx) {
-        eprintln!("request_id={} provisioning run failed: {e}", req.request_id);
+    if job {
+        provisioner::run_after(ctx, req);
     }
     Ok(done)
 }

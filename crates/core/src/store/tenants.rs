@@ -184,6 +184,23 @@ pub fn valid_slug(slug: &str) -> bool {
     slug_problem(slug).is_none()
 }
 
+/// The tenant `$1` if the account `$2` holds it (not deleted).
+const ONE_TENANT: List<'static> = List {
+    columns: TENANT_COLUMNS,
+    from: "tenants t WHERE t.id = $1 AND t.account_id = $2 AND t.status <> 'deleted'",
+    order_by: "t.id",
+    limit: None,
+};
+
+/// The alias host names of that tenant.
+const ITS_ALIASES: List<'static> = List {
+    columns: &["ta.hostname"],
+    from: "tenant_aliases ta JOIN tenants t ON t.id = ta.tenant_id \
+           WHERE t.id = $1 AND t.account_id = $2 AND t.status <> 'deleted'",
+    order_by: "ta.hostname",
+    limit: None,
+};
+
 /// One tenant with its alias host names, only if it belongs to `account_id` (another
 /// account's id is `None`, never data), in one statement.
 pub fn find_for_account(
@@ -193,21 +210,7 @@ pub fn find_for_account(
 ) -> Result<Option<(Tenant, Vec<String>)>, DbError> {
     let [tenants, aliases] = super::lists::read(
         db,
-        [
-            List {
-                columns: TENANT_COLUMNS,
-                from: "tenants t WHERE t.id = $1 AND t.account_id = $2 AND t.status <> 'deleted'",
-                order_by: "t.id",
-                limit: None,
-            },
-            List {
-                columns: &["ta.hostname"],
-                from: "tenant_aliases ta JOIN tenants t ON t.id = ta.tenant_id \
-                       WHERE t.id = $1 AND t.account_id = $2 AND t.status <> 'deleted'",
-                order_by: "ta.hostname",
-                limit: None,
-            },
-        ],
+        [ONE_TENANT, ITS_ALIASES],
         &[id.into(), account_id.into()],
     )?;
     let Some(tenant) = tenants.first().map(tenant).transpose()? else {
@@ -237,19 +240,8 @@ pub fn find_detail(db: &dyn Db, account_id: &str, id: &str) -> Result<Option<Det
     let [tenants, aliases, copies] = super::lists::read(
         db,
         [
-            List {
-                columns: TENANT_COLUMNS,
-                from: "tenants t WHERE t.id = $1 AND t.account_id = $2 AND t.status <> 'deleted'",
-                order_by: "t.id",
-                limit: None,
-            },
-            List {
-                columns: &["ta.hostname"],
-                from: "tenant_aliases ta JOIN tenants t ON t.id = ta.tenant_id \
-                       WHERE t.id = $1 AND t.account_id = $2 AND t.status <> 'deleted'",
-                order_by: "ta.hostname",
-                limit: None,
-            },
+            ONE_TENANT,
+            ITS_ALIASES,
             List {
                 columns: COPY_COLUMNS,
                 from: "tenant_copies c JOIN tenants t ON t.id = c.tenant_id \
