@@ -312,7 +312,10 @@ try {
         first.click(),
       ]);
       await expectH1(page, new RegExp(`^Invoice ${number}`));
-      await page.getByText('Billed to Acme Robotics').waitFor();
+      const billedTo = page.locator('section', {
+        has: page.getByRole('heading', { name: 'Billed to', exact: true }),
+      });
+      await billedTo.getByText('Acme Robotics', { exact: true }).waitFor();
       return pathOf(page);
     });
 
