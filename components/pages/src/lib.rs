@@ -45,6 +45,8 @@ fn route(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
         // An invitation link: see it, then accept it signed in as the invited address.
         ("/team/invitations/accept", true) => invitations::show_invitation(ctx, req),
         ("/team/invitations/accept", false) if post => invitations::accept_invitation(ctx, req),
+        // The account's activity log.
+        ("/activity", true) => activity::show_activity(ctx, req),
         // The signed-in user's profile.
         ("/profile", true) => profile::show_profile(ctx, req),
         // Switch the account the session acts in.
@@ -78,7 +80,7 @@ fn route(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
             (
                 _,
                 [
-                    "healthz" | "dashboard" | "team" | "profile" | "accounts" | "api",
+                    "healthz" | "dashboard" | "team" | "profile" | "accounts" | "activity" | "api",
                     ..,
                 ]
                 | [""],
@@ -98,6 +100,7 @@ fn known(path: &str) -> bool {
             | "/dashboard"
             | "/team"
             | "/profile"
+            | "/activity"
             | "/api/v1/accounts"
             | "/api/v1/members"
             | "/api/v1/invitations"

@@ -171,6 +171,21 @@ impl Form {
     }
 }
 
+/// A CSV field: quoted when it must be, and never read as a formula by a spreadsheet (a
+/// leading `=`, `+`, `-` or `@` is escaped with an apostrophe).
+pub fn csv_field(value: &str) -> String {
+    let value = if value.starts_with(['=', '+', '-', '@']) {
+        format!("'{value}")
+    } else {
+        value.to_string()
+    };
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value
+    }
+}
+
 /// Decodes `a=1&b=two+words` into pairs (percent-decoding, `+` as space).
 pub fn parse_urlencoded(s: &str) -> Vec<(String, String)> {
     s.split('&')
@@ -374,6 +389,16 @@ impl Response {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn csv_fields_are_quoted_and_never_formulas() {
+        use super::csv_field;
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("=SUM(A1)"), "'=SUM(A1)");
+        assert_eq!(csv_field("-1,2"), "\"'-1,2\"");
+    }
     use super::*;
 
     fn req(headers: &[(&str, &str)]) -> Request {

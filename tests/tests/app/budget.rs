@@ -55,6 +55,7 @@ fn every_signed_in_page_costs_one_sql_open_and_at_most_two_statements() -> Resul
                 (&ada, "/api/v1/sessions"),
                 (&ada, "/api/v1/accounts"),
                 (&ada, "/accounts/new"),
+                (&ada, "/activity"),
                 (&mia, "/dashboard"),
                 (&mia, "/msp"),
                 (&mia, "/msp/clients/acc_demo_globex"),

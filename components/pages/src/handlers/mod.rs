@@ -1,6 +1,7 @@
 //! Request handlers, one module per resource.
 
 pub mod accounts;
+pub mod activity;
 pub mod assets;
 pub mod health;
 pub mod home;

@@ -1,5 +1,6 @@
 //! Page views: pure functions from loaded data to markup.
 
+pub mod activity;
 pub mod home;
 pub mod landing;
 pub mod mail;

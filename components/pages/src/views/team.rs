@@ -72,6 +72,9 @@ pub fn page(
                 }
             }
             p.muted { (members.len()) " members of " (who.account.account_name) }
+            @if manage {
+                p { a href="/activity" { "Activity log" } ": every change in the account, by whom and when." }
+            }
             (scroll_table("Members", html! {
                 table {
                     caption.visually-hidden { "Members" }

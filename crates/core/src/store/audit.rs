@@ -38,3 +38,103 @@ pub fn record(db: &dyn Db, e: &Entry) -> Result<(), DbError> {
     )?;
     Ok(())
 }
+
+/// One entry as the activity page shows it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Activity {
+    /// `aud_...`
+    pub id: String,
+    /// When.
+    pub created_at: String,
+    /// What (`tenant.created`, ...).
+    pub action: String,
+    /// Who acted (their email), if a person did.
+    pub actor: Option<String>,
+    /// The object's id.
+    pub target: String,
+    /// Human detail.
+    pub detail: String,
+    /// The actor's address.
+    pub ip: String,
+}
+
+/// What the activity log is narrowed to; empty fields narrow nothing.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// The first part of the action (`tenant`, `member`, ...).
+    pub kind: String,
+    /// The actor's email.
+    pub person: String,
+    /// From this day (`YYYY-MM-DD`), inclusive.
+    pub from: String,
+    /// To this day, inclusive.
+    pub to: String,
+}
+
+/// The kinds of entry the filter offers, by the first part of their action.
+pub const KINDS: &[(&str, &str)] = &[
+    ("account", "Account"),
+    ("member", "Team members"),
+    ("invitation", "Invitations"),
+    ("tenant", "Workspaces"),
+    ("integration", "Integrations"),
+    ("activation", "License activations"),
+    ("subscription", "Subscriptions"),
+    ("billing", "Billing details"),
+    ("refund", "Refunds"),
+];
+
+/// A page of the account's activity, newest first, narrowed by `filter`, after the entry
+/// `before` (its id, a cursor), up to `limit` entries, and whether more follow. One statement.
+pub fn page(
+    db: &dyn Db,
+    account_id: &str,
+    filter: &Filter,
+    before: Option<&str>,
+    limit: i64,
+) -> Result<(Vec<Activity>, bool), DbError> {
+    let to = if filter.to.is_empty() {
+        String::new()
+    } else {
+        format!("{}T23:59:59Z", filter.to)
+    };
+    let rows = db.query(
+        "SELECT l.id, l.created_at, l.action, u.email, l.target, l.detail, l.ip
+           FROM audit_log l LEFT JOIN users u ON u.id = l.actor_user_id
+          WHERE l.account_id = $1
+            AND ($2 = '' OR l.action LIKE $2 || '.%')
+            AND ($3 = '' OR u.email = $3)
+            AND ($4 = '' OR l.created_at >= $4)
+            AND ($5 = '' OR l.created_at <= $5)
+            AND ($6 = '' OR (l.created_at, l.id) < (SELECT c.created_at, c.id FROM audit_log c
+                                                      WHERE c.id = $6 AND c.account_id = $1))
+          ORDER BY l.created_at DESC, l.id DESC
+          LIMIT $7",
+        &[
+            account_id.into(),
+            filter.kind.as_str().into(),
+            filter.person.as_str().into(),
+            filter.from.as_str().into(),
+            to.into(),
+            before.unwrap_or_default().into(),
+            (limit + 1).into(),
+        ],
+    )?;
+    let mut entries = rows
+        .iter()
+        .map(|r| {
+            Ok(Activity {
+                id: r.text(0)?,
+                created_at: r.text(1)?,
+                action: r.text(2)?,
+                actor: r.opt_text(3)?,
+                target: r.text(4)?,
+                detail: r.text(5)?,
+                ip: r.text(6)?,
+            })
+        })
+        .collect::<Result<Vec<_>, DbError>>()?;
+    let more = entries.len() as i64 > limit;
+    entries.truncate(usize::try_from(limit).unwrap_or(0));
+    Ok((entries, more))
+}

@@ -132,6 +132,7 @@ pub const RESERVED_SLUGS: &[&str] = &[
     "template",
     // The portal's own routes (spin.toml).
     "accounts",
+    "activity",
     "billing",
     "cloud",
     "dashboard",
