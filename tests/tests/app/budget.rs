@@ -56,6 +56,11 @@ fn every_signed_in_page_costs_one_sql_open_and_at_most_two_statements() -> Resul
                 (&ada, "/api/v1/accounts"),
                 (&ada, "/accounts/new"),
                 (&ada, "/activity"),
+                (&ada, "/cloud/ten_demo_acme/integrations"),
+                (&ada, "/cloud/ten_demo_acme/suspend"),
+                (&ada, "/billing/details"),
+                (&ada, "/billing/subscriptions/sub_demo_acme"),
+                (&ada, "/support"),
                 (&mia, "/dashboard"),
                 (&mia, "/msp"),
                 (&mia, "/msp/clients/acc_demo_globex"),
@@ -74,6 +79,15 @@ fn every_signed_in_page_costs_one_sql_open_and_at_most_two_statements() -> Resul
                 );
                 ensure!(calls.kv_ops == 0, "{path} used key-value ({calls:?})");
             }
+            // The refund page also reads its one setting, the refund window.
+            let calls = get_counted(app, Some(&ada), "/recover/refund")?;
+            ensure!(
+                calls.sql_opens == 1
+                    && calls.sql_statements <= 2
+                    && calls.variable_reads <= MAX_VARIABLE_READS + 1
+                    && calls.kv_ops == 0,
+                "/recover/refund made {calls:?}"
+            );
             Ok(())
         },
     )

@@ -54,9 +54,7 @@ fn render(
     form: &RefundForm<'_>,
 ) -> Result<Response, AppError> {
     let window = window_days()?;
-    let db = ctx.db()?;
-    let invoices = refunds::refundable(db, &who.account.account_id, window, now_unix())?;
-    let list = refunds::list_for_account(db, &who.account.account_id)?;
+    let (invoices, list) = refunds::page(ctx.db()?, &who.account.account_id, window, now_unix())?;
     Ok(Response::html(
         status,
         views::refunds::page_for(

@@ -37,10 +37,8 @@ fn render(
     status: u16,
     refusal: &Refusal<'_>,
 ) -> Result<Response, AppError> {
-    let db = ctx.db()?;
-    let (tenant, _) =
-        tenants::find_for_account(db, &who.account.account_id, id)?.ok_or(AppError::NotFound)?;
-    let states = store::for_tenant(db, &who.account.account_id, id)?.ok_or(AppError::NotFound)?;
+    let (tenant, states) =
+        store::for_tenant(ctx.db()?, &who.account.account_id, id)?.ok_or(AppError::NotFound)?;
     Ok(Response::html(
         status,
         views::integrations::for_tenant(
@@ -162,7 +160,7 @@ pub fn change_from_form(
 /// `GET /api/v1/tenants/{id}/integrations`: every integration's state, secrets by name only.
 pub fn api_list(ctx: &Ctx, req: &Request, id: &str) -> Result<Response, AppError> {
     let who = ctx.require(req)?;
-    let states =
+    let (_, states) =
         store::for_tenant(ctx.db()?, &who.account.account_id, id)?.ok_or(AppError::NotFound)?;
     Ok(Response::json(
         200,
@@ -192,7 +190,7 @@ pub fn api_change(ctx: &Ctx, req: &Request, id: &str, key: &str) -> Result<Respo
         .collect();
     match change(ctx, req, who, id, entry, enable.then_some(&input))? {
         Ok(()) => {
-            let states = store::for_tenant(ctx.db()?, &who.account.account_id, id)?
+            let (_, states) = store::for_tenant(ctx.db()?, &who.account.account_id, id)?
                 .ok_or(AppError::NotFound)?;
             let state = states.into_iter().find(|s| s.integration == key);
             Ok(Response::json(200, &state))

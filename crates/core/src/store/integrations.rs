@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::lists::{List, read};
+use super::tenants::{self, Tenant};
 use crate::db::{Db, DbError};
 use crate::integrations::{self, Entry};
 use crate::time::rfc3339;
@@ -28,34 +30,48 @@ fn parse(text: &str) -> BTreeMap<String, String> {
     serde_json::from_str(text).unwrap_or_default()
 }
 
-/// Every catalog entry's state for the account's workspace `tenant_id` (`None` when it is
+/// The account's workspace `tenant_id` with every catalog entry's state (`None` when it is
 /// not the account's), in one statement.
 pub fn for_tenant(
     db: &dyn Db,
     account_id: &str,
     tenant_id: &str,
-) -> Result<Option<Vec<State>>, DbError> {
-    let rows = db.query(
-        "SELECT t.id, ti.integration, ti.enabled, ti.settings, ti.secrets, ti.updated_at
-           FROM tenants t LEFT JOIN tenant_integrations ti ON ti.tenant_id = t.id
-          WHERE t.id = $1 AND t.account_id = $2 AND t.status <> 'deleted'",
+) -> Result<Option<(Tenant, Vec<State>)>, DbError> {
+    let [tenant, rows] = read(
+        db,
+        [
+            tenants::ONE_TENANT,
+            List {
+                columns: &[
+                    "ti.integration",
+                    "ti.enabled",
+                    "ti.settings",
+                    "ti.secrets",
+                    "ti.updated_at",
+                ],
+                from: "tenant_integrations ti JOIN tenants t ON t.id = ti.tenant_id \
+                       WHERE t.id = $1 AND t.account_id = $2 AND t.status <> 'deleted'",
+                order_by: "ti.integration",
+                limit: None,
+            },
+        ],
         &[tenant_id.into(), account_id.into()],
     )?;
-    if rows.is_empty() {
+    let Some(tenant) = tenant.first().map(tenants::tenant).transpose()? else {
         return Ok(None);
-    }
+    };
     let mut states = Vec::new();
     for e in integrations::CATALOG {
         let row = rows
             .iter()
-            .find(|r| r.opt_text(1).ok().flatten().as_deref() == Some(e.key));
+            .find(|r| r.text(0).ok().as_deref() == Some(e.key));
         states.push(match row {
             Some(r) => State {
                 integration: e.key.to_string(),
-                enabled: r.flag(2)?,
-                settings: parse(&r.text(3)?),
-                secrets_set: parse(&r.text(4)?).into_keys().collect(),
-                updated_at: r.opt_text(5)?,
+                enabled: r.flag(1)?,
+                settings: parse(&r.text(2)?),
+                secrets_set: parse(&r.text(3)?).into_keys().collect(),
+                updated_at: r.opt_text(4)?,
             },
             None => State {
                 integration: e.key.to_string(),
@@ -66,7 +82,7 @@ pub fn for_tenant(
             },
         });
     }
-    Ok(Some(states))
+    Ok(Some((tenant, states)))
 }
 
 /// Why a change was refused.

@@ -89,33 +89,45 @@ pub struct Refundable {
     pub within_window: bool,
 }
 
-/// The account's paid invoices of the last year, newest first, each with its refund window.
-pub fn refundable(
+/// The account's paid invoices of the last year (newest first, each with its refund window)
+/// and its refund requests, in one statement: what the refund page shows.
+pub fn page(
     db: &dyn Db,
     account_id: &str,
     window_days: i64,
     now: i64,
-) -> Result<Vec<Refundable>, DbError> {
-    db.query(
-        "SELECT id, number, total, currency, paid_at FROM invoices
-          WHERE account_id = $1 AND status = 'paid' AND paid_at IS NOT NULL AND paid_at > $2
-          ORDER BY paid_at DESC LIMIT 50",
+) -> Result<(Vec<Refundable>, Vec<Refund>), DbError> {
+    let [paid, asked] = super::lists::read(
+        db,
+        [
+            List {
+                columns: &["i.id", "i.number", "i.total", "i.currency", "i.paid_at"],
+                from: "invoices i WHERE i.account_id = $1 AND i.status = 'paid' \
+                       AND i.paid_at IS NOT NULL AND i.paid_at > $2",
+                order_by: "i.paid_at DESC, i.id DESC",
+                limit: Some("50"),
+            },
+            REFUNDS,
+        ],
         &[account_id.into(), rfc3339(now - 365 * 86_400).into()],
-    )?
-    .iter()
-    .map(|r| {
-        let paid_at = r.text(4)?;
-        let ends = parse_rfc3339(&paid_at).unwrap_or(0) + window_days * 86_400;
-        Ok(Refundable {
-            id: r.text(0)?,
-            number: r.text(1)?,
-            total: Money::new(r.int(2)?, &r.text(3)?),
-            paid_at,
-            window_ends_at: rfc3339(ends),
-            within_window: ends >= now,
+    )?;
+    let invoices = paid
+        .iter()
+        .map(|r| {
+            let paid_at = r.text(4)?;
+            let ends = parse_rfc3339(&paid_at).unwrap_or(0) + window_days * 86_400;
+            Ok(Refundable {
+                id: r.text(0)?,
+                number: r.text(1)?,
+                total: Money::new(r.int(2)?, &r.text(3)?),
+                paid_at,
+                window_ends_at: rfc3339(ends),
+                within_window: ends >= now,
+            })
         })
-    })
-    .collect()
+        .collect::<Result<_, DbError>>()?;
+    let refunds = asked.iter().map(refund).collect::<Result<_, _>>()?;
+    Ok((invoices, refunds))
 }
 
 /// Why a refund request was refused, in words for the person who asked.

@@ -93,7 +93,7 @@ pub fn live(
         // A person who belongs to no account yet has one row with no account in it.
         memberships: rows
             .iter()
-            .filter(|r| !matches!(r.0.get(4), Some(crate::db::Value::Null)))
+            .filter(|r| r.opt_text(4).is_ok_and(|account| account.is_some()))
             .map(|r| super::accounts::membership(r, 4))
             .collect::<Result<_, _>>()?,
     }))

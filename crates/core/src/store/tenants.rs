@@ -186,7 +186,7 @@ pub fn valid_slug(slug: &str) -> bool {
 }
 
 /// The tenant `$1` if the account `$2` holds it (not deleted).
-const ONE_TENANT: List<'static> = List {
+pub(crate) const ONE_TENANT: List<'static> = List {
     columns: TENANT_COLUMNS,
     from: "tenants t WHERE t.id = $1 AND t.account_id = $2 AND t.status <> 'deleted'",
     order_by: "t.id",
