@@ -461,6 +461,51 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// The names of the tables in the app's live schema.
+    pub fn tables(&self) -> Result<Vec<String>> {
+        self.strings(
+            "SELECT table_name::text FROM information_schema.tables
+              WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY 1",
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY 1",
+        )
+    }
+
+    /// The text columns of `table` in the live schema.
+    pub fn text_columns(&self, table: &str) -> Result<Vec<String>> {
+        self.strings(
+            &format!(
+                "SELECT column_name::text FROM information_schema.columns
+                  WHERE table_schema = current_schema() AND table_name = '{table}'
+                    AND data_type IN ('text', 'character varying') ORDER BY ordinal_position"
+            ),
+            &format!("SELECT name FROM pragma_table_info('{table}') WHERE upper(type) = 'TEXT' ORDER BY cid"),
+        )
+    }
+
+    /// The first column of a query's rows, as text: `postgres` on Postgres, else `sqlite`.
+    pub fn strings(&self, postgres: &str, sqlite: &str) -> Result<Vec<String>> {
+        match &self.postgres {
+            Some(db) => Ok(db
+                .client()?
+                .query(postgres, &[])?
+                .iter()
+                .map(|r| r.get::<_, Option<String>>(0).unwrap_or_default())
+                .collect()),
+            None => {
+                let conn = rusqlite::Connection::open(self.host.state_dir().join("sqlite_db.db"))?;
+                let mut stmt = conn.prepare(sqlite)?;
+                let rows = stmt.query_map([], |r| r.get::<_, Option<String>>(0))?;
+                Ok(rows
+                    .collect::<Result<Vec<_>, _>>()?
+                    .into_iter()
+                    .map(Option::unwrap_or_default)
+                    .collect())
+            }
+        }
+    }
+}
+
 /// The host's count of one request's round trips (see [`TestApp::calls`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Calls {

@@ -12,6 +12,7 @@ mod app {
     pub mod mail;
     pub mod openapi;
     pub mod pages;
+    pub mod privacy;
     pub mod production;
     pub mod recovery;
     pub mod refunds;

@@ -40,6 +40,14 @@ fn route(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
         (false, ["billing", "details"]) if req.method == Method::Post => {
             invoices::save_details(ctx, req)
         }
+        // One subscription by the link mailed for it, signed out.
+        (true, ["billing", "manage", token]) => manage::show(ctx, token),
+        (false, ["billing", "manage", token]) if req.method == Method::Post => {
+            manage::submit(ctx, req, token)
+        }
+        (false, ["api", "v1", "subscriptions", "manage"]) if req.method == Method::Post => {
+            manage::api_submit(ctx, req)
+        }
         // One subscription: end it at the period's end, or resume it.
         (true, ["billing", "subscriptions", id]) => subscriptions::show_subscription(ctx, req, id),
         (false, ["billing", "subscriptions", id, step @ ("cancel" | "resume")])

@@ -21,6 +21,7 @@ pub mod time;
 pub mod token;
 pub mod vat;
 pub mod views;
+pub mod zip;
 
 #[cfg(target_arch = "wasm32")]
 pub mod spin;

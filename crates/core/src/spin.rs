@@ -531,6 +531,18 @@ pub async fn serve(
     out: sh::ResponseOutparam,
     route: fn(&Ctx, &Request) -> Result<Response, AppError>,
 ) {
+    serve_then(req, out, route, |_, _, _| {}).await
+}
+
+/// [`serve`], then `after` with the request and the status it was answered with, once the
+/// response has been sent: work a request sets off (a queued job) runs without holding up its
+/// answer. Spin, like the local host, keeps the instance until this returns.
+pub async fn serve_then(
+    req: sh::IncomingRequest,
+    out: sh::ResponseOutparam,
+    route: fn(&Ctx, &Request) -> Result<Response, AppError>,
+    after: fn(&Ctx, &Request, u16),
+) {
     let (request, refused) = match to_request(req).await {
         Ok(request) => (request, None),
         Err((request, e)) => (request, Some(e)),
@@ -538,23 +550,31 @@ pub async fn serve(
     let https = request
         .header("spin-full-url")
         .is_some_and(|u| u.starts_with("https://"));
-    let response = match refused {
+    let (response, ctx) = match refused {
         // Refused before anything is loaded: nothing of the body was read past the limit.
-        Some(e) => e
-            .into_response(&request, &Shell::signed_out(false))
-            .finish(&request.request_id, https),
-        None => match Ctx::load(&request) {
-            Ok(ctx) => match route(&ctx, &request) {
-                Ok(resp) => resp.finish(&request.request_id, ctx.config.https()),
-                Err(e) => e
-                    .into_response(&request, &ctx.shell(Nav::None))
-                    .finish(&request.request_id, ctx.config.https()),
-            },
-            Err(e) => e
-                .into_response(&request, &Shell::signed_out(false))
+        Some(e) => (
+            e.into_response(&request, &Shell::signed_out(false))
                 .finish(&request.request_id, https),
+            None,
+        ),
+        None => match Ctx::load(&request) {
+            Ok(ctx) => {
+                let response = match route(&ctx, &request) {
+                    Ok(resp) => resp.finish(&request.request_id, ctx.config.https()),
+                    Err(e) => e
+                        .into_response(&request, &ctx.shell(Nav::None))
+                        .finish(&request.request_id, ctx.config.https()),
+                };
+                (response, Some(ctx))
+            }
+            Err(e) => (
+                e.into_response(&request, &Shell::signed_out(false))
+                    .finish(&request.request_id, https),
+                None,
+            ),
         },
     };
+    let status = response.status;
     let response = if request.method == Method::Head {
         Response {
             body: Vec::new(),
@@ -564,6 +584,9 @@ pub async fn serve(
         response
     };
     send_response(out, response).await;
+    if let Some(ctx) = ctx {
+        after(&ctx, &request, status);
+    }
 }
 
 /// Spin's key-value store as the domain's [`crate::kv::Kv`].

@@ -194,13 +194,28 @@ fn a_request_with_missing_fields_is_refused_and_records_nothing() -> Result<()> 
         .host
         .client()
         .post(app.host.url("/api/v1/requests"))
-        .json(&json!({ "kind": "export", "email": "ada@acme.example" }))
+        .json(&json!({ "kind": "support", "email": "ada@acme.example", "message": "Help" }))
         .send()?;
     let created: Value = serde_json::from_str(&expect_status(ok, 201)?)?;
     assert!(
         created["id"]
             .as_str()
             .is_some_and(|id| id.starts_with("req_"))
+    );
+    // An export is a data request, waiting for the address to confirm it.
+    let export = app
+        .host
+        .client()
+        .post(app.host.url("/api/v1/requests"))
+        .json(&json!({ "kind": "export", "email": "ada@acme.example" }))
+        .send()?;
+    let created: Value = serde_json::from_str(&expect_status(export, 201)?)?;
+    assert_eq!(created["object"], "data_request");
+    assert_eq!(created["status"], "awaiting_proof");
+    assert!(
+        created["id"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("drq_"))
     );
     Ok(())
 }

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, bail, ensure};
 use pulse_tests::app::{Backend, TestApp};
 use pulse_tests::{stub, workspace_root};
 use reqwest::Method;
@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 
 const PROVISIONER_KEY: &str = "provisioner-key-for-the-openapi-test-0123";
 const WEBHOOK_SECRET: &str = "whsec_for_the_openapi_test";
+const SCHEDULER_KEY: &str = "scheduler-key-for-the-openapi-test-012345";
 
 fn document() -> Result<Value> {
     let text = std::fs::read_to_string(workspace_root().join("docs/openapi.json"))?;
@@ -113,6 +114,7 @@ fn every_documented_operation_answers_as_documented() -> Result<()> {
     let Some(app) = TestApp::builder(Backend::Sqlite)
         .variable("provisioner_key", PROVISIONER_KEY)
         .variable("payment_webhook_secret", WEBHOOK_SECRET)
+        .variable("scheduler_key", SCHEDULER_KEY)
         .start("every_documented_operation_answers_as_documented")?
     else {
         return Ok(());
@@ -206,6 +208,71 @@ fn every_documented_operation_answers_as_documented() -> Result<()> {
         "INSERT INTO invoices (id, account_id, number, status, currency, subtotal, tax, total, issued_at, due_at, paid_at)
          VALUES ('inv_openapi', 'acc_demo_acme', 'PA-OPENAPI-1', 'paid', 'EUR', 100, 20, 120, '{paid}', '{paid}', '{paid}')"
     ))?;
+    // Privacy: an owner's export; two requests made signed out, each with the token its
+    // status link was mailed with: one awaiting confirmation, one deletion confirmed (to
+    // cancel).
+    let owner_export: Value = app
+        .host
+        .client()
+        .post(app.host.url("/api/v1/privacy/requests"))
+        .bearer_auth(&ada_token)
+        .json(&json!({ "kind": "export" }))
+        .send()?
+        .json()?;
+    let owner_export = owner_export["id"]
+        .as_str()
+        .context("export id")?
+        .to_string();
+    let mailed_request = |kind: &str, email: &str| -> Result<(String, String)> {
+        app.host
+            .client()
+            .post(app.host.url("/api/v1/requests"))
+            .json(&json!({ "kind": kind, "email": email }))
+            .send()?;
+        let link = app.mailbox(email)?[0]["links"][0]
+            .as_str()
+            .context("status link")?
+            .to_string();
+        let (path, token) = link.split_once("?token=").context("token")?;
+        let id = path.rsplit('/').next().context("id")?;
+        Ok((id.to_string(), token.to_string()))
+    };
+    let (to_confirm, confirm_token) = mailed_request("export", "doc-confirm@nowhere.example")?;
+    let (to_cancel, cancel_token) = mailed_request("deletion", "doc-cancel@nowhere.example")?;
+    let confirmed = app
+        .host
+        .client()
+        .post(
+            app.host
+                .url(&format!("/api/v1/privacy/requests/{to_cancel}/confirm")),
+        )
+        .json(&json!({ "token": cancel_token }))
+        .send()?;
+    ensure!(confirmed.status() == 200, "confirm: {}", confirmed.text()?);
+    // A second subscription of Acme's, created after the demo one, so its manage link is the
+    // second one mailed.
+    app.sql(
+        "INSERT INTO subscriptions (id, account_id, plan, status, currency, amount, billing_interval, current_period_end, cancel_at_period_end, created_at)
+         VALUES ('sub_openapi', 'acc_demo_acme', 'Documented plan', 'active', 'EUR', 100, 'month', '2999-01-01T00:00:00Z', 0, '2030-01-01T00:00:00Z')",
+    )?;
+    app.host
+        .client()
+        .post(app.host.url("/api/v1/requests/subscription-links"))
+        .json(&json!({ "email": "bob@acme.example" }))
+        .send()?;
+    let manage_links: Vec<String> = app.mailbox("bob@acme.example")?[0]["links"]
+        .as_array()
+        .context("links")?
+        .iter()
+        .filter_map(Value::as_str)
+        .filter(|l| l.contains("/billing/manage/"))
+        .map(str::to_string)
+        .collect();
+    let manage_token = manage_links
+        .get(1)
+        .and_then(|l| l.rsplit('/').next())
+        .context("the second subscription's link")?
+        .to_string();
     let mut checked = 0;
     for (path, item) in doc["paths"].as_object().context("paths")? {
         for (method, op) in item.as_object().context("item")? {
@@ -237,6 +304,15 @@ fn every_documented_operation_answers_as_documented() -> Result<()> {
                 | "/api/v1/tenants/{id}/restore" => path.replace("{id}", &lifecycle[0]),
                 "/api/v1/tenants/{id}/resume" | "/api/v1/tenants/{id}/suspend" => {
                     path.replace("{id}", &lifecycle[1])
+                }
+                "/api/v1/privacy/requests/{id}" => {
+                    format!("/api/v1/privacy/requests/{owner_export}")
+                }
+                "/api/v1/privacy/requests/{id}/confirm" => {
+                    format!("/api/v1/privacy/requests/{to_confirm}/confirm")
+                }
+                "/api/v1/privacy/requests/{id}/cancel" => {
+                    format!("/api/v1/privacy/requests/{to_cancel}/cancel")
                 }
                 "/api/v1/accounts/invitations/{id}/accept" => {
                     "/api/v1/accounts/invitations/ivt_openapi/accept".to_string()
@@ -318,6 +394,32 @@ fn every_documented_operation_answers_as_documented() -> Result<()> {
                             stub::signature(PROVISIONER_KEY.as_bytes(), at, body.as_bytes()),
                         )
                         .body(body)
+                }
+                ("/api/v1/privacy/requests", "post") => req.json(&json!({ "kind": "export" })),
+                ("/api/v1/privacy/requests/{id}/confirm", _) => {
+                    req.json(&json!({ "token": confirm_token }))
+                }
+                ("/api/v1/privacy/requests/{id}/cancel", _) => {
+                    req.json(&json!({ "token": cancel_token }))
+                }
+                ("/api/v1/requests/subscription-links", _) => {
+                    req.json(&json!({ "email": "ada@acme.example" }))
+                }
+                ("/api/v1/subscriptions/manage", _) => req.json(
+                    &json!({ "token": manage_token, "action": "cancel", "reason": "other" }),
+                ),
+                ("/api/v1/privacy/run", _) => {
+                    let at = stub::now();
+                    app.host
+                        .client()
+                        .post(app.host.url(&concrete))
+                        .header("content-type", "application/json")
+                        .header("pulse-timestamp", at.to_string())
+                        .header(
+                            "pulse-signature",
+                            stub::signature(SCHEDULER_KEY.as_bytes(), at, b"{}"),
+                        )
+                        .body("{}")
                 }
                 ("/api/v1/requests", "post") => req.json(
                     &json!({ "kind": "support", "email": "ada@acme.example", "message": "hello" }),

@@ -3,6 +3,7 @@
 pub mod activations;
 pub mod invoices;
 pub mod licenses;
+pub mod manage;
 pub mod subscriptions;
 pub mod webhooks;
 

@@ -58,18 +58,17 @@ fn change(
         Ok(t) => t,
         Err(refused) => return Ok(Err(refused)),
     };
-    let key = format!(
-        "{}-{}-{}",
-        target.id,
-        if reason.is_some() { "cancel" } else { "resume" },
-        req.request_id
-    );
-    Provider::configured()
-        .set_cancel_at_period_end(target.provider_id.as_deref(), reason.is_some(), &key)
-        .map_err(|why| {
-            eprintln!("request_id={} payment provider: {why}", req.request_id);
-            AppError::Unavailable("the payment provider did not accept the change".into())
-        })?;
+    tell_provider(
+        req,
+        &target,
+        reason.is_some(),
+        &format!(
+            "{}-{}-{}",
+            target.id,
+            if reason.is_some() { "cancel" } else { "resume" },
+            req.request_id
+        ),
+    )?;
     transaction(ctx.db()?, |db| {
         subscriptions::set_cancel(db, &target.id, reason, now)?;
         audit::record(
@@ -95,8 +94,24 @@ fn change(
     Ok(Ok(()))
 }
 
+/// Tells the payment provider that `target` ends at its period's end (`cancel`) or renews;
+/// `idempotency_key` makes a retry of the same change harmless.
+pub fn tell_provider(
+    req: &Request,
+    target: &subscriptions::Target,
+    cancel: bool,
+    idempotency_key: &str,
+) -> Result<(), AppError> {
+    Provider::configured()
+        .set_cancel_at_period_end(target.provider_id.as_deref(), cancel, idempotency_key)
+        .map_err(|why| {
+            eprintln!("request_id={} payment provider: {why}", req.request_id);
+            AppError::Unavailable("the payment provider did not accept the change".into())
+        })
+}
+
 /// The reason a form or body gives: one of the choices, with an optional comment.
-fn reason_of(choice: &str, comment: &str) -> Result<String, AppError> {
+pub fn reason_of(choice: &str, comment: &str) -> Result<String, AppError> {
     let Some((key, _)) = CANCEL_REASONS.iter().find(|(k, _)| *k == choice) else {
         return Err(pulse_core::error::invalid(
             "reason",

@@ -7,15 +7,15 @@
 //! is what a person needs (the new forms require their own CSRF token, so a replayed body could
 //! never be accepted; a `308` would only repeat a POST that must fail). The target does not
 //! depend on who asks, because permanent redirects are cached: `/manage` always goes to
-//! `/billing`, which shows a signed-in billing person their subscriptions and sends anyone
-//! else through sign-in and back.
+//! `/recover/manage`, which mails a link for each subscription of the address and points a
+//! signed-in person to Billing.
 
 use pulse_core::http::{Request, Response};
 
 /// Where an old page's path now lives, or `None` for any other path.
 pub fn target(page: &str) -> Option<&'static str> {
     Some(match page.strip_suffix(".html").unwrap_or(page) {
-        "manage" => "/billing",
+        "manage" => "/recover/manage",
         "retrieve-license" => "/recover/license",
         "refund" => "/recover/refund",
         "data" => "/privacy",

@@ -12,6 +12,7 @@ use pulse_core::kv;
 use pulse_core::license::{LicenseClaims, LicenseKeyRing};
 use pulse_core::spin::{Ctx, SpinKv, license_key_ring};
 use pulse_core::store::outbox::{self, Mail};
+use pulse_core::store::privacy::Kind as DataKind;
 use pulse_core::store::requests::{self, Kind};
 use pulse_core::store::users::normalize_email;
 use pulse_core::time::now_unix;
@@ -75,12 +76,15 @@ pub fn show_form(ctx: &Ctx, req: &Request, topic: Topic) -> Result<Response, App
 }
 
 /// Validated input of a request.
-struct Input {
-    email: String,
-    message: String,
+pub struct Input {
+    /// The address, normalised.
+    pub email: String,
+    /// The message.
+    pub message: String,
 }
 
-fn validate(topic: Topic, email: &str, message: &str) -> Result<Input, AppError> {
+/// Checks a form's or body's address and message.
+pub fn validate(topic: Topic, email: &str, message: &str) -> Result<Input, AppError> {
     let mut errors = Vec::new();
     let normalized = normalize_email(email);
     if normalized.is_none() {
@@ -114,12 +118,13 @@ fn validate(topic: Topic, email: &str, message: &str) -> Result<Input, AppError>
     }
 }
 
-fn record(ctx: &Ctx, req: &Request, topic: Topic, input: &Input) -> Result<String, AppError> {
+/// Limits signed-out requests per address and per email (each an hour's window).
+pub fn rate_limit(req: &Request, email: &str) -> Result<(), AppError> {
     let store = SpinKv::open()?;
     let now = now_unix();
     for (key, max) in [
         (format!("recovery-ip:{}", req.client_ip()), 20),
-        (format!("recovery-email:{}", input.email), 5),
+        (format!("recovery-email:{email}"), 5),
     ] {
         match kv::hit(&store, &key, max, 3600, now) {
             Ok(Ok(())) => {}
@@ -127,6 +132,11 @@ fn record(ctx: &Ctx, req: &Request, topic: Topic, input: &Input) -> Result<Strin
             Err(e) => return Err(AppError::Unavailable(format!("key-value store: {e}"))),
         }
     }
+    Ok(())
+}
+
+fn record(ctx: &Ctx, req: &Request, topic: Topic, input: &Input) -> Result<String, AppError> {
+    rate_limit(req, &input.email)?;
     // A license retrieval signs each key with billing's ring: read here, on this route only,
     // and before the transaction, so a known and an unknown address cost the same reads.
     let ring = match topic {
@@ -212,6 +222,18 @@ pub fn api_create(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
         body["email"].as_str().unwrap_or_default(),
         body["message"].as_str().unwrap_or_default(),
     )?;
+    if matches!(topic, Topic::Export | Topic::Deletion) {
+        let kind = if topic == Topic::Export {
+            DataKind::Export
+        } else {
+            DataKind::Deletion
+        };
+        let id = super::privacy::by_email(ctx, req, kind, &input.email)?;
+        return Ok(Response::json(
+            201,
+            &json!({ "object": "data_request", "id": id, "kind": kind.as_str(), "status": "awaiting_proof" }),
+        ));
+    }
     let id = record(ctx, req, topic, &input)?;
     Ok(Response::json(
         201,

@@ -76,3 +76,37 @@ pub fn received(shell: &Shell, topic: Topic, email: &str, id: &str) -> Markup {
         },
     )
 }
+
+/// `/recover/manage`: ask for links to manage subscriptions without signing in.
+pub fn manage_form(shell: &Shell, email: &str, errors: &[(String, String)]) -> Markup {
+    let email_error = errors.iter().any(|(f, _)| f == "email");
+    page(
+        shell,
+        "Manage a subscription",
+        html! {
+            h1 { "Manage a subscription" }
+            p { "Enter the email of an owner or billing contact of the account. We'll email a link for each of its subscriptions that opens the step to end it at the period's end, or to resume it. Each link works once, for a day." }
+            form.panel method="post" action="/recover/manage" novalidate {
+                (csrf_field(shell.identity))
+                label for="email" { "Email" }
+                (field_error(errors, "email"))
+                input type="email" id="email" name="email" value=(email) autocomplete="email" required
+                    aria-invalid=[email_error.then_some("true")] aria-describedby=[email_error.then_some("email-error")];
+                p { button type="submit" { "Email me the links" } }
+            }
+            p.muted { "Signed in? Manage subscriptions from " a href="/billing" { "Billing" } "." }
+        },
+    )
+}
+
+/// The answer to a manage-links request, identical for known and unknown emails.
+pub fn manage_sent(shell: &Shell, email: &str) -> Markup {
+    page(
+        shell,
+        "Check your email",
+        html! {
+            h1 { "Check your email" }
+            p role="status" { "If " strong { (email) } " is an owner or billing contact of an account with a subscription, we've sent a link for each subscription. Each works once, for a day." }
+        },
+    )
+}

@@ -3,5 +3,6 @@
 pub mod forms;
 pub mod index;
 pub mod mail;
+pub mod privacy;
 pub mod refunds;
 pub mod support;

@@ -39,6 +39,29 @@ pub fn record(db: &dyn Db, e: &Entry) -> Result<(), DbError> {
     Ok(())
 }
 
+/// Records an entry made by the portal itself (no person acted, no address).
+pub fn record_by_portal(
+    db: &dyn Db,
+    account_id: &str,
+    action: &str,
+    target: &str,
+    detail: &str,
+) -> Result<(), DbError> {
+    db.execute(
+        "INSERT INTO audit_log (id, account_id, actor_user_id, action, target, detail, ip, created_at)
+         VALUES ($1, $2, NULL, $3, $4, $5, '', $6)",
+        &[
+            new_id("aud").into(),
+            account_id.into(),
+            action.into(),
+            target.into(),
+            detail.into(),
+            now_rfc3339().into(),
+        ],
+    )?;
+    Ok(())
+}
+
 /// One entry as the activity page shows it.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Activity {

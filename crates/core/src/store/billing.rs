@@ -203,3 +203,46 @@ pub fn find_invoice(
         },
     }))
 }
+
+/// The subscription `id` with its account's id and name, whichever account holds it: for a
+/// link that was mailed for this one subscription.
+pub fn subscription_by_id(
+    db: &dyn Db,
+    id: &str,
+) -> Result<Option<(String, String, Subscription)>, DbError> {
+    let n = SUBSCRIPTION_COLUMNS.len();
+    db.query_opt(
+        &format!(
+            "SELECT {}, a.id, a.name FROM subscriptions s JOIN accounts a ON a.id = s.account_id
+              WHERE s.id = $1",
+            SUBSCRIPTION_COLUMNS.join(", ")
+        ),
+        &[id.into()],
+    )?
+    .map(|r| Ok((r.text(n)?, r.text(n + 1)?, subscription(&r)?)))
+    .transpose()
+}
+
+/// The subscriptions `email` may manage by a mailed link — those not ended, of accounts where
+/// it is an owner or billing member — with their account's name.
+pub fn manageable_by_email(
+    db: &dyn Db,
+    email: &str,
+) -> Result<Vec<(String, Subscription)>, DbError> {
+    let n = SUBSCRIPTION_COLUMNS.len();
+    db.query(
+        &format!(
+            "SELECT {}, a.name FROM subscriptions s
+               JOIN accounts a ON a.id = s.account_id
+               JOIN memberships m ON m.account_id = a.id AND m.role IN ('owner', 'billing')
+               JOIN users u ON u.id = m.user_id
+              WHERE u.email = $1 AND s.status <> 'cancelled'
+              ORDER BY a.name, s.created_at, s.id",
+            SUBSCRIPTION_COLUMNS.join(", ")
+        ),
+        &[email.into()],
+    )?
+    .iter()
+    .map(|r| Ok((r.text(n)?, subscription(r)?)))
+    .collect()
+}
