@@ -154,6 +154,8 @@ fn acme_id(path: &str) -> Option<&'static str> {
         "clients" => "acc_demo_acme",
         "invitations" => "inv_demo_dee",
         "members" => "usr_demo_bob",
+        // A data request of Acme's, made by the test (the demo data holds none).
+        "requests" => "drq_acme_export",
         _ => return None,
     })
 }
@@ -263,6 +265,11 @@ fn every_id_bearing_route_answers_404_for_another_accounts_id() -> Result<()> {
         |app| {
             let ada = app.sign_in(ADA)?;
             let mia = app.sign_in(MIA)?;
+            app.sql(
+                "INSERT INTO data_requests (id, kind, status, email, requested_by, account_ids, access_hash, created_at, due_by, completed_at)
+                 VALUES ('drq_acme_export', 'export', 'expired', 'ada@acme.example', 'usr_demo_ada', 'acc_demo_acme',
+                         'not-a-token-hash', '2026-01-01T00:00:00Z', '2026-01-31T00:00:00Z', '2026-01-02T00:00:00Z')",
+            )?;
             let mut paths: Vec<String> = operations(&openapi()?)?
                 .into_iter()
                 .filter(|(m, p)| *m == Method::GET && p.contains("{id}"))
@@ -276,6 +283,7 @@ fn every_id_bearing_route_answers_404_for_another_accounts_id() -> Result<()> {
                     "/billing/invoices/{id}",
                     "/cloud/{id}",
                     "/msp/clients/{id}",
+                    "/privacy/requests/{id}",
                 ]
                 .map(String::from),
             );

@@ -419,6 +419,8 @@ fn cancel(ctx: &Ctx, req: &Request, request: &DataRequest) -> Result<Outcome, Ap
 
 /// `POST /privacy/requests/{id}/confirm` and `.../cancel` (form: `token`).
 pub fn act_from_form(ctx: &Ctx, req: &Request, id: &str, step: &str) -> Result<Response, AppError> {
+    // The origin first, before anything is looked up; an owner's token once known.
+    csrf::check(req, &ctx.config, None)?;
     let form = req.form();
     let token = form.get("token").map(str::to_string);
     let (request, access) = match find(ctx, req, id, token) {
@@ -544,6 +546,7 @@ pub fn api_show(ctx: &Ctx, req: &Request, id: &str) -> Result<Response, AppError
 
 /// `POST /api/v1/privacy/requests/{id}/confirm` and `.../cancel` with `{"token"}` (or an owner).
 pub fn api_act(ctx: &Ctx, req: &Request, id: &str, step: &str) -> Result<Response, AppError> {
+    csrf::check(req, &ctx.config, None)?;
     let body = req.json_body()?;
     let token = body["token"].as_str().map(str::to_string);
     let (request, access) = find(ctx, req, id, token)?;
