@@ -344,7 +344,21 @@ fn a_signed_out_request_goes_ahead_only_once_its_address_confirms_it() -> Result
             ))?,
             1
         );
-        // A wrong token, or a cross-site post, changes nothing.
+        // Asking over and over is limited per address.
+        let mut statuses = Vec::new();
+        for _ in 0..5 {
+            statuses.push(
+                app.post_form(
+                    &[],
+                    "/privacy/delete",
+                    &[("email", "nobody@nowhere.example")],
+                )?
+                .status()
+                .as_u16(),
+            );
+        }
+        assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
+        // A wrong token changes nothing.
         expect_status(
             app.post_form(&[], &format!("{status_path}/confirm"), &[("token", "nope")])?,
             404,

@@ -15,12 +15,12 @@ fn copy(topic: Topic) -> (&'static str, &'static str, &'static str) {
         Topic::Export => (
             "Export your data",
             "/privacy/export",
-            "We'll confirm by email, then send a download link for everything we hold about you.",
+            "We'll email a link to confirm, then a download link for everything we hold about you and the accounts you own.",
         ),
         Topic::Deletion => (
             "Delete your data",
             "/privacy/delete",
-            "We'll confirm by email before erasing anything. Accounts you own must be transferred or closed first.",
+            "We'll email a link to confirm before anything is erased. The accounts this address owns are erased with it, once their subscriptions have ended and their workspaces are deleted; invoices are kept, as tax law requires.",
         ),
         Topic::Support => (
             "Contact support",
