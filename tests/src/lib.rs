@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 
 pub mod app;
+pub mod stripe;
 pub mod stub;
 
 /// The repository root (the directory holding `spin.toml`).

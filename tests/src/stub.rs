@@ -32,28 +32,39 @@ pub struct Stub {
 }
 
 impl Stub {
-    /// Starts answering `status` to everything.
+    /// Starts answering `status` (with `{}`) to everything.
     pub fn start(status: u16) -> Result<Self> {
+        Self::serve(status, |_, status| (status, "{}".to_string()))
+    }
+
+    /// Starts answering each request with what `answer` makes of it and the status the stub
+    /// is set to (initially `status`): `(status, JSON body)`.
+    pub fn serve(
+        status: u16,
+        answer: impl Fn(&Recorded, u16) -> (u16, String) + Send + 'static,
+    ) -> Result<Self> {
         let listener = TcpListener::bind("127.0.0.1:0")?;
         let port = listener.local_addr()?.port();
         let received = Arc::new(Mutex::new(Vec::new()));
         let status = Arc::new(AtomicU16::new(status));
-        let (log, answer) = (received.clone(), status.clone());
+        let (log, current) = (received.clone(), status.clone());
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
                 let Ok(copy) = stream.try_clone() else {
                     continue;
                 };
-                if let Some(request) = read_request(BufReader::new(copy))
-                    && let Ok(mut list) = log.lock()
-                {
+                let Some(request) = read_request(BufReader::new(copy)) else {
+                    continue;
+                };
+                let (code, body) = answer(&request, current.load(Ordering::SeqCst));
+                if let Ok(mut list) = log.lock() {
                     list.push(request);
                 }
-                let code = answer.load(Ordering::SeqCst);
                 let mut out = stream;
                 let _ = write!(
                     out,
-                    "HTTP/1.1 {code} Stub\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{{}}"
+                    "HTTP/1.1 {code} Stub\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
                 );
             }
         });

@@ -14,6 +14,7 @@ mod app {
     pub mod pages;
     pub mod privacy;
     pub mod production;
+    pub mod purchases;
     pub mod recovery;
     pub mod refunds;
     pub mod security;

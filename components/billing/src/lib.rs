@@ -40,6 +40,44 @@ fn route(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
         (false, ["billing", "details"]) if req.method == Method::Post => {
             invoices::save_details(ctx, req)
         }
+        // Plans, buying one, changing one, cards, paying, renewing.
+        (true, ["billing", "plans"]) => purchases::show_plans(ctx, req),
+        (false, ["billing", "checkout"]) if req.method == Method::Post => {
+            purchases::checkout_from_form(ctx, req)
+        }
+        (false, ["billing", "portal"]) if req.method == Method::Post => {
+            purchases::portal_from_form(ctx, req)
+        }
+        (true, ["billing", "subscriptions", id, "change"]) => purchases::show_change(ctx, req, id),
+        (false, ["billing", "subscriptions", id, "change"]) if req.method == Method::Post => {
+            purchases::change_from_form(ctx, req, id)
+        }
+        (false, ["billing", "invoices", id, "pay"]) if req.method == Method::Post => {
+            purchases::pay_from_form(ctx, req, id)
+        }
+        (false, ["licenses", id, "renew"]) if req.method == Method::Post => {
+            purchases::renew_from_form(ctx, req, id)
+        }
+        (false, ["api", "v1", "checkout-sessions"]) if req.method == Method::Post => {
+            purchases::api_checkout(ctx, req)
+        }
+        (false, ["api", "v1", "billing-portal-sessions"]) if req.method == Method::Post => {
+            purchases::api_portal(ctx, req)
+        }
+        (true, ["api", "v1", "subscriptions", id, "change-preview"]) => {
+            purchases::api_preview(ctx, req, id)
+        }
+        (false, ["api", "v1", "subscriptions", id, "change-plan"])
+            if req.method == Method::Post =>
+        {
+            purchases::api_change(ctx, req, id)
+        }
+        (false, ["api", "v1", "invoices", id, "pay"]) if req.method == Method::Post => {
+            purchases::api_pay(ctx, req, id)
+        }
+        (false, ["api", "v1", "licenses", id, "renew"]) if req.method == Method::Post => {
+            purchases::api_renew(ctx, req, id)
+        }
         // One subscription by the link mailed for it, signed out.
         (true, ["billing", "manage", token]) => manage::show(ctx, token),
         (false, ["billing", "manage", token]) if req.method == Method::Post => {

@@ -15,6 +15,7 @@ pub mod kv;
 pub mod license;
 pub mod money;
 pub mod oidc;
+pub mod plans;
 pub mod store;
 pub mod stripe;
 pub mod time;

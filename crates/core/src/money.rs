@@ -20,42 +20,73 @@ impl Money {
         }
     }
 
+    /// Digits after the decimal point in `currency` (ISO 4217): none for the yen, the won and
+    /// the other zero-decimal currencies, three for the dinars and rials that have them.
     fn exponent(&self) -> u32 {
         match self.currency.as_str() {
-            "JPY" | "KRW" | "ISK" => 0,
+            "BIF" | "CLP" | "DJF" | "GNF" | "ISK" | "JPY" | "KMF" | "KRW" | "PYG" | "RWF"
+            | "UGX" | "VND" | "VUV" | "XAF" | "XOF" | "XPF" => 0,
+            "BHD" | "IQD" | "JOD" | "KWD" | "LYD" | "OMR" | "TND" => 3,
             _ => 2,
+        }
+    }
+
+    /// The amount written for `locale`: digit grouping, decimal sign and where the currency
+    /// goes follow the locale (`€1,234.50` in English, `1 234,50 €` in Bulgarian, `1.234,50 €`
+    /// in German); the number of decimals follows the currency.
+    pub fn format(&self, locale: Locale) -> String {
+        let exp = self.exponent();
+        let scale = 10u64.pow(exp);
+        let abs = self.amount.unsigned_abs();
+        let (major, minor) = (abs / scale, abs % scale);
+        let (group, decimal) = match locale {
+            Locale::En => (",", "."),
+            Locale::Bg => ("\u{a0}", ","),
+            Locale::De => (".", ","),
+        };
+        let digits = major.to_string();
+        let mut number = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                number.push_str(group);
+            }
+            number.push(c);
+        }
+        if exp > 0 {
+            number.push_str(&format!("{decimal}{minor:0width$}", width = exp as usize));
+        }
+        let sign = if self.amount < 0 { "-" } else { "" };
+        let symbol = match self.currency.as_str() {
+            "EUR" => Some("€"),
+            "USD" => Some("$"),
+            "GBP" => Some("£"),
+            "JPY" => Some("¥"),
+            "BGN" if locale == Locale::Bg => Some("лв."),
+            _ => None,
+        };
+        match (locale, symbol) {
+            (Locale::En, Some(sym)) => format!("{sign}{sym}{number}"),
+            (_, Some(sym)) => format!("{sign}{number}\u{a0}{sym}"),
+            (_, None) => format!("{sign}{number}\u{a0}{}", self.currency),
         }
     }
 }
 
+/// A language and region's way of writing numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Locale {
+    /// English.
+    En,
+    /// Bulgarian.
+    Bg,
+    /// German.
+    De,
+}
+
 impl fmt::Display for Money {
-    /// `€1,234.50`, `$12.00`, `12.00 CHF`.
+    /// In English: `€1,234.50`, `$12.00`, `12.00 CHF`, `¥1,200`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let exp = self.exponent();
-        let scale = 10i64.pow(exp);
-        let sign = if self.amount < 0 { "-" } else { "" };
-        let abs = self.amount.unsigned_abs();
-        let major = abs / scale as u64;
-        let minor = abs % scale as u64;
-        let digits = major.to_string();
-        let mut grouped = String::new();
-        for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i).is_multiple_of(3) {
-                grouped.push(',');
-            }
-            grouped.push(c);
-        }
-        let number = if exp == 0 {
-            grouped
-        } else {
-            format!("{grouped}.{minor:0width$}", width = exp as usize)
-        };
-        match self.currency.as_str() {
-            "EUR" => write!(f, "{sign}€{number}"),
-            "USD" => write!(f, "{sign}${number}"),
-            "GBP" => write!(f, "{sign}£{number}"),
-            code => write!(f, "{sign}{number} {code}"),
-        }
+        f.write_str(&self.format(Locale::En).replace('\u{a0}', " "))
     }
 }
 
@@ -68,6 +99,34 @@ mod tests {
         assert_eq!(Money::new(123_450, "eur").to_string(), "€1,234.50");
         assert_eq!(Money::new(-5, "USD").to_string(), "-$0.05");
         assert_eq!(Money::new(1200, "CHF").to_string(), "12.00 CHF");
-        assert_eq!(Money::new(1200, "JPY").to_string(), "1,200 JPY");
+        assert_eq!(Money::new(1200, "JPY").to_string(), "¥1,200");
+    }
+
+    #[test]
+    fn decimals_follow_the_currency() {
+        // Zero-decimal currencies count whole units; three-decimal ones thousandths.
+        assert_eq!(Money::new(1200, "JPY").format(Locale::En), "¥1,200");
+        assert_eq!(
+            Money::new(50_000, "KRW").format(Locale::En),
+            "50,000\u{a0}KRW"
+        );
+        assert_eq!(
+            Money::new(1_234, "KWD").format(Locale::En),
+            "1.234\u{a0}KWD"
+        );
+        assert_eq!(Money::new(5, "CLP").format(Locale::De), "5\u{a0}CLP");
+    }
+
+    #[test]
+    fn grouping_decimal_sign_and_symbol_follow_the_locale() {
+        let m = Money::new(123_450, "EUR");
+        assert_eq!(m.format(Locale::En), "€1,234.50");
+        assert_eq!(m.format(Locale::Bg), "1\u{a0}234,50\u{a0}€");
+        assert_eq!(m.format(Locale::De), "1.234,50\u{a0}€");
+        assert_eq!(Money::new(-99, "BGN").format(Locale::Bg), "-0,99\u{a0}лв.");
+        assert_eq!(
+            Money::new(1_000_000, "USD").format(Locale::De),
+            "10.000,00\u{a0}$"
+        );
     }
 }

@@ -46,6 +46,13 @@ pub fn get(url: &str) -> Result<Fetched, FetchError> {
     send(Method::Get, url, &[("accept", "application/json")], None)
 }
 
+/// `GET url` accepting JSON, with extra headers.
+pub fn get_with(url: &str, headers: &[(&str, &str)]) -> Result<Fetched, FetchError> {
+    let mut all = vec![("accept", "application/json")];
+    all.extend_from_slice(headers);
+    send(Method::Get, url, &all, None)
+}
+
 /// `POST url` with a form body and extra headers.
 pub fn post_form(url: &str, headers: &[(&str, &str)], body: &str) -> Result<Fetched, FetchError> {
     let mut all = vec![

@@ -273,6 +273,12 @@ fn every_documented_operation_answers_as_documented() -> Result<()> {
         .and_then(|l| l.rsplit('/').next())
         .context("the second subscription's link")?
         .to_string();
+    // A subscription of Acme's for the plan-change operations, apart from the one the cancel
+    // and resume operations act on.
+    app.sql(
+        "INSERT INTO subscriptions (id, account_id, plan, status, currency, amount, billing_interval, current_period_end, cancel_at_period_end, created_at)
+         VALUES ('sub_openapi_change', 'acc_demo_acme', 'Pulse Cloud Basic', 'active', 'EUR', 9900, 'month', '2999-01-01T00:00:00Z', 0, '2030-01-02T00:00:00Z')",
+    )?;
     let mut checked = 0;
     for (path, item) in doc["paths"].as_object().context("paths")? {
         for (method, op) in item.as_object().context("item")? {
@@ -305,6 +311,15 @@ fn every_documented_operation_answers_as_documented() -> Result<()> {
                 "/api/v1/tenants/{id}/resume" | "/api/v1/tenants/{id}/suspend" => {
                     path.replace("{id}", &lifecycle[1])
                 }
+                "/api/v1/subscriptions/{id}/change-preview" => {
+                    "/api/v1/subscriptions/sub_openapi_change/change-preview?plan=cloud_business_month"
+                        .to_string()
+                }
+                "/api/v1/subscriptions/{id}/change-plan" => {
+                    "/api/v1/subscriptions/sub_openapi_change/change-plan".to_string()
+                }
+                "/api/v1/invoices/{id}/pay" => "/api/v1/invoices/inv_demo_0011/pay".to_string(),
+                "/api/v1/licenses/{id}/renew" => "/api/v1/licenses/lic_demo_lab/renew".to_string(),
                 "/api/v1/privacy/requests/{id}" => {
                     format!("/api/v1/privacy/requests/{owner_export}")
                 }
@@ -394,6 +409,10 @@ fn every_documented_operation_answers_as_documented() -> Result<()> {
                             stub::signature(PROVISIONER_KEY.as_bytes(), at, body.as_bytes()),
                         )
                         .body(body)
+                }
+                ("/api/v1/checkout-sessions", _) => req.json(&json!({ "plan": "cloud_business_month" })),
+                ("/api/v1/subscriptions/{id}/change-plan", _) => {
+                    req.json(&json!({ "plan": "cloud_pro_month" }))
                 }
                 ("/api/v1/privacy/requests", "post") => req.json(&json!({ "kind": "export" })),
                 ("/api/v1/privacy/requests/{id}/confirm", _) => {

@@ -156,6 +156,7 @@ fn acme_id(path: &str) -> Option<&'static str> {
         "members" => "usr_demo_bob",
         // A data request of Acme's, made by the test (the demo data holds none).
         "requests" => "drq_acme_export",
+        "subscriptions" => "sub_demo_acme",
         _ => return None,
     })
 }
@@ -290,7 +291,11 @@ fn every_id_bearing_route_answers_404_for_another_accounts_id() -> Result<()> {
             let mut leaks = Vec::new();
             for route in &paths {
                 let id = acme_id(route).with_context(|| format!("no Acme id for {route}"))?;
-                let path = route.replace("{id}", id);
+                let mut path = route.replace("{id}", id);
+                // A preview needs the plan it previews.
+                if route.ends_with("/change-preview") {
+                    path.push_str("?plan=cloud_business_month");
+                }
                 // The route serves real ids: Ada (Acme's owner) sees Acme's; Acme is no one's
                 // client, so a provider's client route is shown working with Mia's own client.
                 let (owner, own_path) = if route.contains("clients") {

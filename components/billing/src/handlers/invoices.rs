@@ -23,7 +23,13 @@ pub fn show_billing(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let billing = overview::billing(ctx.db()?, &who.account.account_id, RECENT_INVOICES)?;
     Ok(Response::html(
         200,
-        views::billing::page(&ctx.shell(Nav::Billing), &billing, now_unix()),
+        views::billing::page(
+            &ctx.shell(Nav::Billing),
+            who,
+            &billing,
+            req.query_param("done").as_deref(),
+            now_unix(),
+        ),
     ))
 }
 
@@ -35,7 +41,11 @@ pub fn show_invoice(ctx: &Ctx, req: &Request, id: &str) -> Result<Response, AppE
         billing::find_invoice(ctx.db()?, &who.account.account_id, id)?.ok_or(AppError::NotFound)?;
     Ok(Response::html(
         200,
-        views::billing::invoice(&ctx.shell(Nav::Billing), &invoice),
+        views::billing::invoice(
+            &ctx.shell(Nav::Billing),
+            &invoice,
+            req.query_param("done").as_deref(),
+        ),
     ))
 }
 

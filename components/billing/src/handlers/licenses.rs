@@ -36,6 +36,7 @@ pub fn show_license(ctx: &Ctx, req: &Request, id: &str) -> Result<Response, AppE
         can_deactivate: who.account.role.can_manage_resources(),
         done: req.query_param("done").as_deref().map(|d| match d {
             "deactivated" => "deactivated",
+            "renewed" => "renewed",
             _ => "",
         }),
         now: pulse_core::time::now_unix(),

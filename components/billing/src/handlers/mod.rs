@@ -4,6 +4,7 @@ pub mod activations;
 pub mod invoices;
 pub mod licenses;
 pub mod manage;
+pub mod purchases;
 pub mod subscriptions;
 pub mod webhooks;
 

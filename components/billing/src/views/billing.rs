@@ -11,12 +11,26 @@ use pulse_core::views::{Badge, Date, Shell, csrf_field, field_error, flash, page
 
 /// Subscriptions, invoices and refund requests, due dates worded relative to `now` (Unix
 /// seconds).
-pub fn page(shell: &Shell, billing: &BillingPage, now: i64) -> Markup {
+pub fn page(
+    shell: &Shell,
+    who: &Identity,
+    billing: &BillingPage,
+    done: Option<&str>,
+    now: i64,
+) -> Markup {
+    let done = match done {
+        Some("subscribed") => Some("Thank you: the subscription is active."),
+        Some("offline") => {
+            Some("Local mode has no payment provider, so there are no cards to manage.")
+        }
+        _ => None,
+    };
     layout(
         shell,
         "Billing",
         html! {
             h1 { "Billing" }
+            (flash(done))
             h2 { "Subscriptions" }
             (subscriptions_list(&billing.subscriptions))
             @if !billing.subscriptions.is_empty() {
@@ -26,6 +40,7 @@ pub fn page(shell: &Shell, billing: &BillingPage, now: i64) -> Markup {
                     }
                 }
             }
+            p { a href="/billing/plans" { "See plans and subscribe" } }
             h2 { "Invoices" }
             (invoices_table("Invoices", &billing.invoices, now))
             h2 { "Refunds" }
@@ -35,12 +50,17 @@ pub fn page(shell: &Shell, billing: &BillingPage, now: i64) -> Markup {
             p { a href="/recover/refund" { "Ask for a refund of a recent invoice" } }
             h2 { "Billing details" }
             p { a href="/billing/details" { "Company name, address and VAT number on invoices" } }
+            h2 { "Payment methods" }
+            form method="post" action="/billing/portal" {
+                (csrf_field(Some(who)))
+                p { "Cards are kept by Stripe, never by us. " button type="submit" { "Manage cards and billing history" } }
+            }
         },
     )
 }
 
 /// One invoice.
-pub fn invoice(shell: &Shell, d: &InvoiceDetail) -> Markup {
+pub fn invoice(shell: &Shell, d: &InvoiceDetail, done: Option<&str>) -> Markup {
     let i = &d.invoice;
     let to = &d.billed_to;
     layout(
@@ -48,6 +68,7 @@ pub fn invoice(shell: &Shell, d: &InvoiceDetail) -> Markup {
         &i.number,
         html! {
             p.no-print { a href="/billing" { "← Billing" } }
+            (flash(done.filter(|d| *d == "paid").map(|_| "Thank you: the invoice is paid.")))
             h1 { "Invoice " (i.number) " " (Badge(&i.status)) }
             section aria-labelledby="billed-to" {
                 h2 id="billed-to" { "Billed to" }
@@ -68,6 +89,12 @@ pub fn invoice(shell: &Shell, d: &InvoiceDetail) -> Markup {
                 dt { "Tax" } dd { (d.tax) }
                 dt { "Total" } dd { strong { (i.total) } }
                 @if d.refunded.amount > 0 { dt { "Refunded" } dd { (d.refunded) } }
+            }
+            @if i.status == "open" {
+                form.no-print method="post" action={ "/billing/invoices/" (i.id) "/pay" } {
+                    (csrf_field(shell.identity))
+                    button type="submit" { "Pay " (i.total) " now" }
+                }
             }
             p.no-print { "Print this page for a receipt; the print layout leaves out the navigation." }
         },
@@ -163,6 +190,9 @@ pub fn subscription(
             "The subscription will end when the current period does. You can resume it until then.",
         ),
         Some("resumed") => Some("The subscription renews again."),
+        Some("changed") => {
+            Some("The plan was changed; the next invoice carries the prorated amount.")
+        }
         _ => None,
     };
     let ended = s.status == "cancelled";
@@ -183,6 +213,7 @@ pub fn subscription(
                 dt { "Price" } dd { (s.price) " per " (s.interval) }
                 dt { @if s.cancel_at_period_end || ended { "Ends" } @else { "Renews" } } dd { (Date(&s.current_period_end)) }
             }
+            (crate::views::purchases::change_options(s))
             @if ended {
                 p { "This subscription has ended." }
             } @else if s.cancel_at_period_end {

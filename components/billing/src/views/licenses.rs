@@ -33,6 +33,11 @@ pub struct DetailOptions<'a> {
     pub now: i64,
 }
 
+/// Whether the license has expired at `now`.
+fn expired(l: &License, now: i64) -> bool {
+    l.status == "expired" || parse_rfc3339(&l.expires_at).is_some_and(|t| t <= now)
+}
+
 /// Whether a live activation has sent no heartbeat for [`activations::STALE_SECONDS`].
 fn stale(a: &Activation, now: i64) -> bool {
     a.deactivated_at.is_none()
@@ -45,6 +50,9 @@ pub fn detail(shell: &Shell, l: &License, activations: &[Activation], o: &Detail
     let can_see_key = o.can_see_key;
     let done = match o.done {
         Some("deactivated") => Some("The installation was deactivated; its place is free."),
+        Some("renewed") => Some(
+            "The license was renewed for a year. Installations pick up the new expiry at their next check.",
+        ),
         _ => None,
     };
     page(
@@ -59,6 +67,13 @@ pub fn detail(shell: &Shell, l: &License, activations: &[Activation], o: &Detail
                 dt { "Seats" } dd { (l.seats) }
                 dt { "Issued" } dd { (Date(&l.issued_at)) }
                 dt { "Expires" } dd { (Date(&l.expires_at)) }
+            }
+            @if can_see_key && expired(l, o.now) {
+                form.panel method="post" action={ "/licenses/" (l.id) "/renew" } {
+                    (csrf_field(shell.identity))
+                    p { "This license has expired. Renew it for a year to keep your installations licensed." }
+                    button type="submit" { "Renew for a year" }
+                }
             }
             h2 { "License key" }
             @if can_see_key {

@@ -3,3 +3,4 @@
 pub mod billing;
 pub mod licenses;
 pub mod manage;
+pub mod purchases;

@@ -19,6 +19,7 @@ pub mod overview;
 pub mod payments;
 pub mod privacy;
 pub mod provisioning;
+pub mod purchases;
 pub mod refunds;
 pub mod requests;
 pub mod sessions;

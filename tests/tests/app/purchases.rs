@@ -1,0 +1,384 @@
+//! Buying and changing: subscribing to a plan, changing plan with the provider's proration,
+//! the Billing Portal, paying an open invoice and renewing an expired license — completed by
+//! the offline provider of local mode, and sent to a stand-in that speaks Stripe's documented
+//! formats when a Stripe key is set; on both databases.
+
+use anyhow::{Context, Result};
+use pulse_core::money::Money;
+use pulse_core::plans;
+use pulse_tests::app::{Backend, TestApp, expect_status};
+use pulse_tests::stripe::{self, PRORATION_LINES, field};
+use pulse_tests::stub;
+use serde_json::json;
+
+use super::webhooks::stripe_signature;
+
+const WEBHOOK_SECRET: &str = "whsec_purchase_tests";
+
+fn location(resp: &reqwest::blocking::Response) -> String {
+    resp.headers()
+        .get("location")
+        .and_then(|l| l.to_str().ok())
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[test]
+fn offline_the_portal_completes_purchases_changes_payments_and_renewals() -> Result<()> {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some(app) = TestApp::start(backend, "purchases_offline")? else {
+            continue;
+        };
+        let app = &app;
+        let ada = app.sign_in("ada@acme.example")?;
+
+        // Plans: the one Acme runs is marked; another is bought at once.
+        let page = expect_status(app.get_as(&ada, "/billing/plans")?, 200)?;
+        assert!(page.contains("Your account has this plan."), "{page}");
+        assert!(page.contains("Subscribe to Pulse Cloud Basic"), "{page}");
+        let bought = app.post_as(&ada, "/billing/checkout", &[("plan", "cloud_basic_month")])?;
+        assert_eq!(bought.status(), 303);
+        assert_eq!(location(&bought), "/billing?done=subscribed");
+        assert_eq!(
+            app.sql_count(
+                "SELECT COUNT(*) FROM subscriptions WHERE account_id = 'acc_demo_acme' AND plan = 'Pulse Cloud Basic'
+                   AND status = 'active' AND amount = 9900 AND billing_interval = 'month'"
+            )?,
+            1
+        );
+        assert_eq!(
+            app.sql_count("SELECT COUNT(*) FROM audit_log WHERE action = 'subscription.started'")?,
+            1
+        );
+        // The same plan twice is refused, saying why.
+        let again = expect_status(
+            app.post_as(&ada, "/billing/checkout", &[("plan", "cloud_basic_month")])?,
+            409,
+        )?;
+        assert!(again.contains("already has a Pulse Cloud Basic"), "{again}");
+
+        // A plan change shows what it costs for the rest of the period, then applies it.
+        let period_end = app.strings(
+            "SELECT current_period_end FROM subscriptions WHERE id = 'sub_demo_acme'",
+            "SELECT current_period_end FROM subscriptions WHERE id = 'sub_demo_acme'",
+        )?;
+        let period_end = pulse_core::time::parse_rfc3339(period_end.first().context("period")?)
+            .context("time")?;
+        let sub = expect_status(
+            app.get_as(&ada, "/billing/subscriptions/sub_demo_acme")?,
+            200,
+        )?;
+        assert!(sub.contains("/change?plan=cloud_business_month"), "{sub}");
+        assert!(
+            !sub.contains("/change?plan=selfhosted"),
+            "only plans of the same kind: {sub}"
+        );
+        let preview = expect_status(
+            app.get_as(
+                &ada,
+                "/billing/subscriptions/sub_demo_acme/change?plan=cloud_business_month",
+            )?,
+            200,
+        )?;
+        let (pro, business) = (
+            plans::by_key("cloud_pro_month").context("pro")?,
+            plans::by_key("cloud_business_month").context("business")?,
+        );
+        // Within the seconds the test takes, the prorated amount moves by at most a cent.
+        let now = stub::now();
+        let expected: Vec<String> = (0..3)
+            .map(|d| {
+                Money::new(plans::prorate(pro, business, period_end, now - d), "EUR").to_string()
+            })
+            .collect();
+        assert!(
+            expected.iter().any(|m| preview.contains(m.as_str())),
+            "{expected:?} in {preview}"
+        );
+        assert!(preview.contains("charged now"), "{preview}");
+        let date = now.to_string();
+        let changed = app.post_as(
+            &ada,
+            "/billing/subscriptions/sub_demo_acme/change",
+            &[("plan", "cloud_business_month"), ("proration_date", &date)],
+        )?;
+        assert_eq!(
+            location(&changed),
+            "/billing/subscriptions/sub_demo_acme?done=changed"
+        );
+        assert_eq!(
+            app.sql_count(
+                "SELECT COUNT(*) FROM subscriptions WHERE id = 'sub_demo_acme' AND plan = 'Pulse Cloud Business' AND amount = 59900"
+            )?,
+            1
+        );
+        assert_eq!(
+            app.sql_count(
+                "SELECT COUNT(*) FROM audit_log WHERE action = 'subscription.plan_changed' AND target = 'sub_demo_acme'"
+            )?,
+            1
+        );
+        // Another kind of plan is refused.
+        expect_status(
+            app.get_as(
+                &ada,
+                "/billing/subscriptions/sub_demo_acme/change?plan=selfhosted_pro_year",
+            )?,
+            409,
+        )?;
+
+        // An open invoice is paid; a paid one cannot be paid again.
+        let paid = app.post_as(&ada, "/billing/invoices/inv_demo_0011/pay", &[])?;
+        assert_eq!(location(&paid), "/billing/invoices/inv_demo_0011?done=paid");
+        assert_eq!(
+            app.sql_count(
+                "SELECT COUNT(*) FROM invoices WHERE id = 'inv_demo_0011' AND status = 'paid' AND paid_at IS NOT NULL"
+            )?,
+            1
+        );
+        expect_status(
+            app.post_as(&ada, "/billing/invoices/inv_demo_0011/pay", &[])?,
+            409,
+        )?;
+
+        // The expired license renews for a year; a live one does not.
+        let license = expect_status(app.get_as(&ada, "/licenses/lic_demo_lab")?, 200)?;
+        assert!(license.contains("Renew for a year"), "{license}");
+        let renewed = app.post_as(&ada, "/licenses/lic_demo_lab/renew", &[])?;
+        assert_eq!(location(&renewed), "/licenses/lic_demo_lab?done=renewed");
+        let expires = app.strings(
+            "SELECT expires_at FROM licenses WHERE id = 'lic_demo_lab' AND status = 'active'",
+            "SELECT expires_at FROM licenses WHERE id = 'lic_demo_lab' AND status = 'active'",
+        )?;
+        let expires =
+            pulse_core::time::parse_rfc3339(expires.first().context("renewed")?).context("time")?;
+        assert!(
+            (expires - stub::now() - 365 * 86_400).abs() < 120,
+            "a year from now"
+        );
+        expect_status(app.post_as(&ada, "/licenses/lic_demo_pro/renew", &[])?, 409)?;
+
+        // Offline, there are no cards to manage.
+        let portal = app.post_as(&ada, "/billing/portal", &[])?;
+        assert_eq!(location(&portal), "/billing?done=offline");
+
+        // A member without billing rights buys nothing; another account's objects are 404.
+        let cy = app.sign_in("cy@acme.example")?;
+        expect_status(
+            app.post_as(&cy, "/billing/checkout", &[("plan", "cloud_pro_month")])?,
+            403,
+        )?;
+        let mia = app.sign_in("mia@northwind.example")?;
+        expect_status(
+            app.post_as(&mia, "/billing/invoices/inv_demo_0010/pay", &[])?,
+            404,
+        )?;
+        expect_status(app.post_as(&mia, "/licenses/lic_demo_lab/renew", &[])?, 404)?;
+    }
+    Ok(())
+}
+
+#[test]
+fn with_stripe_each_step_goes_to_stripe_as_its_api_documents() -> Result<()> {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let stripe = stripe::start()?;
+        let Some(app) = TestApp::builder(backend)
+            .variable("stripe_api_key", "sk_test_purchases")
+            .variable("stripe_api_base", &stripe.url(""))
+            .variable("payment_webhook_secret", WEBHOOK_SECRET)
+            .start("purchases_stripe")?
+        else {
+            continue;
+        };
+        let app = &app;
+        let ada = app.sign_in("ada@acme.example")?;
+        let subscriptions = app.sql_count("SELECT COUNT(*) FROM subscriptions")?;
+
+        // A purchase goes to a Checkout Session; nothing is recorded until Stripe reports it.
+        let bought = app.post_as(&ada, "/billing/checkout", &[("plan", "cloud_basic_month")])?;
+        assert_eq!(bought.status(), 303);
+        assert_eq!(
+            location(&bought),
+            "https://checkout.stripe.com/c/pay/cs_test_a1"
+        );
+        let calls = stripe.received();
+        let session = calls
+            .iter()
+            .find(|r| r.method == "POST" && r.path == "/v1/checkout/sessions")
+            .context("a Checkout Session")?;
+        assert_eq!(session.headers["authorization"], "Bearer sk_test_purchases");
+        assert!(session.headers.contains_key("idempotency-key"));
+        let fields = stripe::form(session);
+        assert_eq!(field(&fields, "mode"), Some("subscription"));
+        assert_eq!(
+            field(&fields, "line_items[0][price]"),
+            Some("price_pulse_cloud_basic_month")
+        );
+        assert_eq!(field(&fields, "client_reference_id"), Some("acc_demo_acme"));
+        assert_eq!(field(&fields, "metadata[plan]"), Some("Pulse Cloud Basic"));
+        assert!(
+            field(&fields, "success_url").is_some_and(|u| u.ends_with("/billing?done=subscribed"))
+        );
+        assert!(
+            calls.iter().any(|r| r.method == "GET"
+                && r.path.contains("lookup_keys%5B%5D=pulse_cloud_basic_month")),
+            "the price is found by its lookup key"
+        );
+        assert_eq!(
+            app.sql_count("SELECT COUNT(*) FROM subscriptions")?,
+            subscriptions
+        );
+
+        // A plan change: Stripe previews the proration, then the update carries the same date.
+        app.sql(
+            "UPDATE subscriptions SET provider_id = 'sub_stripe_acme' WHERE id = 'sub_demo_acme'",
+        )?;
+        let preview = expect_status(
+            app.get_as(
+                &ada,
+                "/billing/subscriptions/sub_demo_acme/change?plan=cloud_business_month",
+            )?,
+            200,
+        )?;
+        let prorated = Money::new(PRORATION_LINES.iter().sum(), "EUR").to_string();
+        assert!(preview.contains(&prorated), "{prorated} in {preview}");
+        let marker = "name=\"proration_date\" value=\"";
+        let at = preview.find(marker).context("proration date")? + marker.len();
+        let date = &preview[at..at + preview[at..].find('"').context("end")?];
+        let previewed = stripe::received_form(&stripe, "/v1/invoices/create_preview")?;
+        assert_eq!(field(&previewed, "subscription"), Some("sub_stripe_acme"));
+        assert_eq!(
+            field(&previewed, "subscription_details[items][0][id]"),
+            Some("si_test_1")
+        );
+        assert_eq!(
+            field(&previewed, "subscription_details[items][0][price]"),
+            Some("price_pulse_cloud_business_month")
+        );
+        assert_eq!(
+            field(&previewed, "subscription_details[proration_date]"),
+            Some(date)
+        );
+
+        // Stripe declining leaves everything as it was.
+        stripe.answer(402);
+        let declined = app.post_as(
+            &ada,
+            "/billing/subscriptions/sub_demo_acme/change",
+            &[("plan", "cloud_business_month"), ("proration_date", date)],
+        )?;
+        assert_eq!(declined.status(), 503);
+        assert_eq!(
+            app.sql_count("SELECT COUNT(*) FROM subscriptions WHERE id = 'sub_demo_acme' AND plan = 'Pulse Cloud Pro'")?,
+            1
+        );
+        stripe.answer(200);
+        let changed = app.post_as(
+            &ada,
+            "/billing/subscriptions/sub_demo_acme/change",
+            &[("plan", "cloud_business_month"), ("proration_date", date)],
+        )?;
+        assert_eq!(
+            location(&changed),
+            "/billing/subscriptions/sub_demo_acme?done=changed"
+        );
+        let update = stripe::received_form(&stripe, "/v1/subscriptions/sub_stripe_acme")?;
+        assert_eq!(field(&update, "items[0][id]"), Some("si_test_1"));
+        assert_eq!(
+            field(&update, "items[0][price]"),
+            Some("price_pulse_cloud_business_month")
+        );
+        assert_eq!(
+            field(&update, "proration_behavior"),
+            Some("create_prorations")
+        );
+        assert_eq!(field(&update, "proration_date"), Some(date));
+        assert_eq!(
+            app.sql_count("SELECT COUNT(*) FROM subscriptions WHERE id = 'sub_demo_acme' AND plan = 'Pulse Cloud Business'")?,
+            1
+        );
+
+        // Cards: the Billing Portal, once the account is a Stripe customer.
+        expect_status(app.post_as(&ada, "/billing/portal", &[])?, 409)?;
+        app.sql(
+            "UPDATE accounts SET provider_customer_id = 'cus_test_acme' WHERE id = 'acc_demo_acme'",
+        )?;
+        let portal = app.post_as(&ada, "/billing/portal", &[])?;
+        assert_eq!(
+            location(&portal),
+            "https://billing.stripe.com/p/session/test_1"
+        );
+        let portal_fields = stripe::received_form(&stripe, "/v1/billing_portal/sessions")?;
+        assert_eq!(field(&portal_fields, "customer"), Some("cus_test_acme"));
+        assert!(field(&portal_fields, "return_url").is_some_and(|u| u.ends_with("/billing")));
+
+        // An open invoice Stripe knows is paid on Stripe's hosted page.
+        app.sql("UPDATE invoices SET provider_id = 'in_test_0011' WHERE id = 'inv_demo_0011'")?;
+        let pay = app.post_as(&ada, "/billing/invoices/inv_demo_0011/pay", &[])?;
+        assert_eq!(
+            location(&pay),
+            "https://invoice.stripe.com/i/acct_test/in_test_0011"
+        );
+
+        // A renewal goes through Checkout and is applied when Stripe reports it completed.
+        let renew = app.post_as(&ada, "/licenses/lic_demo_lab/renew", &[])?;
+        assert_eq!(
+            location(&renew),
+            "https://checkout.stripe.com/c/pay/cs_test_a1"
+        );
+        let sessions: Vec<_> = stripe
+            .received()
+            .into_iter()
+            .filter(|r| r.path == "/v1/checkout/sessions")
+            .collect();
+        let renewal = stripe::form(sessions.last().context("renewal session")?);
+        assert_eq!(
+            field(&renewal, "metadata[license_id]"),
+            Some("lic_demo_lab")
+        );
+        assert_eq!(field(&renewal, "customer"), Some("cus_test_acme"));
+        assert_eq!(
+            field(&renewal, "line_items[0][price]"),
+            Some("price_pulse_selfhosted_lab_year")
+        );
+        assert_eq!(
+            app.sql_count(
+                "SELECT COUNT(*) FROM licenses WHERE id = 'lic_demo_lab' AND status = 'expired'"
+            )?,
+            1
+        );
+        let now = stub::now();
+        let event = json!({
+            "id": "evt_renewal_1",
+            "object": "event",
+            "type": "checkout.session.completed",
+            "created": now,
+            "data": { "object": {
+                "id": "cs_test_a1", "object": "checkout.session", "mode": "subscription",
+                "client_reference_id": "acc_demo_acme", "customer": "cus_test_acme",
+                "subscription": "sub_stripe_lab", "currency": "eur", "amount_total": 30000,
+                "metadata": { "license_id": "lic_demo_lab", "plan": "Pulse Pro self-hosted, Lab" }
+            } }
+        })
+        .to_string();
+        let delivered = app
+            .host
+            .client()
+            .post(app.host.url("/api/billing/webhooks/stripe"))
+            .header("content-type", "application/json")
+            .header(
+                "stripe-signature",
+                stripe_signature(WEBHOOK_SECRET, now, &event),
+            )
+            .body(event)
+            .send()?;
+        assert_eq!(delivered.status(), 200);
+        assert_eq!(
+            app.sql_count(
+                "SELECT COUNT(*) FROM licenses WHERE id = 'lic_demo_lab' AND status = 'active'"
+            )?,
+            1
+        );
+    }
+    Ok(())
+}
