@@ -69,3 +69,21 @@ INSERT INTO invoices (id, account_id, subscription_id, number, status, currency,
   ('inv_demo_0011', 'acc_demo_acme', 'sub_demo_acme', 'PA-2026-0011', 'open', 'EUR', 24900, 4731, 29631, (SELECT at FROM days_from_today WHERE days = -9), (SELECT at FROM days_from_today WHERE days = 5), NULL),
   ('inv_demo_n011', 'acc_demo_northwind', 'sub_demo_northwind', 'PA-2026-N011', 'paid', 'EUR', 99000, 0, 99000, (SELECT at FROM days_from_today WHERE days = -21), (SELECT at FROM days_from_today WHERE days = -7), (SELECT at FROM days_from_today WHERE days = -20))
 ON CONFLICT DO NOTHING;
+
+INSERT INTO invoice_lines (id, invoice_id, position, description, quantity, unit_amount, amount, tax_amount, tax_rate_bp, period_start, period_end) VALUES
+  ('il_demo_0008', 'inv_demo_0008', 1, 'Pulse Cloud Pro, monthly', 1, 24900, 24900, 4731, 1900, (SELECT at FROM days_from_today WHERE days = -99), (SELECT at FROM days_from_today WHERE days = -69)),
+  ('il_demo_0009', 'inv_demo_0009', 1, 'Pulse Cloud Pro, monthly', 1, 24900, 24900, 4731, 1900, (SELECT at FROM days_from_today WHERE days = -69), (SELECT at FROM days_from_today WHERE days = -39)),
+  ('il_demo_0010', 'inv_demo_0010', 1, 'Pulse Cloud Pro, monthly', 1, 24900, 24900, 4731, 1900, (SELECT at FROM days_from_today WHERE days = -39), (SELECT at FROM days_from_today WHERE days = -9)),
+  ('il_demo_0011', 'inv_demo_0011', 1, 'Pulse Cloud Pro, monthly', 1, 24900, 24900, 4731, 1900, (SELECT at FROM days_from_today WHERE days = -9), (SELECT at FROM days_from_today WHERE days = 21)),
+  ('il_demo_n011', 'inv_demo_n011', 1, 'Pulse MSP, monthly (VAT reverse charge)', 1, 99000, 99000, 0, NULL, (SELECT at FROM days_from_today WHERE days = -21), (SELECT at FROM days_from_today WHERE days = 9))
+ON CONFLICT DO NOTHING;
+
+-- Acme's cards: the default one expires at the end of this month (Home warns about it), a
+-- spare one later.
+INSERT INTO payment_methods (id, account_id, brand, last4, exp_month, exp_year, is_default, created_at, provider_updated)
+  SELECT 'pm_demo_visa', 'acc_demo_acme', 'visa', '4242', CAST(substr(at, 6, 2) AS INTEGER), CAST(substr(at, 1, 4) AS INTEGER), 1, '2025-02-04T09:00:00Z', 0
+    FROM days_from_today WHERE days = 0
+ON CONFLICT DO NOTHING;
+INSERT INTO payment_methods (id, account_id, brand, last4, exp_month, exp_year, is_default, created_at, provider_updated) VALUES
+  ('pm_demo_mastercard', 'acc_demo_acme', 'mastercard', '4444', 8, 2030, 0, '2025-06-01T09:00:00Z', 0)
+ON CONFLICT DO NOTHING;

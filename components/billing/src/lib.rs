@@ -58,6 +58,13 @@ fn route(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
         (false, ["licenses", id, "renew"]) if req.method == Method::Post => {
             purchases::renew_from_form(ctx, req, id)
         }
+        (false, ["billing", "payment-methods", id, "remove"]) if req.method == Method::Post => {
+            purchases::remove_method_from_form(ctx, req, id)
+        }
+        (true, ["api", "v1", "payment-methods"]) => purchases::api_methods(ctx, req),
+        (false, ["api", "v1", "payment-methods", id]) if req.method == Method::Delete => {
+            purchases::api_remove_method(ctx, req, id)
+        }
         (false, ["api", "v1", "checkout-sessions"]) if req.method == Method::Post => {
             purchases::api_checkout(ctx, req)
         }

@@ -335,6 +335,21 @@ impl Provider {
             .ok_or_else(|| format!("Stripe invoice {id} has no hosted page"))
     }
 
+    /// Detaches a card from its customer (`POST /v1/payment_methods/{id}/detach`).
+    pub fn detach_payment_method(&self, id: &str, idempotency_key: &str) -> Result<(), String> {
+        let Provider::Stripe { key, base } = self else {
+            return Ok(());
+        };
+        Self::stripe_post(
+            key,
+            base,
+            &format!("/v1/payment_methods/{}/detach", percent_encode(id)),
+            &[],
+            idempotency_key,
+        )
+        .map(|_| ())
+    }
+
     /// Whether changes go to a payment provider (else the portal completes them).
     pub fn is_offline(&self) -> bool {
         matches!(self, Provider::Offline)

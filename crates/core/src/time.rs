@@ -56,6 +56,17 @@ pub fn civil_date(unix: i64) -> (i64, i64, i64) {
     civil_from_days(unix.div_euclid(86_400))
 }
 
+/// Unix seconds at midnight UTC starting the first day of the month after `month` of `year`
+/// (when a card that expires in that month stops working).
+pub fn start_of_next_month(year: i64, month: i64) -> i64 {
+    let (y, m) = if month >= 12 {
+        (year + 1, 1)
+    } else {
+        (year, month + 1)
+    };
+    days_from_civil(y, m, 1) * 86_400
+}
+
 /// The date part (`2026-11-23`) of an RFC 3339 timestamp, for display.
 pub fn date_part(ts: &str) -> &str {
     ts.get(..10).unwrap_or(ts)

@@ -318,6 +318,7 @@ fn every_documented_operation_answers_as_documented() -> Result<()> {
                 "/api/v1/subscriptions/{id}/change-plan" => {
                     "/api/v1/subscriptions/sub_openapi_change/change-plan".to_string()
                 }
+                "/api/v1/payment-methods/{id}" => "/api/v1/payment-methods/pm_demo_mastercard".to_string(),
                 "/api/v1/invoices/{id}/pay" => "/api/v1/invoices/inv_demo_0011/pay".to_string(),
                 "/api/v1/licenses/{id}/renew" => "/api/v1/licenses/lic_demo_lab/renew".to_string(),
                 "/api/v1/privacy/requests/{id}" => {

@@ -382,3 +382,174 @@ fn with_stripe_each_step_goes_to_stripe_as_its_api_documents() -> Result<()> {
     }
     Ok(())
 }
+
+#[test]
+fn invoices_show_their_lines_and_tax_and_cards_follow_stripe() -> Result<()> {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some(app) = TestApp::builder(backend)
+            .variable("payment_webhook_secret", WEBHOOK_SECRET)
+            .start("invoice_lines_cards")?
+        else {
+            continue;
+        };
+        let app = &app;
+        let ada = app.sign_in("ada@acme.example")?;
+
+        // Lines, tax by rate and totals, on the page and in the API.
+        let page = expect_status(app.get_as(&ada, "/billing/invoices/inv_demo_0010")?, 200)?;
+        assert!(page.contains("Pulse Cloud Pro, monthly"), "{page}");
+        assert!(page.contains("VAT 19% on €249.00: €47.31"), "{page}");
+        let api: serde_json::Value = app.get_as(&ada, "/api/v1/invoices/inv_demo_0010")?.json()?;
+        assert_eq!(api["lines"][0]["amount"]["amount"], 24_900);
+        assert_eq!(api["lines"][0]["tax_rate_bp"], 1900);
+        assert_eq!(api["tax_lines"][0]["tax"]["amount"], 4_731);
+        let reverse = expect_status(
+            app.get_as(
+                &app.sign_in("mia@northwind.example")?,
+                "/billing/invoices/inv_demo_n011",
+            )?,
+            200,
+        )?;
+        assert!(reverse.contains("No VAT on €990.00"), "{reverse}");
+
+        // Cards: Home warns about the one that expires this month; Billing lists both.
+        let home = expect_status(app.get_as(&ada, "/dashboard")?, 200)?;
+        assert!(home.contains("The card Visa ending 4242"), "{home}");
+        let billing = expect_status(app.get_as(&ada, "/billing")?, 200)?;
+        assert!(
+            billing.contains("Mastercard ending 4444, expires 08/2030"),
+            "{billing}"
+        );
+        // A member without billing rights is not told about cards.
+        let cy = app.sign_in("cy@acme.example")?;
+        let cy_home = expect_status(app.get_as(&cy, "/dashboard")?, 200)?;
+        assert!(!cy_home.contains("Visa ending"), "{cy_home}");
+
+        // The spare card can go; the last one cannot while a subscription runs on it.
+        let removed = app.post_as(
+            &ada,
+            "/billing/payment-methods/pm_demo_mastercard/remove",
+            &[],
+        )?;
+        assert_eq!(removed.status(), 303);
+        assert_eq!(location(&removed), "/billing?done=card-removed");
+        let kept = expect_status(
+            app.post_as(&ada, "/billing/payment-methods/pm_demo_visa/remove", &[])?,
+            409,
+        )?;
+        assert!(kept.contains("only payment method"), "{kept}");
+        assert_eq!(
+            app.sql_count(
+                "SELECT COUNT(*) FROM payment_methods WHERE account_id = 'acc_demo_acme'"
+            )?,
+            1
+        );
+        let mia = app.sign_in("mia@northwind.example")?;
+        expect_status(
+            app.post_as(&mia, "/billing/payment-methods/pm_demo_visa/remove", &[])?,
+            404,
+        )?;
+
+        // Stripe's events: a new card, then the default moves to it, then lines of an invoice.
+        app.sql(
+            "UPDATE accounts SET provider_customer_id = 'cus_lines' WHERE id = 'acc_demo_acme'",
+        )?;
+        let deliver = |id: &str, kind: &str, object: serde_json::Value| -> Result<u16> {
+            let now = stub::now();
+            let body = json!({ "id": id, "object": "event", "type": kind, "created": now, "data": { "object": object } })
+                .to_string();
+            Ok(app
+                .host
+                .client()
+                .post(app.host.url("/api/billing/webhooks/stripe"))
+                .header("content-type", "application/json")
+                .header(
+                    "stripe-signature",
+                    stripe_signature(WEBHOOK_SECRET, now, &body),
+                )
+                .body(body)
+                .send()?
+                .status()
+                .as_u16())
+        };
+        assert_eq!(
+            deliver(
+                "evt_pm_1",
+                "payment_method.attached",
+                json!({ "id": "pm_new", "object": "payment_method", "customer": "cus_lines", "type": "card",
+                        "card": { "brand": "amex", "last4": "0005", "exp_month": 4, "exp_year": 2031 } })
+            )?,
+            200
+        );
+        assert_eq!(
+            deliver(
+                "evt_cus_1",
+                "customer.updated",
+                json!({ "id": "cus_lines", "object": "customer", "invoice_settings": { "default_payment_method": "pm_new" } })
+            )?,
+            200
+        );
+        assert_eq!(
+            app.sql_count(
+                "SELECT COUNT(*) FROM payment_methods WHERE id = 'pm_new' AND is_default = 1 AND brand = 'amex' AND last4 = '0005'"
+            )?,
+            1
+        );
+        assert_eq!(
+            app.sql_count(
+                "SELECT COUNT(*) FROM payment_methods WHERE id = 'pm_demo_visa' AND is_default = 0"
+            )?,
+            1
+        );
+        let now = stub::now();
+        assert_eq!(
+            deliver(
+                "evt_inv_lines",
+                "invoice.finalized",
+                json!({
+                    "id": "in_lines", "object": "invoice", "customer": "cus_lines", "status": "open",
+                    "number": "PA-LINES-1", "currency": "eur", "subtotal": 30000, "total": 35700, "created": now,
+                    "total_taxes": [{ "amount": 5700 }],
+                    "lines": { "object": "list", "data": [
+                        { "id": "il_1", "object": "line_item", "amount": 20000, "currency": "eur", "quantity": 2,
+                          "description": "2 × Extra workspace", "pricing": { "unit_amount_decimal": "10000" },
+                          "taxes": [{ "amount": 3800, "type": "tax_rate_details" }],
+                          "period": { "start": now, "end": now + 2_592_000 } },
+                        { "id": "il_2", "object": "line_item", "amount": 10000, "currency": "eur", "quantity": 1,
+                          "description": "Onboarding", "taxes": [{ "amount": 1900 }],
+                          "period": { "start": now, "end": now } }
+                    ] }
+                })
+            )?,
+            200
+        );
+        let id = app.strings(
+            "SELECT id FROM invoices WHERE provider_id = 'in_lines'",
+            "SELECT id FROM invoices WHERE provider_id = 'in_lines'",
+        )?;
+        let id = id.first().context("the invoice")?;
+        let page = expect_status(app.get_as(&ada, &format!("/billing/invoices/{id}"))?, 200)?;
+        assert!(page.contains("2 × Extra workspace"), "{page}");
+        assert!(page.contains("VAT 19% on €300.00: €57.00"), "{page}");
+        assert_eq!(
+            app.sql_count(&format!(
+                "SELECT COUNT(*) FROM invoice_lines WHERE invoice_id = '{id}' AND quantity = 2 AND unit_amount = 10000 AND tax_rate_bp = 1900"
+            ))?,
+            1
+        );
+        // The card removed at Stripe goes.
+        assert_eq!(
+            deliver(
+                "evt_pm_2",
+                "payment_method.detached",
+                json!({ "id": "pm_new", "object": "payment_method", "customer": null })
+            )?,
+            200
+        );
+        assert_eq!(
+            app.sql_count("SELECT COUNT(*) FROM payment_methods WHERE id = 'pm_new'")?,
+            0
+        );
+    }
+    Ok(())
+}

@@ -509,3 +509,58 @@ pub fn api_renew(ctx: &Ctx, req: &Request, id: &str) -> Result<Response, AppErro
         ))
     })
 }
+
+/// Removes a card, unless it is the last one of an account with a running subscription; the
+/// provider detaches it first.
+fn remove_method(ctx: &Ctx, req: &Request, who: &Identity, id: &str) -> Result<(), AppError> {
+    use pulse_core::store::payment_methods::{self, Refused as Kept};
+    require_billing(who)?;
+    let account = &who.account.account_id;
+    match payment_methods::check_removal(ctx.db()?, account, id)? {
+        Ok(()) => {}
+        Err(Kept::NotFound) => return Err(AppError::NotFound),
+        Err(Kept::LastOfRunningSubscription(why)) => return Err(AppError::Conflict(why)),
+    }
+    Provider::configured()
+        .detach_payment_method(id, &format!("detach-{id}"))
+        .map_err(|why| provider_error(req, why))?;
+    transaction(ctx.db()?, |db| {
+        if payment_methods::remove(db, account, id)? {
+            record(db, who, req, "payment_method.removed", id, "Removed a card")?;
+        }
+        Ok::<_, AppError>(())
+    })
+}
+
+/// `POST /billing/payment-methods/{id}/remove`.
+pub fn remove_method_from_form(ctx: &Ctx, req: &Request, id: &str) -> Result<Response, AppError> {
+    let who = ctx.require_writer(req)?;
+    remove_method(ctx, req, who, id)?;
+    Ok(Response::see_other("/billing?done=card-removed"))
+}
+
+/// `GET /api/v1/payment-methods`.
+pub fn api_methods(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
+    let who = ctx.require(req)?;
+    require_billing(who)?;
+    let data = pulse_core::store::lists::select(
+        ctx.db()?,
+        pulse_core::store::payment_methods::ACCOUNT_METHODS,
+        &[who.account.account_id.as_str().into()],
+        pulse_core::store::payment_methods::payment_method,
+    )?;
+    Ok(Response::json(
+        200,
+        &json!({ "object": "list", "data": data, "has_more": false }),
+    ))
+}
+
+/// `DELETE /api/v1/payment-methods/{id}`.
+pub fn api_remove_method(ctx: &Ctx, req: &Request, id: &str) -> Result<Response, AppError> {
+    let who = ctx.require_writer(req)?;
+    remove_method(ctx, req, who, id)?;
+    Ok(Response::json(
+        200,
+        &json!({ "object": "payment_method", "id": id, "deleted": true }),
+    ))
+}

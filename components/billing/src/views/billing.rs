@@ -23,6 +23,7 @@ pub fn page(
         Some("offline") => {
             Some("Local mode has no payment provider, so there are no cards to manage.")
         }
+        Some("card-removed") => Some("The card was removed."),
         _ => None,
     };
     layout(
@@ -51,12 +52,38 @@ pub fn page(
             h2 { "Billing details" }
             p { a href="/billing/details" { "Company name, address and VAT number on invoices" } }
             h2 { "Payment methods" }
+            @if billing.payment_methods.is_empty() {
+                p { "No card on file yet." }
+            } @else {
+                ul.plain {
+                    @for m in &billing.payment_methods {
+                        li {
+                            (m.label())
+                            @if m.is_default { " " span.badge.ok { "default" } }
+                            @if m.expires_within(now, 30) { " " span.badge.warn { "expires soon" } }
+                            form.inline method="post" action={ "/billing/payment-methods/" (m.id) "/remove" } {
+                                (csrf_field(Some(who)))
+                                button type="submit" aria-label={ "Remove " (m.label()) } { "Remove" }
+                            }
+                        }
+                    }
+                }
+            }
             form method="post" action="/billing/portal" {
                 (csrf_field(Some(who)))
-                p { "Cards are kept by Stripe, never by us. " button type="submit" { "Manage cards and billing history" } }
+                p { "Cards are kept by Stripe, never by us. " button type="submit" { "Add or change cards" } }
             }
         },
     )
+}
+
+/// A rate in basis points as a percentage: `19%`, `7.5%`.
+fn rate(bp: i64) -> String {
+    if bp % 100 == 0 {
+        format!("{}%", bp / 100)
+    } else {
+        format!("{}.{:02}%", bp / 100, bp % 100).replace("0%", "%")
+    }
 }
 
 /// One invoice.
@@ -79,6 +106,39 @@ pub fn invoice(shell: &Shell, d: &InvoiceDetail, done: Option<&str>) -> Markup {
                 }
                 @if let Some(tax_id) = &to.tax_id {
                     p { "Tax id " (tax_id) " " (Badge(to.tax_id_status.as_deref().unwrap_or("unverified"))) }
+                }
+            }
+            @if !d.lines.is_empty() {
+                (pulse_core::views::scroll_table("Invoice lines", html! {
+                    table {
+                        caption { "What this invoice is for" }
+                        thead { tr { th { "Description" } th { "Period" } th.num { "Quantity" } th.num { "Unit price" } th.num { "Amount" } th.num { "Tax" } } }
+                        tbody {
+                            @for l in &d.lines {
+                                tr {
+                                    td { (l.description) }
+                                    td { @if let (Some(from), Some(to)) = (&l.period_start, &l.period_end) { (Date(from)) " – " (Date(to)) } }
+                                    td.num { (l.quantity) }
+                                    td.num { (l.unit_amount) }
+                                    td.num { (l.amount) }
+                                    td.num { (l.tax) }
+                                }
+                            }
+                        }
+                    }
+                }))
+                @if !d.tax_lines.is_empty() {
+                    h2 { "Tax" }
+                    ul.plain {
+                        @for t in &d.tax_lines {
+                            li {
+                                @match t.rate_bp {
+                                    Some(bp) => { "VAT " (rate(bp)) " on " (t.taxable) ": " (t.tax) }
+                                    None => { "No VAT on " (t.taxable) " (reverse charge or exempt)" }
+                                }
+                            }
+                        }
+                    }
                 }
             }
             dl {

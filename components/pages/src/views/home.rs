@@ -35,8 +35,21 @@ fn attention(summary: &Summary, now: i64, billing: bool) -> Vec<Markup> {
         licenses,
         subscriptions,
         refunds,
+        payment_methods,
     }) = summary
     {
+        for m in payment_methods
+            .iter()
+            .filter(|m| billing && m.expires_within(now, EXPIRY_WARNING_DAYS))
+        {
+            items.push((
+                2,
+                html! {
+                    "The card " (m.label()) " stops working at the end of its expiry month. "
+                    a href="/billing" { "Add a new card" } " so payments do not fail."
+                },
+            ));
+        }
         for s in subscriptions
             .iter()
             .filter(|s| billing && s.status == "past_due")

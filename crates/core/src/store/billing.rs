@@ -145,6 +145,38 @@ pub(crate) fn page(rows: &[Row], limit: i64) -> Result<(Vec<Invoice>, bool), DbE
     Ok((invoices, has_more))
 }
 
+/// One line of an invoice: what was sold, before tax, and the tax on it.
+#[derive(Debug, Clone, Serialize)]
+pub struct InvoiceLine {
+    /// What it is for.
+    pub description: String,
+    /// How many.
+    pub quantity: i64,
+    /// Price of one.
+    pub unit_amount: Money,
+    /// Before tax.
+    pub amount: Money,
+    /// The tax on it.
+    pub tax: Money,
+    /// The tax rate in basis points (1900 is 19%), when known.
+    pub tax_rate_bp: Option<i64>,
+    /// The period it covers.
+    pub period_start: Option<String>,
+    /// The period's end.
+    pub period_end: Option<String>,
+}
+
+/// A tax total of an invoice: every line taxed at one rate.
+#[derive(Debug, Clone, Serialize)]
+pub struct TaxLine {
+    /// Basis points, or `None` for lines without tax (reverse charge, exempt).
+    pub rate_bp: Option<i64>,
+    /// The amount taxed.
+    pub taxable: Money,
+    /// The tax.
+    pub tax: Money,
+}
+
 /// An invoice with its amounts, only if it belongs to `account_id`.
 #[derive(Debug, Clone, Serialize)]
 pub struct InvoiceDetail {
@@ -161,26 +193,102 @@ pub struct InvoiceDetail {
     pub refunded: Money,
     /// Who it is addressed to (the account's billing details as they are now).
     pub billed_to: super::billing_details::BillingDetails,
+    /// What it is for, line by line.
+    pub lines: Vec<InvoiceLine>,
+    /// Its tax, by rate.
+    pub tax_lines: Vec<TaxLine>,
 }
 
-/// One invoice of the account.
+/// The lines' taxes grouped by rate, lowest rate first.
+fn tax_lines(lines: &[InvoiceLine], currency: &str) -> Vec<TaxLine> {
+    let mut by_rate: std::collections::BTreeMap<Option<i64>, (i64, i64)> = Default::default();
+    for l in lines {
+        let entry = by_rate.entry(l.tax_rate_bp).or_default();
+        entry.0 += l.amount.amount;
+        entry.1 += l.tax.amount;
+    }
+    by_rate
+        .into_iter()
+        .map(|(rate_bp, (taxable, tax))| TaxLine {
+            rate_bp,
+            taxable: Money::new(taxable, currency),
+            tax: Money::new(tax, currency),
+        })
+        .collect()
+}
+
+/// One invoice of the account, with its lines, in one statement.
 pub fn find_invoice(
     db: &dyn Db,
     account_id: &str,
     id: &str,
 ) -> Result<Option<InvoiceDetail>, DbError> {
-    let Some(r) = db.query_opt(
-        "SELECT i.id, i.number, i.status, i.currency, i.total, i.issued_at, i.due_at, i.subtotal,
-                i.tax, i.paid_at, i.amount_refunded,
-                a.name, a.country, a.billing_address, a.tax_id, a.tax_id_status
-           FROM invoices i JOIN accounts a ON a.id = i.account_id
-          WHERE i.id = $1 AND i.account_id = $2",
+    let [head, lines] = super::lists::read(
+        db,
+        [
+            List {
+                columns: &[
+                    "i.id",
+                    "i.number",
+                    "i.status",
+                    "i.currency",
+                    "i.total",
+                    "i.issued_at",
+                    "i.due_at",
+                    "i.subtotal",
+                    "i.tax",
+                    "i.paid_at",
+                    "i.amount_refunded",
+                    "a.name",
+                    "a.country",
+                    "a.billing_address",
+                    "a.tax_id",
+                    "a.tax_id_status",
+                ],
+                from: "invoices i JOIN accounts a ON a.id = i.account_id WHERE i.id = $1 AND i.account_id = $2",
+                order_by: "i.id",
+                limit: None,
+            },
+            List {
+                columns: &[
+                    "l.description",
+                    "l.quantity",
+                    "l.unit_amount",
+                    "l.amount",
+                    "l.tax_amount",
+                    "l.tax_rate_bp",
+                    "l.period_start",
+                    "l.period_end",
+                    "l.position",
+                    "l.id",
+                ],
+                from: "invoice_lines l JOIN invoices i ON i.id = l.invoice_id \
+                       WHERE l.invoice_id = $1 AND i.account_id = $2",
+                order_by: "l.position, l.id",
+                limit: None,
+            },
+        ],
         &[id.into(), account_id.into()],
-    )?
-    else {
+    )?;
+    let Some(r) = head.first() else {
         return Ok(None);
     };
     let currency = r.text(3)?;
+    let lines = lines
+        .iter()
+        .map(|l| {
+            Ok(InvoiceLine {
+                description: l.text(0)?,
+                quantity: l.int(1)?,
+                unit_amount: Money::new(l.int(2)?, &currency),
+                amount: Money::new(l.int(3)?, &currency),
+                tax: Money::new(l.int(4)?, &currency),
+                tax_rate_bp: l.opt_int(5)?,
+                period_start: l.opt_text(6)?,
+                period_end: l.opt_text(7)?,
+            })
+        })
+        .collect::<Result<Vec<_>, DbError>>()?;
     Ok(Some(InvoiceDetail {
         invoice: Invoice {
             id: r.text(0)?,
@@ -201,6 +309,8 @@ pub fn find_invoice(
             tax_id: r.opt_text(14)?,
             tax_id_status: r.opt_text(15)?,
         },
+        tax_lines: tax_lines(&lines, &currency),
+        lines,
     }))
 }
 

@@ -16,6 +16,7 @@ pub mod lifecycle;
 pub mod lists;
 pub mod outbox;
 pub mod overview;
+pub mod payment_methods;
 pub mod payments;
 pub mod privacy;
 pub mod provisioning;

@@ -7,6 +7,7 @@ use super::api_tokens::{self, ApiToken};
 use super::billing::{self, Invoice, Subscription};
 use super::licenses::{self, License};
 use super::lists::{List, read};
+use super::payment_methods::{self, PaymentMethod};
 use super::refunds;
 use super::sessions::{self, SessionSummary};
 use super::tenants::{self, Tenant};
@@ -29,6 +30,8 @@ pub struct CustomerHome {
     pub invoices: Vec<Invoice>,
     /// Recent refund requests (empty for members without billing rights).
     pub refunds: Vec<refunds::Refund>,
+    /// Payment methods (empty for members without billing rights).
+    pub payment_methods: Vec<PaymentMethod>,
 }
 
 /// Home for a customer account; `invoices` recent invoices are read only when asked for.
@@ -37,7 +40,7 @@ pub fn customer_home(
     account_id: &str,
     invoices: i64,
 ) -> Result<CustomerHome, DbError> {
-    let [l, t, s, i, r] = read(
+    let [l, t, s, i, r, p] = read(
         db,
         [
             List {
@@ -58,6 +61,10 @@ pub fn customer_home(
                 limit: Some("$2"),
                 ..refunds::REFUNDS
             },
+            List {
+                limit: Some("$2"),
+                ..payment_methods::ACCOUNT_METHODS
+            },
         ],
         &[account_id.into(), invoices.max(0).into()],
     )?;
@@ -67,6 +74,7 @@ pub fn customer_home(
         subscriptions: all(&s, billing::subscription)?,
         invoices: all(&i, billing::invoice)?,
         refunds: all(&r, refunds::refund)?,
+        payment_methods: all(&p, payment_methods::payment_method)?,
     })
 }
 
@@ -139,7 +147,7 @@ pub fn msp_client(
 
 /// The billing page: subscriptions and the first `limit` invoices, and whether more follow.
 pub fn billing(db: &dyn Db, account_id: &str, limit: i64) -> Result<BillingPage, DbError> {
-    let [s, i, r] = read(
+    let [s, i, r, p] = read(
         db,
         [
             billing::SUBSCRIPTIONS,
@@ -150,6 +158,7 @@ pub fn billing(db: &dyn Db, account_id: &str, limit: i64) -> Result<BillingPage,
                 limit: Some("$2"),
             },
             refunds::REFUNDS,
+            payment_methods::ACCOUNT_METHODS,
         ],
         &[account_id.into(), (limit + 1).into()],
     )?;
@@ -159,6 +168,7 @@ pub fn billing(db: &dyn Db, account_id: &str, limit: i64) -> Result<BillingPage,
         invoices,
         has_more,
         refunds: all(&r, refunds::refund)?,
+        payment_methods: all(&p, payment_methods::payment_method)?,
     })
 }
 
@@ -172,6 +182,8 @@ pub struct BillingPage {
     pub has_more: bool,
     /// Refund requests, newest first.
     pub refunds: Vec<refunds::Refund>,
+    /// Payment methods, the default first.
+    pub payment_methods: Vec<PaymentMethod>,
 }
 
 /// The team page: members, owners first, and invitations still open at `now`.

@@ -61,6 +61,11 @@ pub fn apply_event(db: &dyn Db, event: &Value, now: i64) -> Result<Outcome, DbEr
         }
         "charge.refunded" => charge_refunded(db, object, now)?,
         "customer.tax_id.created" | "customer.tax_id.updated" => tax_id_checked(db, object)?,
+        "payment_method.attached"
+        | "payment_method.updated"
+        | "payment_method.automatically_updated" => payment_method_saved(db, object, created)?,
+        "payment_method.detached" => payment_method_detached(db, object)?,
+        "customer.updated" => default_payment_method(db, object)?,
         _ => Outcome::Ignored,
     };
     db.execute(
@@ -242,7 +247,141 @@ fn invoice_rank(status: &str) -> i64 {
     }
 }
 
+/// An invoice event: the invoice itself, then (when it was applied) its lines as Stripe lists
+/// them now.
 fn invoice_changed(db: &dyn Db, inv: &Value, created: i64) -> Result<Outcome, DbError> {
+    let outcome = invoice_row_changed(db, inv, created)?;
+    if outcome == Outcome::Applied
+        && let Some(lines) = inv["lines"]["data"].as_array()
+    {
+        let Some(id) = db
+            .query_opt(
+                "SELECT id FROM invoices WHERE provider_id = $1",
+                &[text(inv, "id").into()],
+            )?
+            .map(|r| r.text(0))
+            .transpose()?
+        else {
+            return Ok(outcome);
+        };
+        db.execute(
+            "DELETE FROM invoice_lines WHERE invoice_id = $1",
+            &[id.as_str().into()],
+        )?;
+        for (position, line) in lines.iter().enumerate() {
+            let amount = line["amount"].as_i64().unwrap_or_default();
+            // Newer API versions list `taxes`, older ones `tax_amounts`.
+            let tax: i64 = ["taxes", "tax_amounts"]
+                .iter()
+                .filter_map(|k| line[*k].as_array())
+                .flatten()
+                .filter_map(|t| t["amount"].as_i64())
+                .sum();
+            let quantity = line["quantity"].as_i64().unwrap_or(1).max(1);
+            let unit = line["pricing"]["unit_amount_decimal"]
+                .as_str()
+                .and_then(|d| d.split('.').next()?.parse::<i64>().ok())
+                .or_else(|| line["price"]["unit_amount"].as_i64())
+                .unwrap_or(amount / quantity);
+            let rate = (tax != 0 && amount != 0).then(|| (tax * 10_000 + amount / 2) / amount);
+            db.execute(
+                "INSERT INTO invoice_lines (id, invoice_id, position, description, quantity, unit_amount,
+                                            amount, tax_amount, tax_rate_bp, period_start, period_end)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                &[
+                    new_id("il").into(),
+                    id.as_str().into(),
+                    (position as i64 + 1).into(),
+                    text(line, "description").into(),
+                    quantity.into(),
+                    unit.into(),
+                    amount.into(),
+                    tax.into(),
+                    rate.into(),
+                    line["period"]["start"].as_i64().map(rfc3339).into(),
+                    line["period"]["end"].as_i64().map(rfc3339).into(),
+                ],
+            )?;
+        }
+    }
+    Ok(outcome)
+}
+
+/// A card the customer saved or Stripe updated: kept by its id, never moved back by an older
+/// event.
+fn payment_method_saved(db: &dyn Db, pm: &Value, created: i64) -> Result<Outcome, DbError> {
+    let card = &pm["card"];
+    let Some(account) = account_of_customer(db, text(pm, "customer"))? else {
+        return Ok(Outcome::Ignored);
+    };
+    if card.is_null() {
+        return Ok(Outcome::Ignored);
+    }
+    let id = text(pm, "id");
+    let updated = db.execute(
+        "UPDATE payment_methods SET brand = $1, last4 = $2, exp_month = $3, exp_year = $4,
+                provider_updated = $5
+          WHERE id = $6 AND account_id = $7 AND provider_updated <= $5",
+        &[
+            text(card, "brand").into(),
+            text(card, "last4").into(),
+            card["exp_month"].as_i64().unwrap_or_default().into(),
+            card["exp_year"].as_i64().unwrap_or_default().into(),
+            created.into(),
+            id.into(),
+            account.as_str().into(),
+        ],
+    )?;
+    if updated == 0 {
+        db.execute(
+            "INSERT INTO payment_methods (id, account_id, brand, last4, exp_month, exp_year, is_default,
+                                          created_at, provider_updated)
+             VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8)
+             ON CONFLICT DO NOTHING",
+            &[
+                id.into(),
+                account.as_str().into(),
+                text(card, "brand").into(),
+                text(card, "last4").into(),
+                card["exp_month"].as_i64().unwrap_or_default().into(),
+                card["exp_year"].as_i64().unwrap_or_default().into(),
+                rfc3339(pm["created"].as_i64().unwrap_or(created)).into(),
+                created.into(),
+            ],
+        )?;
+    }
+    Ok(Outcome::Applied)
+}
+
+/// A card the customer removed at Stripe.
+fn payment_method_detached(db: &dyn Db, pm: &Value) -> Result<Outcome, DbError> {
+    let removed = db.execute(
+        "DELETE FROM payment_methods WHERE id = $1",
+        &[text(pm, "id").into()],
+    )?;
+    Ok(if removed > 0 {
+        Outcome::Applied
+    } else {
+        Outcome::Ignored
+    })
+}
+
+/// The customer's default card for invoices.
+fn default_payment_method(db: &dyn Db, customer: &Value) -> Result<Outcome, DbError> {
+    let Some(account) = account_of_customer(db, text(customer, "id"))? else {
+        return Ok(Outcome::Ignored);
+    };
+    let default = customer["invoice_settings"]["default_payment_method"]
+        .as_str()
+        .unwrap_or_default();
+    db.execute(
+        "UPDATE payment_methods SET is_default = CASE WHEN id = $1 THEN 1 ELSE 0 END WHERE account_id = $2",
+        &[default.into(), account.into()],
+    )?;
+    Ok(Outcome::Applied)
+}
+
+fn invoice_row_changed(db: &dyn Db, inv: &Value, created: i64) -> Result<Outcome, DbError> {
     let provider_id = text(inv, "id");
     let status = match text(inv, "status") {
         s @ ("draft" | "open" | "paid" | "void" | "uncollectible") => s,

@@ -440,6 +440,18 @@ pub const TABLES: &[Table] = &[
         ),
     },
     Table {
+        name: "invoice_lines",
+        rows: "invoice_id IN (SELECT id FROM invoices WHERE account_id IN {A})",
+        holds: "What each invoice is for, line by line, with its tax.",
+        erase: Erase::Keep("kept with the invoices, as tax law requires"),
+    },
+    Table {
+        name: "payment_methods",
+        rows: "account_id IN {A}",
+        holds: "Cards on file: brand, last four digits, expiry (never the number).",
+        erase: Erase::Delete,
+    },
+    Table {
         name: "refunds",
         rows: "account_id IN {A}",
         holds: "Refund requests: invoice, amount, reason, status.",
