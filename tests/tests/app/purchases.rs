@@ -553,3 +553,64 @@ fn invoices_show_their_lines_and_tax_and_cards_follow_stripe() -> Result<()> {
     }
     Ok(())
 }
+
+#[test]
+fn creating_requests_replay_their_first_answer_for_the_same_idempotency_key() -> Result<()> {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some(app) = TestApp::start(backend, "purchase_idempotency")? else {
+            continue;
+        };
+        let app = &app;
+        let ada = app.sign_in("ada@acme.example")?;
+        let csrf = app.csrf(&ada)?;
+        // The status and the JSON answer (compared as JSON: a replay may order keys otherwise).
+        let post =
+            |path: &str, key: &str, body: serde_json::Value| -> Result<(u16, serde_json::Value)> {
+                let resp = app
+                    .as_user(&ada, reqwest::Method::POST, path)
+                    .header("x-csrf-token", &csrf)
+                    .header("idempotency-key", key)
+                    .json(&body)
+                    .send()?;
+                Ok((resp.status().as_u16(), resp.json()?))
+            };
+        let first = post(
+            "/api/v1/checkout-sessions",
+            "buy-basic-1",
+            json!({ "plan": "cloud_basic_month" }),
+        )?;
+        assert_eq!(first.0, 201, "{}", first.1);
+        let again = post(
+            "/api/v1/checkout-sessions",
+            "buy-basic-1",
+            json!({ "plan": "cloud_basic_month" }),
+        )?;
+        assert_eq!(again, first, "the same answer, replayed");
+        assert_eq!(
+            app.sql_count("SELECT COUNT(*) FROM subscriptions WHERE plan = 'Pulse Cloud Basic'")?,
+            1,
+            "bought once"
+        );
+        let other = post(
+            "/api/v1/checkout-sessions",
+            "buy-basic-1",
+            json!({ "plan": "cloud_business_month" }),
+        )?;
+        assert_eq!(other.0, 422, "{}", other.1);
+
+        let paid = pulse_core::time::rfc3339(stub::now() - 86_400);
+        app.sql(&format!(
+            "INSERT INTO invoices (id, account_id, number, status, currency, subtotal, tax, total, issued_at, due_at, paid_at)
+             VALUES ('inv_idem', 'acc_demo_acme', 'PA-IDEM-1', 'paid', 'EUR', 100, 20, 120, '{paid}', '{paid}', '{paid}')"
+        ))?;
+        let body = json!({ "invoice": "inv_idem", "reason": "Bought twice by mistake" });
+        let refund = post("/api/v1/refunds", "refund-1", body.clone())?;
+        assert_eq!(refund.0, 201, "{}", refund.1);
+        assert_eq!(post("/api/v1/refunds", "refund-1", body)?, refund);
+        assert_eq!(
+            app.sql_count("SELECT COUNT(*) FROM refunds WHERE invoice_id = 'inv_idem'")?,
+            1
+        );
+    }
+    Ok(())
+}

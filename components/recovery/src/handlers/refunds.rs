@@ -9,7 +9,7 @@ use pulse_core::http::{Request, Response};
 use pulse_core::identity::Identity;
 use pulse_core::spin::Ctx;
 use pulse_core::store::refunds::{self, Refund, Refused};
-use pulse_core::store::{audit, outbox};
+use pulse_core::store::{audit, idempotency, outbox};
 use pulse_core::time::now_unix;
 use pulse_core::views::Nav;
 use serde_json::json;
@@ -203,29 +203,32 @@ pub fn api_list(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     ))
 }
 
-/// `POST /api/v1/refunds` with `{"invoice", "reason"}`: 201 with the request.
+/// `POST /api/v1/refunds` with `{"invoice", "reason"}` and an optional `Idempotency-Key`: 201
+/// with the request.
 pub fn api_create(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let who = ctx.require_writer(req)?;
     require_billing(who)?;
-    let body = req.json_body()?;
-    let reason = reason_of(body["reason"].as_str().unwrap_or_default()).map_err(|(f, m)| {
-        AppError::Invalid {
-            detail: m.clone(),
-            errors: vec![(f, m)],
+    idempotency::once(ctx.db()?, &who.account.account_id, req, || {
+        let body = req.json_body()?;
+        let reason = reason_of(body["reason"].as_str().unwrap_or_default()).map_err(|(f, m)| {
+            AppError::Invalid {
+                detail: m.clone(),
+                errors: vec![(f, m)],
+            }
+        })?;
+        match request(
+            ctx,
+            req,
+            who,
+            body["invoice"].as_str().unwrap_or_default(),
+            &reason,
+        )? {
+            Ok(refund) => Ok(Response::json(201, &refund)),
+            Err(Refused::NotFound) => Err(AppError::NotFound),
+            Err(Refused::Invoice(why)) => Err(AppError::Invalid {
+                detail: why.clone(),
+                errors: vec![("invoice".into(), why)],
+            }),
         }
-    })?;
-    match request(
-        ctx,
-        req,
-        who,
-        body["invoice"].as_str().unwrap_or_default(),
-        &reason,
-    )? {
-        Ok(refund) => Ok(Response::json(201, &refund)),
-        Err(Refused::NotFound) => Err(AppError::NotFound),
-        Err(Refused::Invoice(why)) => Err(AppError::Invalid {
-            detail: why.clone(),
-            errors: vec![("invoice".into(), why)],
-        }),
-    }
+    })
 }
