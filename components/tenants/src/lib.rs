@@ -10,14 +10,26 @@ mod provisioner;
 mod views;
 
 use pulse_core::AppError;
+use pulse_core::forward::Outcome;
 use pulse_core::http::{Method, Request, Response};
-use pulse_core::spin::{Ctx, serve};
+use pulse_core::spin::{Ctx, serve_forwarding};
 use spin_sdk::http_component;
 
 /// Spin entry point.
 #[http_component]
 async fn handle(req: spin_sdk::http::IncomingRequest, out: spin_sdk::http::ResponseOutparam) {
-    serve(req, out, route).await
+    serve_forwarding(req, out, route_or_forward).await
+}
+
+/// A workspace path (`/{slug}/...`: any first segment this area does not route itself) goes
+/// to the workspace; everything else to the route table.
+fn route_or_forward(ctx: &Ctx, req: &Request) -> Result<Outcome, AppError> {
+    match req.segments().first() {
+        Some(&("cloud" | "integrations" | "msp" | "api")) | None => {
+            route(ctx, req).map(Outcome::Respond)
+        }
+        Some(_) => handlers::workspace::open(ctx, req),
+    }
 }
 
 /// The tenants route table.
@@ -87,8 +99,6 @@ fn route(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
         }
         (true, ["api", "v1", "templates"]) => api::list_templates(ctx, req),
         (true, ["api", "v1", "clients"]) => api::list_clients(ctx, req),
-        // The catch-all: a workspace slug goes to its workspace; anything else is not found.
-        (true, [slug]) => workspace::open_workspace(ctx, req, slug),
         (false, ["cloud" | "integrations" | "msp", ..] | ["api", "v1", ..]) => {
             Err(AppError::MethodNotAllowed)
         }

@@ -151,7 +151,14 @@ pub fn transaction<D: Db + ?Sized, T, E>(db: &D, f: impl FnOnce(&D) -> Result<T,
 where
     E: From<DbError>,
 {
-    db.execute("BEGIN", &[])?;
+    // SQLite takes the write lock up front (waiting out the busy timeout for it), so a
+    // transaction that reads before it writes is never refused half-way because another
+    // connection wrote in between.
+    let begin = match db.dialect() {
+        Dialect::Sqlite => "BEGIN IMMEDIATE",
+        Dialect::Postgres => "BEGIN",
+    };
+    db.execute(begin, &[])?;
     match f(db) {
         Ok(v) => {
             db.execute("COMMIT", &[])?;

@@ -62,6 +62,12 @@ pub enum AppError {
     /// A bug or an unexpected failure.
     #[error("internal error: {0}")]
     Internal(String),
+    /// The workspace behind a proxied path refused or broke the connection.
+    #[error("bad gateway: {0}")]
+    BadGateway(String),
+    /// The workspace behind a proxied path did not answer in time.
+    #[error("gateway timeout: {0}")]
+    GatewayTimeout(String),
 }
 
 impl From<DbError> for AppError {
@@ -126,6 +132,8 @@ impl AppError {
             AppError::RateLimited { .. } => 429,
             AppError::Unavailable(_) => 503,
             AppError::Internal(_) => 500,
+            AppError::BadGateway(_) => 502,
+            AppError::GatewayTimeout(_) => 504,
         }
     }
 
@@ -146,6 +154,8 @@ impl AppError {
             AppError::RateLimited { .. } => "rate-limited",
             AppError::Unavailable(_) => "unavailable",
             AppError::Internal(_) => "internal",
+            AppError::BadGateway(_) => "bad-gateway",
+            AppError::GatewayTimeout(_) => "gateway-timeout",
         }
     }
 
@@ -166,6 +176,8 @@ impl AppError {
             AppError::RateLimited { .. } => "Too many attempts",
             AppError::Unavailable(_) => "Pulse Account is temporarily unavailable",
             AppError::Internal(_) => "Something went wrong on our side",
+            AppError::BadGateway(_) => "The workspace is not answering",
+            AppError::GatewayTimeout(_) => "The workspace is taking too long",
         }
     }
 
@@ -189,6 +201,8 @@ impl AppError {
             AppError::RateLimited { .. } => "There were too many attempts in a short time, so we paused them to keep the account safe.".into(),
             AppError::Unavailable(_) => "A service Pulse Account depends on is not responding. Nothing was changed.".into(),
             AppError::Internal(_) => "Something failed on our side. Nothing was changed.".into(),
+            AppError::BadGateway(_) => "Your workspace's server could not be reached, or it broke off its answer.".into(),
+            AppError::GatewayTimeout(_) => "Your workspace's server did not answer in time, so we stopped waiting.".into(),
         }
     }
 
@@ -212,12 +226,19 @@ impl AppError {
             ),
             AppError::Unavailable(_) => "Please try again in a minute. If it keeps happening, contact support and quote the request id.".into(),
             AppError::Internal(_) => "Please try again. If it keeps happening, contact support and quote the request id.".into(),
+            AppError::BadGateway(_) | AppError::GatewayTimeout(_) => "Try again in a minute. If it keeps happening, check the workspace's status under Pulse Cloud, or contact support and quote the request id.".into(),
         }
     }
 
     /// Whether this is a server fault to log in full.
     pub fn is_server_fault(&self) -> bool {
-        matches!(self, AppError::Unavailable(_) | AppError::Internal(_))
+        matches!(
+            self,
+            AppError::Unavailable(_)
+                | AppError::Internal(_)
+                | AppError::BadGateway(_)
+                | AppError::GatewayTimeout(_)
+        )
     }
 
     /// Renders the error for `req`: problem+json for API callers, an HTML page in the shell

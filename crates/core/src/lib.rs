@@ -20,6 +20,7 @@ pub mod store;
 pub mod stripe;
 pub mod time;
 pub mod token;
+pub mod upstream;
 pub mod vat;
 pub mod views;
 pub mod zip;
@@ -29,6 +30,9 @@ pub mod spin;
 
 #[cfg(target_arch = "wasm32")]
 pub mod outbound;
+
+#[cfg(target_arch = "wasm32")]
+pub mod forward;
 
 pub use error::AppError;
 pub use http::{Request, Response};

@@ -10,6 +10,7 @@ use spin_sdk::{key_value, pg3, sqlite, variables};
 use crate::config::{Config, ConfigError, Database, Vars};
 use crate::db::{Db, DbError, Dialect, Row, Value, to_sqlite_placeholders};
 use crate::error::AppError;
+use crate::forward::Outcome;
 use crate::http::{Method, Request, Response};
 use crate::identity::Identity;
 #[cfg(feature = "session-client")]
@@ -543,6 +544,31 @@ pub async fn serve_then(
     route: fn(&Ctx, &Request) -> Result<Response, AppError>,
     after: fn(&Ctx, &Request, u16),
 ) {
+    run(
+        req,
+        out,
+        |ctx, request| route(ctx, request).map(Outcome::Respond),
+        after,
+    )
+    .await
+}
+
+/// [`serve`] for an area whose routes may forward a request upstream, its answer streamed back
+/// (see [`crate::forward`]); an upstream that does not answer gets the 502 or 504 page.
+pub async fn serve_forwarding(
+    req: sh::IncomingRequest,
+    out: sh::ResponseOutparam,
+    route: fn(&Ctx, &Request) -> Result<Outcome, AppError>,
+) {
+    run(req, out, route, |_, _, _| {}).await
+}
+
+async fn run(
+    req: sh::IncomingRequest,
+    out: sh::ResponseOutparam,
+    route: impl Fn(&Ctx, &Request) -> Result<Outcome, AppError>,
+    after: fn(&Ctx, &Request, u16),
+) {
     let (request, refused) = match to_request(req).await {
         Ok(request) => (request, None),
         Err((request, e)) => (request, Some(e)),
@@ -550,27 +576,43 @@ pub async fn serve_then(
     let https = request
         .header("spin-full-url")
         .is_some_and(|u| u.starts_with("https://"));
-    let (response, ctx) = match refused {
+    let (response, ctx, out) = match refused {
         // Refused before anything is loaded: nothing of the body was read past the limit.
         Some(e) => (
             e.into_response(&request, &Shell::signed_out(false))
                 .finish(&request.request_id, https),
             None,
+            out,
         ),
         None => match Ctx::load(&request) {
             Ok(ctx) => {
-                let response = match route(&ctx, &request) {
-                    Ok(resp) => resp.finish(&request.request_id, ctx.config.https()),
-                    Err(e) => e
-                        .into_response(&request, &ctx.shell(Nav::None))
-                        .finish(&request.request_id, ctx.config.https()),
+                let (response, out) = match route(&ctx, &request) {
+                    Ok(Outcome::Respond(resp)) => {
+                        (resp.finish(&request.request_id, ctx.config.https()), out)
+                    }
+                    Ok(Outcome::Forward(f)) => {
+                        match crate::forward::forward(&f, out, &request.request_id) {
+                            Ok(()) => return,
+                            Err((e, out)) => (
+                                e.into_response(&request, &ctx.shell(Nav::None))
+                                    .finish(&request.request_id, ctx.config.https()),
+                                out,
+                            ),
+                        }
+                    }
+                    Err(e) => (
+                        e.into_response(&request, &ctx.shell(Nav::None))
+                            .finish(&request.request_id, ctx.config.https()),
+                        out,
+                    ),
                 };
-                (response, Some(ctx))
+                (response, Some(ctx), out)
             }
             Err(e) => (
                 e.into_response(&request, &Shell::signed_out(false))
                     .finish(&request.request_id, https),
                 None,
+                out,
             ),
         },
     };
