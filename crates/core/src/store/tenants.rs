@@ -462,6 +462,16 @@ pub fn create(
     Ok(Ok(tenant))
 }
 
+/// The running workspace `slug`: its id and account.
+pub fn running_by_slug(db: &dyn Db, slug: &str) -> Result<Option<(String, String)>, DbError> {
+    db.query_opt(
+        "SELECT id, account_id FROM tenants WHERE slug = $1 AND status = 'active'",
+        &[slug.into()],
+    )?
+    .map(|r| Ok((r.text(0)?, r.text(1)?)))
+    .transpose()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -506,14 +516,4 @@ mod tests {
             );
         }
     }
-}
-
-/// The running workspace `slug`: its id and account.
-pub fn running_by_slug(db: &dyn Db, slug: &str) -> Result<Option<(String, String)>, DbError> {
-    db.query_opt(
-        "SELECT id, account_id FROM tenants WHERE slug = $1 AND status = 'active'",
-        &[slug.into()],
-    )?
-    .map(|r| Ok((r.text(0)?, r.text(1)?)))
-    .transpose()
 }
