@@ -5,6 +5,7 @@ mod app {
     pub mod activations;
     pub mod areas;
     pub mod auth;
+    pub mod backups;
     pub mod bos;
     pub mod budget;
     pub mod cloud;

@@ -44,11 +44,17 @@ fn route(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
         (false, ["cloud", "new"]) if req.method == Method::Post => create::create_tenant(ctx, req),
         (true, ["cloud", id]) => cloud::show_tenant(ctx, req, id),
         // Settings: display name, production alias, test copies.
-        (false, ["cloud", id, what @ ("rename" | "alias" | "copies")])
-            if req.method == Method::Post =>
-        {
-            settings::change_from_form(ctx, req, id, what)
+        (true, ["cloud", id, "backups", backup, "download"]) => {
+            settings::download_backup(ctx, req, id, backup)
         }
+        (
+            false,
+            [
+                "cloud",
+                id,
+                what @ ("rename" | "alias" | "copies" | "backups"),
+            ],
+        ) if req.method == Method::Post => settings::change_from_form(ctx, req, id, what),
         // Suspend, resume, delete (restorable for a grace period): confirm, then take the step.
         (true, ["cloud", id, "integrations"]) => integrations::show_for_tenant(ctx, req, id),
         (true, ["cloud", id, step]) => lifecycle::show_confirm(ctx, req, id, step),
@@ -83,9 +89,12 @@ fn route(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
                 "v1",
                 "tenants",
                 id,
-                what @ ("rename" | "alias" | "copies"),
+                what @ ("rename" | "alias" | "copies" | "backups"),
             ],
         ) if req.method == Method::Post => settings::change_from_api(ctx, req, id, what),
+        (true, ["api", "v1", "tenants", id, "backups", backup, "download"]) => {
+            settings::download_backup(ctx, req, id, backup)
+        }
         (true, ["api", "v1", "tenants", id, "integrations"]) => {
             integrations::api_list(ctx, req, id)
         }

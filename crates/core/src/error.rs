@@ -50,6 +50,9 @@ pub enum AppError {
     /// Conflicts with the current state (a duplicate, an already-cancelled subscription).
     #[error("{0}")]
     Conflict(String),
+    /// It was here and is no more (a download whose period is over).
+    #[error("{0}")]
+    Gone(String),
     /// Too many attempts.
     #[error("too many requests")]
     RateLimited {
@@ -129,6 +132,7 @@ impl AppError {
             | AppError::Csrf
             | AppError::VerificationRequired => 403,
             AppError::Conflict(_) => 409,
+            AppError::Gone(_) => 410,
             AppError::RateLimited { .. } => 429,
             AppError::Unavailable(_) => 503,
             AppError::Internal(_) => 500,
@@ -151,6 +155,7 @@ impl AppError {
             AppError::Csrf => "csrf",
             AppError::VerificationRequired => "verification-required",
             AppError::Conflict(_) => "conflict",
+            AppError::Gone(_) => "gone",
             AppError::RateLimited { .. } => "rate-limited",
             AppError::Unavailable(_) => "unavailable",
             AppError::Internal(_) => "internal",
@@ -173,6 +178,7 @@ impl AppError {
             AppError::Csrf => "This form has expired",
             AppError::VerificationRequired => "Please confirm it's you",
             AppError::Conflict(_) => "That can't be done right now",
+            AppError::Gone(_) => "This is no longer available",
             AppError::RateLimited { .. } => "Too many attempts",
             AppError::Unavailable(_) => "Pulse Account is temporarily unavailable",
             AppError::Internal(_) => "Something went wrong on our side",
@@ -197,7 +203,7 @@ impl AppError {
             AppError::Forbidden(why) => why.clone(),
             AppError::Csrf => "The form was open too long, or was sent from another site, so nothing was changed.".into(),
             AppError::VerificationRequired => "For your security this action needs a sign-in or email code from the last ten minutes.".into(),
-            AppError::Conflict(why) => why.clone(),
+            AppError::Conflict(why) | AppError::Gone(why) => why.clone(),
             AppError::RateLimited { .. } => "There were too many attempts in a short time, so we paused them to keep the account safe.".into(),
             AppError::Unavailable(_) => "A service Pulse Account depends on is not responding. Nothing was changed.".into(),
             AppError::Internal(_) => "Something failed on our side. Nothing was changed.".into(),
@@ -220,6 +226,7 @@ impl AppError {
             AppError::Csrf => "Go back, reload the page and submit the form again.".into(),
             AppError::VerificationRequired => "Verify with a code we email you, then try again.".into(),
             AppError::Conflict(_) => "Reload the page to see the current state, then try again if it still applies.".into(),
+            AppError::Gone(_) => "Start again from the page it came from.".into(),
             AppError::RateLimited { retry_after } => format!(
                 "Please wait {} and try again.",
                 wait_words(*retry_after)

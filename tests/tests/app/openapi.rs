@@ -279,6 +279,12 @@ fn every_documented_operation_answers_as_documented() -> Result<()> {
         "INSERT INTO subscriptions (id, account_id, plan, status, currency, amount, billing_interval, current_period_end, cancel_at_period_end, created_at)
          VALUES ('sub_openapi_change', 'acc_demo_acme', 'Pulse Cloud Basic', 'active', 'EUR', 9900, 'month', '2999-01-01T00:00:00Z', 0, '2030-01-02T00:00:00Z')",
     )?;
+    // A ready backup of Acme's workspace, to download.
+    app.sql(
+        "INSERT INTO tenant_backups (id, tenant_id, status, created_at, completed_at, expires_at, size_bytes, archive)
+         VALUES ('bak_openapi', 'ten_demo_acme', 'ready', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z',
+                 '2999-01-01T00:00:00Z', 22, 'UEsFBgAAAAAAAAAAAAAAAAAAAAAAAA==')",
+    )?;
     let mut checked = 0;
     for (path, item) in doc["paths"].as_object().context("paths")? {
         for (method, op) in item.as_object().context("item")? {
@@ -317,6 +323,10 @@ fn every_documented_operation_answers_as_documented() -> Result<()> {
                 }
                 "/api/v1/subscriptions/{id}/change-plan" => {
                     "/api/v1/subscriptions/sub_openapi_change/change-plan".to_string()
+                }
+                "/api/v1/tenants/{id}/backups" => path.replace("{id}", &lifecycle[0]),
+                "/api/v1/tenants/{id}/backups/{backup}/download" => {
+                    "/api/v1/tenants/ten_demo_acme/backups/bak_openapi/download".to_string()
                 }
                 "/api/v1/payment-methods/{id}" => "/api/v1/payment-methods/pm_demo_mastercard".to_string(),
                 "/api/v1/invoices/{id}/pay" => "/api/v1/invoices/inv_demo_0011/pay".to_string(),

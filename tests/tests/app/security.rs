@@ -271,6 +271,11 @@ fn every_id_bearing_route_answers_404_for_another_accounts_id() -> Result<()> {
                  VALUES ('drq_acme_export', 'export', 'expired', 'ada@acme.example', 'usr_demo_ada', 'acc_demo_acme',
                          'not-a-token-hash', '2026-01-01T00:00:00Z', '2026-01-31T00:00:00Z', '2026-01-02T00:00:00Z')",
             )?;
+            app.sql(
+                "INSERT INTO tenant_backups (id, tenant_id, status, created_at, completed_at, expires_at, size_bytes, archive)
+                 VALUES ('bak_acme_test', 'ten_demo_acme', 'ready', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z',
+                         '2999-01-01T00:00:00Z', 22, 'UEsFBgAAAAAAAAAAAAAAAAAAAAAAAA==')",
+            )?;
             let mut paths: Vec<String> = operations(&openapi()?)?
                 .into_iter()
                 .filter(|(m, p)| *m == Method::GET && p.contains("{id}"))
@@ -291,7 +296,9 @@ fn every_id_bearing_route_answers_404_for_another_accounts_id() -> Result<()> {
             let mut leaks = Vec::new();
             for route in &paths {
                 let id = acme_id(route).with_context(|| format!("no Acme id for {route}"))?;
-                let mut path = route.replace("{id}", id);
+                let mut path = route
+                    .replace("{id}", id)
+                    .replace("{backup}", "bak_acme_test");
                 // A preview needs the plan it previews.
                 if route.ends_with("/change-preview") {
                     path.push_str("?plan=cloud_business_month");

@@ -32,9 +32,9 @@ fn verify(ctx: &Ctx, req: &Request) -> Result<(), AppError> {
     })
 }
 
-/// `POST /api/v1/provisioner/events` with `{"id", "job", "tenant", "status"}`: applied once
-/// by event id; a report for an older job, or one that would move the tenant backwards, is
-/// acknowledged and ignored.
+/// `POST /api/v1/provisioner/events` with `{"id", "job", "tenant", "status"}` (and, for a
+/// backup, `"location"` and `"size"`): applied once by event id; a report for an older job, or
+/// one that would move the tenant backwards, is acknowledged and ignored.
 pub fn receive_event(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     verify(ctx, req)?;
     let body = req.json_body()?;
@@ -53,8 +53,17 @@ pub fn receive_event(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
         field("tenant")?,
         field("status")?,
     );
+    let location = body["location"].as_str().filter(|l| l.len() <= 2000);
+    let report = provisioning::Event {
+        id: &event,
+        job: &job,
+        tenant: &tenant,
+        status: &status,
+        location,
+        size: body["size"].as_i64(),
+    };
     let applied = transaction(ctx.db()?, |db| {
-        provisioning::apply_event(db, &event, &job, &tenant, &status, now_unix())
+        provisioning::apply_event(db, &report, now_unix())
     })?;
     let outcome = match applied {
         Applied::Moved => "applied",

@@ -25,6 +25,7 @@ enum Change<'a> {
     Rename(&'a str),
     Alias(&'a str),
     Copy,
+    Backup,
 }
 
 /// Why a change did not happen.
@@ -73,6 +74,16 @@ fn apply(
                     "tenant.copied",
                     format!("Test copy {}", copy.hostname),
                     json!(copy),
+                    true,
+                )
+            }
+            Change::Backup => {
+                let backup = settings::request_backup(db, account, id, &who.user_id, now)?
+                    .map_err(Failed::Refused)?;
+                (
+                    "tenant.backup_requested",
+                    format!("Backup {}", backup.id),
+                    json!(backup),
                     true,
                 )
             }
@@ -141,6 +152,7 @@ pub fn change_from_form(
         "rename" => (Change::Rename(name.unwrap_or_default()), "renamed"),
         "alias" => (Change::Alias(alias.unwrap_or_default()), "alias"),
         "copies" => (Change::Copy, "copy"),
+        "backups" => (Change::Backup, "backup"),
         _ => return Err(AppError::NotFound),
     };
     match apply(ctx, req, who, id, &change) {
@@ -173,21 +185,16 @@ pub fn change_from_api(
     what: &str,
 ) -> Result<Response, AppError> {
     let who = ctx.require_writer(req)?;
-    let body = if what == "copies" {
-        Value::Null
-    } else {
-        req.json_body()?
-    };
+    let made = matches!(what, "copies" | "backups");
+    let body = if made { Value::Null } else { req.json_body()? };
     let change = match what {
         "rename" => Change::Rename(body["name"].as_str().unwrap_or_default()),
         "alias" => Change::Alias(body["alias"].as_str().unwrap_or_default()),
+        "backups" => Change::Backup,
         _ => Change::Copy,
     };
     match apply(ctx, req, who, id, &change) {
-        Ok(done) => Ok(Response::json(
-            if what == "copies" { 201 } else { 200 },
-            &done,
-        )),
+        Ok(done) => Ok(Response::json(if made { 201 } else { 200 }, &done)),
         Err(Failed::App(e)) => Err(e),
         Err(Failed::Refused(refused)) => {
             let (field, why) = field_of(refused)?;
@@ -196,5 +203,44 @@ pub fn change_from_api(
                 errors: vec![(field, why)],
             })
         }
+    }
+}
+
+/// `GET /cloud/{id}/backups/{backup}/download` (and the same under `/api/v1/tenants`): the
+/// backup while it can be downloaded, for the workspace's owners and admins. The provisioner's
+/// backups are at its storage (a redirect there); the portal's own (local mode) are served.
+pub fn download_backup(
+    ctx: &Ctx,
+    req: &Request,
+    id: &str,
+    backup: &str,
+) -> Result<Response, AppError> {
+    use pulse_core::store::workspace_settings::{BackupFile, NoFile};
+    let who = ctx.require(req)?;
+    require_resource_manager(who)?;
+    match settings::backup_file(ctx.db()?, &who.account.account_id, id, backup, now_unix())? {
+        Ok(BackupFile::Location(url)) => {
+            Ok(Response::see_other(&url).with_header("cache-control", "no-store"))
+        }
+        Ok(BackupFile::Archive(zip)) => Ok(Response {
+            status: 200,
+            headers: vec![
+                ("content-type".into(), "application/zip".into()),
+                (
+                    "content-disposition".into(),
+                    format!("attachment; filename=\"{backup}.zip\""),
+                ),
+                ("cache-control".into(), "no-store".into()),
+            ],
+            body: zip,
+        }),
+        Err(NoFile::NotFound) => Err(AppError::NotFound),
+        Err(NoFile::NotReady) => Err(AppError::Conflict(
+            "This backup is not ready: it can be downloaded once it is.".into(),
+        )),
+        Err(NoFile::Expired) => Err(AppError::Gone(
+            "This backup's download period is over. Ask for a new backup from the workspace's page."
+                .into(),
+        )),
     }
 }

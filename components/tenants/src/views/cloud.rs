@@ -100,6 +100,7 @@ pub fn detail(
         (Some("renamed"), _) => Some("The display name was changed."),
         (Some("alias"), _) => Some("The production alias was changed."),
         (Some("copy"), _) => Some("The test copy is being made; outgoing mail is off in it."),
+        (Some("backup"), _) => Some("The backup is being made; it appears below when it is ready."),
         _ => None,
     };
     let manage = shell
@@ -202,6 +203,41 @@ pub fn detail(
                         (csrf_field(shell.identity))
                         (field_error(&form.errors, "copy"))
                         button.secondary id="settings-copy" type="submit" { "Make a test copy" }
+                    }
+                }
+            }
+            @if manage {
+                section aria-labelledby="backups-title" {
+                    h2 id="backups-title" { "Backups" }
+                    p.muted { "A backup can be downloaded for seven days after it is asked for." }
+                    @if d.backups.is_empty() {
+                        p { "No backups yet." }
+                    } @else {
+                        ul.plain {
+                            @for b in &d.backups {
+                                li {
+                                    (Date(&b.created_at)) " "
+                                    @if parse_rfc3339(&b.expires_at).is_some_and(|e| e <= now) {
+                                        (Badge("expired"))
+                                    } @else if b.status == "ready" {
+                                        (Badge("ready")) " "
+                                        a href={ "/cloud/" (t.id) "/backups/" (b.id) "/download" } download {
+                                            "Download" @if let Some(size) = b.size_bytes { " (" (size) " bytes)" }
+                                        }
+                                        " until " (Date(&b.expires_at))
+                                    } @else {
+                                        (Badge(&b.status))
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    @if t.status == "active" {
+                        form method="post" action={ "/cloud/" (t.id) "/backups" } {
+                            (csrf_field(shell.identity))
+                            (field_error(&form.errors, "backup"))
+                            button.secondary id="settings-backup" type="submit" { "Back up now" }
+                        }
                     }
                 }
             }

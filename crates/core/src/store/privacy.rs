@@ -390,6 +390,12 @@ pub const TABLES: &[Table] = &[
         erase: Erase::Delete,
     },
     Table {
+        name: "tenant_backups",
+        rows: "tenant_id IN (SELECT id FROM tenants WHERE account_id IN {A})",
+        holds: "Backups of the workspaces: when asked for and made, their size (the files themselves are left out).",
+        erase: Erase::Delete,
+    },
+    Table {
         name: "tenant_integrations",
         rows: "tenant_id IN (SELECT id FROM tenants WHERE account_id IN {A})",
         holds: "Integrations turned on per workspace and their settings (stored secrets are left out).",
@@ -516,6 +522,7 @@ const LEFT_OUT: &[&str] = &[
     "request_hash",
     "secrets",
     "archive",
+    "location",
 ];
 
 /// Whose data: the accounts, the people and their addresses.

@@ -33,6 +33,8 @@ pub enum Action {
     Alias,
     /// Make a test copy.
     Copy,
+    /// Back it up.
+    Backup,
 }
 
 impl Action {
@@ -45,6 +47,7 @@ impl Action {
             Action::Delete => "delete",
             Action::Alias => "alias",
             Action::Copy => "copy",
+            Action::Backup => "backup",
         }
     }
 
@@ -194,6 +197,24 @@ pub fn complete_locally(db: &dyn Db, job: &Job, now: i64) -> Result<(), DbError>
     if job.action == "copy" {
         copy_reached(db, job, "ready")?;
     }
+    if job.action == "backup" {
+        let archive = super::workspace_settings::local_backup_archive(db, &job.tenant_id, now)?;
+        use base64::Engine;
+        let payload: serde_json::Value = serde_json::from_str(&job.payload).unwrap_or_default();
+        db.execute(
+            "UPDATE tenant_backups SET status = 'ready', completed_at = $1, size_bytes = $2, archive = $3
+              WHERE id = $4 AND tenant_id = $5 AND status = 'creating'",
+            &[
+                rfc3339(now).into(),
+                (archive.len() as i64).into(),
+                base64::engine::general_purpose::STANDARD
+                    .encode(&archive)
+                    .into(),
+                payload["backup"].as_str().unwrap_or_default().into(),
+                job.tenant_id.as_str().into(),
+            ],
+        )?;
+    }
     delivered(db, job, now)
 }
 
@@ -205,6 +226,23 @@ fn copy_reached(db: &dyn Db, job: &Job, status: &str) -> Result<bool, DbError> {
         "UPDATE tenant_copies SET status = $1 WHERE id = $2 AND tenant_id = $3 AND status = 'creating'",
         &[status.into(), copy.into(), job.tenant_id.as_str().into()],
     )? == 1)
+}
+
+/// A provisioner's report.
+#[derive(Debug, Clone, Copy)]
+pub struct Event<'a> {
+    /// Its id (applied once).
+    pub id: &'a str,
+    /// The job it answers.
+    pub job: &'a str,
+    /// The workspace.
+    pub tenant: &'a str,
+    /// The status reached: the step's end state, `ready` for a copy or backup, or `failed`.
+    pub status: &'a str,
+    /// A backup's location (an `https://` URL the person downloads it from).
+    pub location: Option<&'a str>,
+    /// A backup's size in bytes.
+    pub size: Option<i64>,
 }
 
 /// What became of a provisioner's event.
@@ -223,14 +261,8 @@ pub enum Applied {
 
 /// Applies the provisioner's report that `job_id` of `tenant_id` ended in `status` (the step's
 /// end state, or `failed`). Call inside a transaction.
-pub fn apply_event(
-    db: &dyn Db,
-    event_id: &str,
-    job_id: &str,
-    tenant_id: &str,
-    status: &str,
-    now: i64,
-) -> Result<Applied, DbError> {
+pub fn apply_event(db: &dyn Db, event: &Event<'_>, now: i64) -> Result<Applied, DbError> {
+    let (event_id, job_id, tenant_id, status) = (event.id, event.job, event.tenant, event.status);
     let Some(job) = db.query_opt(
         "SELECT j.action,
                 (SELECT j2.id FROM provisioning_jobs j2
@@ -256,6 +288,36 @@ pub fn apply_event(
     )?;
     if inserted == 0 {
         return Ok(Applied::Duplicate);
+    }
+    if job.text(0)? == "backup" {
+        // A backup's report: where the file is and how large, or that it failed.
+        let payload: serde_json::Value = serde_json::from_str(&job.text(2)?).unwrap_or_default();
+        let backup = payload["backup"].as_str().unwrap_or_default();
+        let location = event.location.filter(|l| l.starts_with("https://"));
+        let moved = match status {
+            "ready" if location.is_some() => db.execute(
+                "UPDATE tenant_backups SET status = 'ready', completed_at = $1, location = $2, size_bytes = $3
+                  WHERE id = $4 AND tenant_id = $5 AND status = 'creating'",
+                &[
+                    rfc3339(now).into(),
+                    location.into(),
+                    event.size.into(),
+                    backup.into(),
+                    tenant_id.into(),
+                ],
+            )?,
+            "failed" => db.execute(
+                "UPDATE tenant_backups SET status = 'failed', completed_at = $1
+                  WHERE id = $2 AND tenant_id = $3 AND status = 'creating'",
+                &[rfc3339(now).into(), backup.into(), tenant_id.into()],
+            )?,
+            _ => 0,
+        };
+        return Ok(if moved == 1 {
+            Applied::Moved
+        } else {
+            Applied::Ignored
+        });
     }
     if job.text(0)? == "copy" {
         // A copy's report concerns that copy alone, whatever the workspace did since.

@@ -232,13 +232,15 @@ pub struct Detail {
     pub aliases: Vec<String>,
     /// Test copies, newest first.
     pub copies: Vec<super::workspace_settings::Copy>,
+    /// Backups, newest first.
+    pub backups: Vec<super::workspace_settings::Backup>,
 }
 
 /// One workspace of the account with its aliases and copies, in one statement (another
 /// account's id is `None`, never data).
 pub fn find_detail(db: &dyn Db, account_id: &str, id: &str) -> Result<Option<Detail>, DbError> {
-    use super::workspace_settings::{COPY_COLUMNS, copy};
-    let [tenants, aliases, copies] = super::lists::read(
+    use super::workspace_settings::{BACKUP_COLUMNS, COPY_COLUMNS, backup, copy};
+    let [tenants, aliases, copies, backups] = super::lists::read(
         db,
         [
             ONE_TENANT,
@@ -249,6 +251,13 @@ pub fn find_detail(db: &dyn Db, account_id: &str, id: &str) -> Result<Option<Det
                        WHERE t.id = $1 AND t.account_id = $2 AND t.status <> 'deleted'",
                 order_by: "c.created_at DESC, c.id DESC",
                 limit: Some("20"),
+            },
+            List {
+                columns: BACKUP_COLUMNS,
+                from: "tenant_backups b JOIN tenants t ON t.id = b.tenant_id \
+                       WHERE t.id = $1 AND t.account_id = $2 AND t.status <> 'deleted'",
+                order_by: "b.created_at DESC, b.id DESC",
+                limit: Some("10"),
             },
         ],
         &[id.into(), account_id.into()],
@@ -263,6 +272,7 @@ pub fn find_detail(db: &dyn Db, account_id: &str, id: &str) -> Result<Option<Det
             .map(|r| r.text(0))
             .collect::<Result<_, _>>()?,
         copies: copies.iter().map(copy).collect::<Result<_, _>>()?,
+        backups: backups.iter().map(backup).collect::<Result<_, _>>()?,
     }))
 }
 

@@ -1,7 +1,8 @@
 //! What Odoo's own database manager offers for a workspace: its display name, a production
-//! alias on the alias domain (`{label}.planapulse.online`), and test copies (outgoing mail off,
-//! expiring after 15 days, at most five live). The alias and each copy are provisioning jobs,
-//! written in the transaction that records them.
+//! alias on the alias domain (`{label}.planapulse.online`), test copies (outgoing mail off,
+//! expiring after 15 days, at most five live) and backups (downloadable for seven days). The
+//! alias, each copy and each backup are provisioning jobs, written in the transaction that
+//! records them.
 
 use serde::Serialize;
 use serde_json::json;
@@ -20,6 +21,48 @@ pub const COPY_LIFETIME_SECONDS: i64 = 15 * 86_400;
 
 /// Test copies a workspace may have at once.
 pub const MAX_COPIES: i64 = 5;
+
+/// How long a backup can be downloaded.
+pub const BACKUP_LIFETIME_SECONDS: i64 = 7 * 86_400;
+
+/// A backup of a workspace.
+#[derive(Debug, Clone, Serialize)]
+pub struct Backup {
+    /// `bak_...`
+    pub id: String,
+    /// creating, ready or failed.
+    pub status: String,
+    /// Asked for.
+    pub created_at: String,
+    /// Made.
+    pub completed_at: Option<String>,
+    /// Downloadable until.
+    pub expires_at: String,
+    /// Its size, once made.
+    pub size_bytes: Option<i64>,
+}
+
+/// The columns [`backup`] reads, over `tenant_backups b`.
+pub(crate) const BACKUP_COLUMNS: &[&str] = &[
+    "b.id",
+    "b.status",
+    "b.created_at",
+    "b.completed_at",
+    "b.expires_at",
+    "b.size_bytes",
+];
+
+/// Decodes a row of [`BACKUP_COLUMNS`].
+pub(crate) fn backup(r: &Row) -> Result<Backup, DbError> {
+    Ok(Backup {
+        id: r.text(0)?,
+        status: r.text(1)?,
+        created_at: r.text(2)?,
+        completed_at: r.opt_text(3)?,
+        expires_at: r.text(4)?,
+        size_bytes: r.opt_int(5)?,
+    })
+}
 
 /// A test copy of a workspace.
 #[derive(Debug, Clone, Serialize)]
@@ -243,4 +286,187 @@ pub fn make_copy(
         now,
     )?;
     Ok(Ok(copy))
+}
+
+/// Asks for a backup of a running workspace, unless one is being made. Call inside a
+/// transaction.
+pub fn request_backup(
+    db: &dyn Db,
+    account_id: &str,
+    id: &str,
+    user_id: &str,
+    now: i64,
+) -> Result<Result<Backup, Refused>, DbError> {
+    let Some(t) = locked(db, account_id, id)? else {
+        return Ok(Err(Refused::NotFound));
+    };
+    if let Err(refused) = require_active(&t, "backup") {
+        return Ok(Err(refused));
+    }
+    if db
+        .query_opt(
+            "SELECT id FROM tenant_backups WHERE tenant_id = $1 AND status = 'creating'",
+            &[id.into()],
+        )?
+        .is_some()
+    {
+        return Ok(Err(Refused::Field(
+            "backup",
+            "A backup of this workspace is being made; it appears here when it is ready.".into(),
+        )));
+    }
+    let b = Backup {
+        id: new_id("bak"),
+        status: "creating".into(),
+        created_at: rfc3339(now),
+        completed_at: None,
+        expires_at: rfc3339(now + BACKUP_LIFETIME_SECONDS),
+        size_bytes: None,
+    };
+    db.execute(
+        "INSERT INTO tenant_backups (id, tenant_id, status, requested_by, created_at, expires_at)
+         VALUES ($1, $2, 'creating', $3, $4, $5)",
+        &[
+            b.id.as_str().into(),
+            id.into(),
+            user_id.into(),
+            b.created_at.as_str().into(),
+            b.expires_at.as_str().into(),
+        ],
+    )?;
+    provisioning::enqueue(
+        db,
+        id,
+        Action::Backup,
+        &json!({ "tenant": id, "hostname": t.hostname, "backup": b.id, "expires_at": b.expires_at }),
+        now,
+        now,
+    )?;
+    Ok(Ok(b))
+}
+
+/// Why a backup cannot be downloaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoFile {
+    /// No such backup of the account's workspace.
+    NotFound,
+    /// Still being made, or it failed.
+    NotReady,
+    /// Its download period is over.
+    Expired,
+}
+
+/// Where a ready backup of the account's workspace is: the provisioner's location to send the
+/// person to, or the archive the portal made (local mode).
+pub enum BackupFile {
+    /// At the provisioner's storage.
+    Location(String),
+    /// Made by the portal.
+    Archive(Vec<u8>),
+}
+
+/// The backup `backup` of the account's workspace `id`, if ready and not expired at `now`.
+pub fn backup_file(
+    db: &dyn Db,
+    account_id: &str,
+    id: &str,
+    backup: &str,
+    now: i64,
+) -> Result<Result<BackupFile, NoFile>, DbError> {
+    let Some(r) = db.query_opt(
+        "SELECT b.status, b.expires_at, b.location, b.archive
+           FROM tenant_backups b JOIN tenants t ON t.id = b.tenant_id
+          WHERE b.id = $1 AND t.id = $2 AND t.account_id = $3",
+        &[backup.into(), id.into(), account_id.into()],
+    )?
+    else {
+        return Ok(Err(NoFile::NotFound));
+    };
+    if r.text(0)? != "ready" {
+        return Ok(Err(NoFile::NotReady));
+    }
+    if crate::time::parse_rfc3339(&r.text(1)?).is_none_or(|until| until <= now) {
+        return Ok(Err(NoFile::Expired));
+    }
+    Ok(Ok(match (r.opt_text(2)?, r.opt_text(3)?) {
+        (Some(location), _) => BackupFile::Location(location),
+        (None, Some(archive)) => {
+            use base64::Engine;
+            BackupFile::Archive(
+                base64::engine::general_purpose::STANDARD
+                    .decode(archive)
+                    .unwrap_or_default(),
+            )
+        }
+        (None, None) => return Ok(Err(NoFile::Expired)),
+    }))
+}
+
+/// Makes a local-mode backup's archive: the workspace's settings as the portal holds them
+/// (its record, aliases, copies and integrations, stored secrets left out), with a README
+/// saying that the database itself is backed up by the provisioner.
+pub fn local_backup_archive(db: &dyn Db, tenant_id: &str, now: i64) -> Result<Vec<u8>, DbError> {
+    let subject_rows = |sql: &str| -> Result<Vec<serde_json::Value>, DbError> {
+        Ok(db
+            .query(sql, &[tenant_id.into()])?
+            .iter()
+            .map(|r| {
+                serde_json::Value::Array(
+                    r.0.iter()
+                        .map(|v| match v {
+                            crate::db::Value::Int(n) => json!(n),
+                            crate::db::Value::Text(t) => json!(t),
+                            crate::db::Value::Real(x) => json!(x),
+                            _ => serde_json::Value::Null,
+                        })
+                        .collect(),
+                )
+            })
+            .collect())
+    };
+    let workspace = subject_rows(
+        "SELECT id, slug, name, hostname, status, template_id, plan, region, created_at FROM tenants WHERE id = $1",
+    )?;
+    let aliases = subject_rows(
+        "SELECT hostname, created_at FROM tenant_aliases WHERE tenant_id = $1 ORDER BY hostname",
+    )?;
+    let integrations = subject_rows(
+        "SELECT integration, enabled, settings, updated_at FROM tenant_integrations WHERE tenant_id = $1 ORDER BY integration",
+    )?;
+    let stamp = rfc3339(now);
+    let readme = format!(
+        "# Workspace backup (local mode)\n\nMade {stamp} by the portal, which runs without a provisioner here: it holds the \
+         workspace's settings as the portal knows them, not its database. With a provisioner configured, backups are \
+         the provisioner's full database and file dumps.\n\n- workspace.json: id, slug, name, host name, status, \
+         template, plan, region, created\n- aliases.json: production aliases\n- integrations.json: integrations \
+         and their settings (stored secrets are left out)\n"
+    );
+    let (y, m, d) = crate::time::civil_date(now);
+    let secs = now.rem_euclid(86_400);
+    let when = (
+        u16::try_from(y).unwrap_or(1980),
+        u16::try_from(m).unwrap_or(1),
+        u16::try_from(d).unwrap_or(1),
+        u16::try_from(secs / 3600).unwrap_or(0),
+        u16::try_from(secs / 60 % 60).unwrap_or(0),
+        u16::try_from(secs % 60).unwrap_or(0),
+    );
+    Ok(crate::zip::archive(
+        &[
+            ("README.md".into(), readme.into_bytes()),
+            (
+                "workspace.json".into(),
+                serde_json::to_vec_pretty(&workspace).unwrap_or_default(),
+            ),
+            (
+                "aliases.json".into(),
+                serde_json::to_vec_pretty(&aliases).unwrap_or_default(),
+            ),
+            (
+                "integrations.json".into(),
+                serde_json::to_vec_pretty(&integrations).unwrap_or_default(),
+            ),
+        ],
+        when,
+    ))
 }
