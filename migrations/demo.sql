@@ -87,3 +87,11 @@ ON CONFLICT DO NOTHING;
 INSERT INTO payment_methods (id, account_id, brand, last4, exp_month, exp_year, is_default, created_at, provider_updated) VALUES
   ('pm_demo_mastercard', 'acc_demo_acme', 'mastercard', '4444', 8, 2030, 0, '2025-06-01T09:00:00Z', 0)
 ON CONFLICT DO NOTHING;
+
+-- Northwind operates Initech's workspaces under a grant that ends in 30 days; Globex has given
+-- none yet (its owner, gus@globex.example, can approve a request).
+INSERT INTO access_grants (id, provider_id, client_id, status, days, reason, requested_by, decided_by, created_at, decided_at, expires_at)
+  SELECT 'grt_demo_initech', 'acc_demo_northwind', 'acc_demo_initech', 'approved', 60, 'Monthly maintenance of the logistics workspace', 'usr_demo_mia', NULL,
+         d.at, d.at, e.at
+    FROM days_from_today d, days_from_today e WHERE d.days = -30 AND e.days = 30
+ON CONFLICT DO NOTHING;

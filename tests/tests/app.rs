@@ -12,6 +12,7 @@ mod app {
     pub mod handoff;
     pub mod licenses;
     pub mod mail;
+    pub mod msp;
     pub mod openapi;
     pub mod pages;
     pub mod privacy;

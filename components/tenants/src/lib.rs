@@ -41,6 +41,7 @@ fn route(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
         // Pulse Cloud: the account's tenants, one tenant, the templates to start from.
         (true, ["cloud"]) => cloud::list_tenants(ctx, req),
         (true, ["cloud", "new"]) => create::show_create(ctx, req),
+        (true, ["cloud", "access"]) => msp::show_access(ctx, req),
         (false, ["cloud", "new"]) if req.method == Method::Post => create::create_tenant(ctx, req),
         (true, ["cloud", id]) => cloud::show_tenant(ctx, req, id),
         // Settings: display name, production alias, test copies.
@@ -66,9 +67,57 @@ fn route(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
         (false, ["cloud", id, "integrations", key]) if req.method == Method::Post => {
             integrations::change_from_form(ctx, req, id, key)
         }
-        // MSP provider view: clients and their workspaces.
+        // MSP provider view: clients, delegated access, operating clients' workspaces.
         (true, ["msp"]) => msp::show_clients(ctx, req),
         (true, ["msp", "clients", id]) => msp::show_client(ctx, req, id),
+        (false, ["msp", "access"]) if req.method == Method::Post => msp::ask_from_form(ctx, req),
+        (false, ["msp", "bulk"]) if req.method == Method::Post => msp::bulk_from_form(ctx, req),
+        (false, ["msp", "grants", grant, "revoke"]) if req.method == Method::Post => {
+            msp::revoke_from_form(ctx, req, grant)
+        }
+        (false, ["msp", "clients", id, "access"]) if req.method == Method::Post => {
+            msp::ask_client_from_form(ctx, req, id)
+        }
+        (false, ["msp", "clients", id, "enter"]) if req.method == Method::Post => {
+            msp::enter(ctx, req, id)
+        }
+        (false, ["msp", "clients", id, "tenants"]) if req.method == Method::Post => {
+            msp::create_for_client(ctx, req, id)
+        }
+        (false, ["msp", "clients", id, "tenants", tenant, step]) if req.method == Method::Post => {
+            msp::operate_from_form(ctx, req, id, tenant, step)
+        }
+        // The client's side: the access providers asked for.
+        (
+            false,
+            [
+                "cloud",
+                "access",
+                grant,
+                step @ ("approve" | "decline" | "revoke"),
+            ],
+        ) if req.method == Method::Post => msp::client_step_from_form(ctx, req, grant, step),
+        (true, ["api", "v1", "msp", "grants"]) => msp::api_list(ctx, req),
+        (false, ["api", "v1", "msp", "grants"]) if req.method == Method::Post => {
+            msp::api_ask(ctx, req)
+        }
+        (false, ["api", "v1", "msp", "grants", grant, "revoke"]) if req.method == Method::Post => {
+            msp::api_revoke(ctx, req, grant)
+        }
+        (false, ["api", "v1", "msp", "bulk"]) if req.method == Method::Post => {
+            msp::api_bulk(ctx, req)
+        }
+        (true, ["api", "v1", "access-grants"]) => msp::api_client_list(ctx, req),
+        (
+            false,
+            [
+                "api",
+                "v1",
+                "access-grants",
+                grant,
+                step @ ("approve" | "decline" | "revoke"),
+            ],
+        ) if req.method == Method::Post => msp::api_client_step(ctx, req, grant, step),
         // JSON API.
         (true, ["api", "v1", "tenants"]) => api::list_tenants(ctx, req),
         (false, ["api", "v1", "tenants"]) if req.method == Method::Post => {

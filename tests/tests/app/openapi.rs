@@ -285,6 +285,21 @@ fn every_documented_operation_answers_as_documented() -> Result<()> {
          VALUES ('bak_openapi', 'ten_demo_acme', 'ready', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z',
                  '2999-01-01T00:00:00Z', 22, 'UEsFBgAAAAAAAAAAAAAAAAAAAAAAAA==')",
     )?;
+    // Delegated access: a write token of Northwind's owner; three requests of Acme's, one to
+    // approve, one to decline, one running to revoke.
+    let mia_write: Value = app
+        .as_user(&mia, Method::POST, "/api/v1/api-tokens")
+        .header("x-csrf-token", &mia_csrf)
+        .json(&json!({ "name": "openapi-write", "scope": "write" }))
+        .send()?
+        .json()?;
+    let mia_write = mia_write["token"].as_str().context("token")?.to_string();
+    app.sql(
+        "INSERT INTO access_grants (id, provider_id, client_id, status, days, reason, requested_by, created_at, decided_at, expires_at)
+         VALUES ('grt_doc_approve', 'acc_demo_northwind', 'acc_demo_acme', 'requested', 7, 'Documented', 'usr_demo_mia', '2026-01-01T00:00:00Z', NULL, NULL),
+                ('grt_doc_decline', 'acc_demo_northwind', 'acc_demo_acme', 'requested', 7, 'Documented', 'usr_demo_mia', '2026-01-01T00:00:00Z', NULL, NULL),
+                ('grt_doc_revoke', 'acc_demo_northwind', 'acc_demo_acme', 'approved', 7, 'Documented', 'usr_demo_mia', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', '2999-01-01T00:00:00Z')",
+    )?;
     let mut checked = 0;
     for (path, item) in doc["paths"].as_object().context("paths")? {
         for (method, op) in item.as_object().context("item")? {
@@ -328,6 +343,18 @@ fn every_documented_operation_answers_as_documented() -> Result<()> {
                 "/api/v1/tenants/{id}/backups/{backup}/download" => {
                     "/api/v1/tenants/ten_demo_acme/backups/bak_openapi/download".to_string()
                 }
+                "/api/v1/msp/grants/{id}/revoke" => {
+                    "/api/v1/msp/grants/grt_demo_initech/revoke".to_string()
+                }
+                "/api/v1/access-grants/{id}/approve" => {
+                    "/api/v1/access-grants/grt_doc_approve/approve".to_string()
+                }
+                "/api/v1/access-grants/{id}/decline" => {
+                    "/api/v1/access-grants/grt_doc_decline/decline".to_string()
+                }
+                "/api/v1/access-grants/{id}/revoke" => {
+                    "/api/v1/access-grants/grt_doc_revoke/revoke".to_string()
+                }
                 "/api/v1/payment-methods/{id}" => "/api/v1/payment-methods/pm_demo_mastercard".to_string(),
                 "/api/v1/invoices/{id}/pay" => "/api/v1/invoices/inv_demo_0011/pay".to_string(),
                 "/api/v1/licenses/{id}/renew" => "/api/v1/licenses/lic_demo_lab/renew".to_string(),
@@ -348,6 +375,8 @@ fn every_documented_operation_answers_as_documented() -> Result<()> {
             };
             let bearer = if path == "/api/v1/clients" {
                 &mia_token
+            } else if path.starts_with("/api/v1/msp/") {
+                &mia_write
             } else {
                 &ada_token
             };
@@ -421,6 +450,12 @@ fn every_documented_operation_answers_as_documented() -> Result<()> {
                         )
                         .body(body)
                 }
+                ("/api/v1/msp/grants", "post") => req.json(
+                    &json!({ "client": "acc_demo_globex", "days": 7, "reason": "Documented" }),
+                ),
+                ("/api/v1/msp/bulk", _) => req.json(
+                    &json!({ "action": "resume", "tenants": ["ten_demo_initech", "ten_demo_acme"] }),
+                ),
                 ("/api/v1/checkout-sessions", _) => req.json(&json!({ "plan": "cloud_business_month" })),
                 ("/api/v1/subscriptions/{id}/change-plan", _) => {
                     req.json(&json!({ "plan": "cloud_pro_month" }))

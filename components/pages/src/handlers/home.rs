@@ -28,7 +28,11 @@ pub fn show_home(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
             };
             Summary::Customer(overview::customer_home(db, account, invoices)?)
         }
-        AccountKind::Provider => Summary::Provider(overview::provider_home(db, account)?),
+        AccountKind::Provider => Summary::Provider(overview::provider_home(
+            db,
+            account,
+            &pulse_core::time::now_rfc3339(),
+        )?),
     };
     Ok(Response::html(
         200,

@@ -69,7 +69,7 @@ fn create(ctx: &Ctx, req: &Request, who: &Identity, new: &NewTenant) -> Result<T
     Ok(tenant)
 }
 
-fn new_tenant(name: &str, slug: &str, template: &str) -> NewTenant {
+pub(crate) fn new_tenant(name: &str, slug: &str, template: &str) -> NewTenant {
     NewTenant {
         name: name.trim().to_string(),
         slug: slug.trim().to_string(),

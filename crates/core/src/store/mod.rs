@@ -8,6 +8,7 @@ pub mod audit;
 pub mod billing;
 pub mod billing_details;
 pub mod email_links;
+pub mod grants;
 pub mod idempotency;
 pub mod integrations;
 pub mod invitations;

@@ -89,8 +89,8 @@ pub struct ProviderHome {
     pub subscriptions: Vec<Subscription>,
 }
 
-/// Home for a provider account.
-pub fn provider_home(db: &dyn Db, provider_id: &str) -> Result<ProviderHome, DbError> {
+/// Home for a provider account: the workspaces of the clients it holds access to at `now`.
+pub fn provider_home(db: &dyn Db, provider_id: &str, now: &str) -> Result<ProviderHome, DbError> {
     let [c, t, s] = read(
         db,
         [
@@ -98,7 +98,7 @@ pub fn provider_home(db: &dyn Db, provider_id: &str) -> Result<ProviderHome, DbE
             tenants::PROVIDER_TENANTS,
             billing::SUBSCRIPTIONS,
         ],
-        &[provider_id.into()],
+        &[provider_id.into(), now.into()],
     )?;
     Ok(ProviderHome {
         clients: all(&c, accounts::client)?,
@@ -107,42 +107,84 @@ pub fn provider_home(db: &dyn Db, provider_id: &str) -> Result<ProviderHome, DbE
     })
 }
 
-/// The MSP page: a provider's clients and all their tenants.
-pub fn msp(db: &dyn Db, provider_id: &str) -> Result<(Vec<Client>, Vec<Tenant>), DbError> {
-    let [c, t] = read(
-        db,
-        [accounts::CLIENTS, tenants::PROVIDER_TENANTS],
-        &[provider_id.into()],
-    )?;
-    Ok((all(&c, accounts::client)?, all(&t, tenants::tenant)?))
+/// What the MSP page shows.
+pub struct MspPage {
+    /// The provider's clients.
+    pub clients: Vec<Client>,
+    /// The workspaces of the clients it holds access to.
+    pub tenants: Vec<Tenant>,
+    /// The access it asked for, newest first.
+    pub grants: Vec<super::grants::Grant>,
 }
 
-/// One client of a provider with its tenants; `None` for an account that is not the
-/// provider's client.
+/// The MSP page at `now`: a provider's clients, the workspaces of those it holds access to, and
+/// its access requests, in one statement.
+pub fn msp(db: &dyn Db, provider_id: &str, now: &str) -> Result<MspPage, DbError> {
+    let [c, t, g] = read(
+        db,
+        [
+            accounts::CLIENTS,
+            tenants::PROVIDER_TENANTS,
+            super::grants::PROVIDER_GRANTS,
+        ],
+        &[provider_id.into(), now.into()],
+    )?;
+    Ok(MspPage {
+        clients: all(&c, accounts::client)?,
+        tenants: all(&t, tenants::tenant)?,
+        grants: all(&g, super::grants::grant)?,
+    })
+}
+
+/// One client as its provider sees it.
+pub struct MspClient {
+    /// The client.
+    pub client: Client,
+    /// Its workspaces, while the provider holds access.
+    pub tenants: Vec<Tenant>,
+    /// The access asked of it, newest first.
+    pub grants: Vec<super::grants::Grant>,
+}
+
+/// One client of a provider at `now`: its workspaces (only while the provider holds access)
+/// and the access asked of it; `None` for an account that is not the provider's client.
 pub fn msp_client(
     db: &dyn Db,
     provider_id: &str,
     client_id: &str,
-) -> Result<Option<(Client, Vec<Tenant>)>, DbError> {
-    let [c, t] = read(
+    now: &str,
+) -> Result<Option<MspClient>, DbError> {
+    let [c, t, g] = read(
         db,
         [
             List {
-                from: "accounts c WHERE c.provider_id = $1 AND c.id = $2",
+                from: "accounts c WHERE c.provider_id = $1 AND c.id = $3",
                 ..accounts::CLIENTS
             },
             List {
                 from: "tenants t JOIN accounts c ON c.id = t.account_id \
-                       WHERE c.provider_id = $1 AND c.id = $2 AND t.status <> 'deleted'",
+                       WHERE c.provider_id = $1 AND c.id = $3 AND t.status <> 'deleted' \
+                         AND EXISTS (SELECT 1 FROM access_grants g WHERE g.provider_id = $1 \
+                             AND g.client_id = c.id AND g.status = 'approved' AND g.expires_at > $2)",
                 ..tenants::PROVIDER_TENANTS
             },
+            List {
+                from: "access_grants g JOIN accounts p ON p.id = g.provider_id \
+                       JOIN accounts c ON c.id = g.client_id \
+                       WHERE g.provider_id = $1 AND g.client_id = $3",
+                ..super::grants::PROVIDER_GRANTS
+            },
         ],
-        &[provider_id.into(), client_id.into()],
+        &[provider_id.into(), now.into(), client_id.into()],
     )?;
     let Some(client) = c.first().map(accounts::client).transpose()? else {
         return Ok(None);
     };
-    Ok(Some((client, all(&t, tenants::tenant)?)))
+    Ok(Some(MspClient {
+        client,
+        tenants: all(&t, tenants::tenant)?,
+        grants: all(&g, super::grants::grant)?,
+    }))
 }
 
 /// The billing page: subscriptions and the first `limit` invoices, and whether more follow.

@@ -496,6 +496,12 @@ pub const TABLES: &[Table] = &[
         erase: Erase::Delete,
     },
     Table {
+        name: "access_grants",
+        rows: "provider_id IN {A} OR client_id IN {A}",
+        holds: "Access asked of or given to a provider (MSP): who, for how long, why.",
+        erase: Erase::Overwrite("reason = ''"),
+    },
+    Table {
         name: "audit_log",
         rows: "account_id IN {A} OR actor_user_id IN {U}",
         holds: "The activity log: who did what, when, from which address.",

@@ -76,7 +76,9 @@ pub(crate) const ACCOUNT_TENANTS: List<'static> = List {
 pub(crate) const PROVIDER_TENANTS: List<'static> = List {
     columns: TENANT_COLUMNS,
     from: "tenants t JOIN accounts c ON c.id = t.account_id \
-           WHERE c.provider_id = $1 AND t.status <> 'deleted'",
+           WHERE c.provider_id = $1 AND t.status <> 'deleted' \
+             AND EXISTS (SELECT 1 FROM access_grants g WHERE g.provider_id = $1 \
+                         AND g.client_id = c.id AND g.status = 'approved' AND g.expires_at > $2)",
     order_by: "t.slug",
     limit: None,
 };
