@@ -103,6 +103,26 @@ fn in_local_mode_the_portal_makes_the_backup_and_it_downloads_until_it_expires()
         )?)?;
         assert_eq!(api["status"], "creating");
         assert!(api["id"].as_str().is_some_and(|id| id.starts_with("bak_")));
+        // The same Idempotency-Key gets the first answer, not a second backup.
+        let keyed = |key: &str| -> Result<Value> {
+            Ok(serde_json::from_str(&expect_status(
+                app.as_user(&ada, Method::POST, "/api/v1/tenants/ten_demo_acme/backups")
+                    .header("x-csrf-token", &csrf)
+                    .header("idempotency-key", key)
+                    .send()?,
+                201,
+            )?)?)
+        };
+        app.sql("UPDATE tenant_backups SET status = 'ready'")?;
+        let first = keyed("backup-once")?;
+        assert_eq!(keyed("backup-once")?["id"], first["id"]);
+        assert_eq!(
+            app.sql_count(&format!(
+                "SELECT COUNT(*) FROM tenant_backups WHERE id = '{}'",
+                first["id"].as_str().unwrap_or_default()
+            ))?,
+            1
+        );
     }
     Ok(())
 }

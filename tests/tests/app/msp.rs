@@ -91,6 +91,11 @@ fn a_provider_operates_a_client_only_while_the_client_gives_access() -> Result<(
 
         // Globex's owner approves; now Mia sees and runs its workspaces.
         let gus = app.sign_in("gus@globex.example")?;
+        let home = expect_status(app.get_as(&gus, "/dashboard")?, 200)?;
+        assert!(
+            home.contains("Northwind MSP asks for 7 days of access"),
+            "{home}"
+        );
         let access = expect_status(app.get_as(&gus, "/cloud/access")?, 200)?;
         assert!(
             access.contains("Northwind MSP") && access.contains("Quarterly upgrade"),

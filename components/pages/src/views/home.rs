@@ -25,8 +25,9 @@ const STUCK_SECONDS: i64 = 3600;
 const EXPIRY_WARNING_DAYS: i64 = 30;
 
 /// What needs doing, most urgent first, each item linking to where it is fixed; dates read
-/// relative to `now` (Unix seconds); money matters only for those with billing rights.
-fn attention(summary: &Summary, now: i64, billing: bool) -> Vec<Markup> {
+/// relative to `now` (Unix seconds); money matters only for those with billing rights, and
+/// providers' access requests only for owners, who decide them.
+fn attention(summary: &Summary, now: i64, billing: bool, owner: bool) -> Vec<Markup> {
     // (urgency, item): overdue money first, then what has stopped working, then what is coming.
     let mut items: Vec<(u8, Markup)> = Vec::new();
     if let Summary::Customer(CustomerHome {
@@ -36,8 +37,18 @@ fn attention(summary: &Summary, now: i64, billing: bool) -> Vec<Markup> {
         subscriptions,
         refunds,
         payment_methods,
+        access_requests,
     }) = summary
     {
+        for g in access_requests.iter().filter(|_| owner) {
+            items.push((
+                1,
+                html! {
+                    (g.provider_name) " asks for " (g.days) " days of access to your workspaces: " (g.reason) " "
+                    a href="/cloud/access" { "Approve or decline" } "."
+                },
+            ));
+        }
         for m in payment_methods
             .iter()
             .filter(|m| billing && m.expires_within(now, EXPIRY_WARNING_DAYS))
@@ -153,7 +164,12 @@ fn attention(summary: &Summary, now: i64, billing: bool) -> Vec<Markup> {
 
 /// The Home page as of `now` (Unix seconds).
 pub fn page(shell: &Shell, who: &Identity, summary: &Summary, now: i64) -> Markup {
-    let items = attention(summary, now, who.account.role.can_manage_billing());
+    let items = attention(
+        summary,
+        now,
+        who.account.role.can_manage_billing(),
+        who.account.role == pulse_core::identity::Role::Owner,
+    );
     layout(
         shell,
         "Home",

@@ -278,6 +278,12 @@ pub fn ask_client_from_form(ctx: &Ctx, req: &Request, id: &str) -> Result<Respon
 /// the requests made (none when the address owns nothing it could be asked about).
 pub fn api_ask(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let who = ctx.require_writer(req)?;
+    pulse_core::store::idempotency::once(ctx.db()?, &who.account.account_id, req, || {
+        api_ask_once(ctx, req, who)
+    })
+}
+
+fn api_ask_once(ctx: &Ctx, req: &Request, who: &Identity) -> Result<Response, AppError> {
     let body = req.json_body()?;
     let (days, reason) = request_input(
         &body["days"].as_i64().unwrap_or(0).to_string(),

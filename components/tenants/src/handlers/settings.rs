@@ -8,9 +8,9 @@ use pulse_core::db::transaction;
 use pulse_core::http::{Request, Response};
 use pulse_core::identity::Identity;
 use pulse_core::spin::Ctx;
-use pulse_core::store::audit;
 use pulse_core::store::tenants;
 use pulse_core::store::workspace_settings::{self as settings, ALIAS_DOMAIN, Refused};
+use pulse_core::store::{audit, idempotency};
 use pulse_core::time::now_unix;
 use pulse_core::views::Nav;
 use serde_json::{Value, json};
@@ -186,23 +186,32 @@ pub fn change_from_api(
 ) -> Result<Response, AppError> {
     let who = ctx.require_writer(req)?;
     let made = matches!(what, "copies" | "backups");
-    let body = if made { Value::Null } else { req.json_body()? };
-    let change = match what {
-        "rename" => Change::Rename(body["name"].as_str().unwrap_or_default()),
-        "alias" => Change::Alias(body["alias"].as_str().unwrap_or_default()),
-        "backups" => Change::Backup,
-        _ => Change::Copy,
-    };
-    match apply(ctx, req, who, id, &change) {
-        Ok(done) => Ok(Response::json(if made { 201 } else { 200 }, &done)),
-        Err(Failed::App(e)) => Err(e),
-        Err(Failed::Refused(refused)) => {
-            let (field, why) = field_of(refused)?;
-            Err(AppError::Invalid {
-                detail: why.clone(),
-                errors: vec![(field, why)],
-            })
+    let answer = || {
+        let body = if made { Value::Null } else { req.json_body()? };
+        let change = match what {
+            "rename" => Change::Rename(body["name"].as_str().unwrap_or_default()),
+            "alias" => Change::Alias(body["alias"].as_str().unwrap_or_default()),
+            "backups" => Change::Backup,
+            _ => Change::Copy,
+        };
+        match apply(ctx, req, who, id, &change) {
+            Ok(done) => Ok(Response::json(if made { 201 } else { 200 }, &done)),
+            Err(Failed::App(e)) => Err(e),
+            Err(Failed::Refused(refused)) => {
+                let (field, why) = field_of(refused)?;
+                Err(AppError::Invalid {
+                    detail: why.clone(),
+                    errors: vec![(field, why)],
+                })
+            }
         }
+    };
+    // Making a copy or a backup creates something: a retry with the same Idempotency-Key
+    // gets the first answer.
+    if made {
+        idempotency::once(ctx.db()?, &who.account.account_id, req, answer)
+    } else {
+        answer()
     }
 }
 

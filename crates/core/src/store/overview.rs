@@ -32,6 +32,8 @@ pub struct CustomerHome {
     pub refunds: Vec<refunds::Refund>,
     /// Payment methods (empty for members without billing rights).
     pub payment_methods: Vec<PaymentMethod>,
+    /// Providers' requests for access waiting for a decision.
+    pub access_requests: Vec<super::grants::Grant>,
 }
 
 /// Home for a customer account; `invoices` recent invoices are read only when asked for.
@@ -40,7 +42,7 @@ pub fn customer_home(
     account_id: &str,
     invoices: i64,
 ) -> Result<CustomerHome, DbError> {
-    let [l, t, s, i, r, p] = read(
+    let [l, t, s, i, r, p, g] = read(
         db,
         [
             List {
@@ -65,6 +67,12 @@ pub fn customer_home(
                 limit: Some("$2"),
                 ..payment_methods::ACCOUNT_METHODS
             },
+            List {
+                from: "access_grants g JOIN accounts p ON p.id = g.provider_id \
+                       JOIN accounts c ON c.id = g.client_id \
+                       WHERE g.client_id = $1 AND g.status = 'requested'",
+                ..super::grants::PROVIDER_GRANTS
+            },
         ],
         &[account_id.into(), invoices.max(0).into()],
     )?;
@@ -75,6 +83,7 @@ pub fn customer_home(
         invoices: all(&i, billing::invoice)?,
         refunds: all(&r, refunds::refund)?,
         payment_methods: all(&p, payment_methods::payment_method)?,
+        access_requests: all(&g, super::grants::grant)?,
     })
 }
 
