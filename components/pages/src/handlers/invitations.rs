@@ -32,17 +32,7 @@ fn audit_entry(
     target: &str,
     detail: &str,
 ) -> Result<(), AppError> {
-    audit::record(
-        db,
-        &audit::Entry {
-            account_id: &who.account.account_id,
-            actor_user_id: &who.user_id,
-            action,
-            target,
-            detail,
-            ip: &req.client_ip(),
-        },
-    )?;
+    audit::record_by(db, who, &req.client_ip(), action, target, detail)?;
     Ok(())
 }
 

@@ -417,6 +417,25 @@ fn cancel(ctx: &Ctx, req: &Request, request: &DataRequest) -> Result<Outcome, Ap
     })
 }
 
+/// Confirms or cancels the request, after the CSRF token of an owner's session.
+fn take_step(
+    ctx: &Ctx,
+    req: &Request,
+    request: &DataRequest,
+    access: &Access,
+    step: &str,
+) -> Result<Outcome, AppError> {
+    let who = match access {
+        Access::Owner => ctx.identity(req).ok().flatten(),
+        Access::Link(_) => None,
+    };
+    csrf::check(req, &ctx.config, who)?;
+    match step {
+        "confirm" => confirm(ctx, request),
+        _ => cancel(ctx, req, request),
+    }
+}
+
 /// `POST /privacy/requests/{id}/confirm` and `.../cancel` (form: `token`).
 pub fn act_from_form(ctx: &Ctx, req: &Request, id: &str, step: &str) -> Result<Response, AppError> {
     // The origin first, before anything is looked up; an owner's token once known.
@@ -433,15 +452,7 @@ pub fn act_from_form(ctx: &Ctx, req: &Request, id: &str, step: &str) -> Result<R
         }
         Err(e) => return Err(e),
     };
-    let who = match access {
-        Access::Owner => ctx.identity(req).ok().flatten(),
-        Access::Link(_) => None,
-    };
-    csrf::check(req, &ctx.config, who)?;
-    let outcome = match step {
-        "confirm" => confirm(ctx, &request)?,
-        _ => cancel(ctx, req, &request)?,
-    };
+    let outcome = take_step(ctx, req, &request, &access, step)?;
     match outcome {
         Outcome::Done => {
             let mut location = format!("/privacy/requests/{id}");
@@ -550,15 +561,7 @@ pub fn api_act(ctx: &Ctx, req: &Request, id: &str, step: &str) -> Result<Respons
     let body = req.json_body()?;
     let token = body["token"].as_str().map(str::to_string);
     let (request, access) = find(ctx, req, id, token)?;
-    let who = match access {
-        Access::Owner => ctx.identity(req).ok().flatten(),
-        Access::Link(_) => None,
-    };
-    csrf::check(req, &ctx.config, who)?;
-    let outcome = match step {
-        "confirm" => confirm(ctx, &request)?,
-        _ => cancel(ctx, req, &request)?,
-    };
+    let outcome = take_step(ctx, req, &request, &access, step)?;
     match outcome {
         Outcome::Done => {
             let request = privacy::get(ctx.db()?, id)?.ok_or(AppError::NotFound)?;

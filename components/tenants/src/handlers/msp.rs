@@ -48,16 +48,13 @@ fn record_both(
     target: &str,
     detail: &str,
 ) -> Result<(), AppError> {
-    audit::record(
+    audit::record_by(
         db,
-        &audit::Entry {
-            account_id: &who.account.account_id,
-            actor_user_id: &who.user_id,
-            action,
-            target,
-            detail: &format!("{detail} (client {client_id})"),
-            ip: &req.client_ip(),
-        },
+        who,
+        &req.client_ip(),
+        action,
+        target,
+        &format!("{detail} (client {client_id})"),
     )?;
     audit::record_by_portal(
         db,

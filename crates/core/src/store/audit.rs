@@ -39,6 +39,28 @@ pub fn record(db: &dyn Db, e: &Entry) -> Result<(), DbError> {
     Ok(())
 }
 
+/// Records what `who` did, from the address `ip`, in the account they act in.
+pub fn record_by(
+    db: &dyn Db,
+    who: &crate::identity::Identity,
+    ip: &str,
+    action: &str,
+    target: &str,
+    detail: &str,
+) -> Result<(), DbError> {
+    record(
+        db,
+        &Entry {
+            account_id: &who.account.account_id,
+            actor_user_id: &who.user_id,
+            action,
+            target,
+            detail,
+            ip,
+        },
+    )
+}
+
 /// Records an entry made by the portal itself (no person acted, no address).
 pub fn record_by_portal(
     db: &dyn Db,

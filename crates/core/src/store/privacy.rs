@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value as Json, json};
 
-use crate::db::{Db, DbError, Dialect, Value};
+use crate::db::{Db, DbError, Dialect, Row, Value};
 use crate::ids::{new_id, new_secret};
 use crate::time::{parse_rfc3339, rfc3339};
 use crate::token::hash_secret;
@@ -543,6 +543,19 @@ pub struct Subject {
 }
 
 impl Subject {
+    /// The accounts, and the people of `rows` (`id`, `email`).
+    fn of(accounts: &[String], rows: &[Row]) -> Result<Self, DbError> {
+        let mut subject = Subject {
+            accounts: accounts.to_vec(),
+            ..Subject::default()
+        };
+        for r in rows {
+            subject.users.push(r.text(0)?);
+            subject.emails.push(r.text(1)?);
+        }
+        Ok(subject)
+    }
+
     /// `rows` with its markers expanded: `{A}`, `{U}` and `{E}` as lists of the accounts, the
     /// people and the addresses; `{E~column}` as "column mentions one of the addresses".
     fn condition(&self, rows: &str) -> (String, Vec<Value>) {
@@ -617,14 +630,7 @@ pub fn export_subject(db: &dyn Db, accounts: &[String], email: &str) -> Result<S
         ),
         &params,
     )?;
-    let mut subject = Subject {
-        accounts: accounts.to_vec(),
-        ..Subject::default()
-    };
-    for r in &rows {
-        subject.users.push(r.text(0)?);
-        subject.emails.push(r.text(1)?);
-    }
+    let mut subject = Subject::of(accounts, &rows)?;
     if !subject.emails.iter().any(|e| e == email) {
         subject.emails.push(email.to_string());
     }
@@ -658,14 +664,7 @@ pub fn erasure_subject(
         ),
         &params,
     )?;
-    let mut subject = Subject {
-        accounts: accounts.to_vec(),
-        ..Subject::default()
-    };
-    for r in &rows {
-        subject.users.push(r.text(0)?);
-        subject.emails.push(r.text(1)?);
-    }
+    let mut subject = Subject::of(accounts, &rows)?;
     if include_requester && !subject.emails.iter().any(|e| e == email) {
         subject.emails.push(email.to_string());
     }
