@@ -439,11 +439,55 @@ try {
     await axeCheck(check, page, 'Team', '/team');
     await axeCheck(check, page, 'Security', '/security');
     await axeCheck(check, page, "another account's workspace (404)", '/cloud/ten_demo_globex');
+    await axeCheck(check, page, 'a workspace with its backups', '/cloud/ten_demo_acme');
+    await axeCheck(check, page, 'an invoice with its lines', '/billing/invoices/inv_demo_0010');
+    await axeCheck(check, page, 'plans', '/billing/plans');
+    await axeCheck(check, page, 'data export', '/privacy/export');
+    await axeCheck(check, page, 'provider access', '/cloud/access');
     await check('switch to Northwind MSP', async () => {
       await page.getByLabel('Account', { exact: true }).selectOption({ label: 'Northwind MSP' });
       await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Switch' }).click()]);
     });
     await axeCheck(check, page, 'the MSP page', '/msp');
+    await axeCheck(check, page, 'a client under access', '/msp/clients/acc_demo_initech');
+    await context.close();
+  });
+
+  // (h) the dark theme: the system's dark setting turns the whole portal dark, and every page
+  // still passes axe (contrast included).
+  await scenario('dark', async (check, track) => {
+    const anonymous = await newContext(browser, { colorScheme: 'dark' });
+    const out = track(await anonymous.newPage());
+    await check('the page turns dark with the system setting', async () => {
+      await out.goto('/login');
+      const rgb = await out.evaluate(() => getComputedStyle(document.body).backgroundColor);
+      const [r, g, b] = rgb.match(/\d+/g).map(Number);
+      expect(r + g + b < 150, `body background is ${rgb}`);
+      return rgb;
+    });
+    await axeCheck(check, out, 'the landing page, dark', '/');
+    await axeCheck(check, out, 'sign-in, dark', '/login');
+    await anonymous.close();
+    const context = await newContext(browser, { colorScheme: 'dark', storageState: shared ?? undefined });
+    const page = track(await context.newPage());
+    await signedIn(check, page);
+    for (const [label, path] of [
+      ['Home', '/dashboard'],
+      ['Billing', '/billing'],
+      ['an invoice', '/billing/invoices/inv_demo_0010'],
+      ['a workspace', '/cloud/ten_demo_acme'],
+      ['data export', '/privacy/export'],
+      ['Team', '/team'],
+    ]) {
+      await axeCheck(check, page, `${label}, dark`, path);
+    }
+    await check('screenshot of Home, dark', async () => {
+      await page.goto('/dashboard');
+      const path = join(outDir, 'home-dark.png');
+      await page.screenshot({ path, fullPage: true });
+      console.log(`     screenshot: ${path}`);
+      return path;
+    });
     await context.close();
   });
 

@@ -2,7 +2,8 @@
 //! (playwright-core and axe-core), against the demo portal on SQLite. The script signs in
 //! through the real forms and the developer mailbox, walks the navigation, switches account,
 //! signs out, runs axe-core's WCAG 2.x A and AA rules on the main pages, checks a phone viewport
-//! for horizontal scrolling, signs in again with JavaScript disabled, and screenshots Home.
+//! for horizontal scrolling, repeats axe with the system's dark setting, signs in again with
+//! JavaScript disabled, and screenshots Home (light, phone, dark).
 //!
 //! It needs Node.js and Chromium at `/usr/bin/chromium` (`CHROMIUM_PATH` overrides it;
 //! `scripts/test` installs Debian's `chromium` when it can). Without them the test fails under

@@ -56,8 +56,8 @@ fn attention(summary: &Summary, now: i64, billing: bool, owner: bool) -> Vec<Mar
             items.push((
                 2,
                 html! {
-                    "The card " (m.label()) " stops working at the end of its expiry month. "
-                    a href="/billing" { "Add a new card" } " so payments do not fail."
+                    "The card " (m.label()) ": "
+                    a href="/billing" { "add a new card" } " before the end of that month so payments do not fail."
                 },
             ));
         }
