@@ -132,13 +132,29 @@ fn every_page_carries_the_security_headers_and_a_request_id() -> Result<()> {
 }
 
 #[test]
-fn static_assets_are_served_with_a_cache_lifetime() -> Result<()> {
+fn the_stylesheet_has_a_content_hashed_name_cached_for_good_and_pages_are_not_cached() -> Result<()>
+{
     each_backend("static_assets_are_served_with_a_cache_lifetime", |app| {
-        let resp = app.get("/static/app.css")?;
+        // Pages link the stylesheet by the hash of its content, and are never cached.
+        let page = app.get("/login")?;
+        assert_eq!(page.headers()["cache-control"], "no-store");
+        let html = page.text()?;
+        let href = pulse_core::views::assets::stylesheet_path();
+        assert!(html.contains(&format!("href=\"{href}\"")), "{html}");
+        let resp = app.get(&href)?;
         assert_eq!(resp.status(), 200);
         assert_eq!(resp.headers()["content-type"], "text/css; charset=utf-8");
-        assert_eq!(resp.headers()["cache-control"], "public, max-age=3600");
-        assert!(resp.text()?.contains("--accent"));
+        assert_eq!(
+            resp.headers()["cache-control"],
+            "public, max-age=31536000, immutable"
+        );
+        let css = resp.text()?;
+        assert!(css.contains("--accent") && css.contains("prefers-color-scheme: dark"));
+        // The name is the content's: another hash is not found, the plain name is short-lived.
+        assert_eq!(app.get("/static/app.0000000000000000.css")?.status(), 404);
+        let plain = app.get("/static/app.css")?;
+        assert_eq!(plain.headers()["cache-control"], "public, max-age=300");
+        assert_eq!(plain.text()?, css);
         assert_eq!(app.get("/static/missing.js")?.status(), 404);
         Ok(())
     })

@@ -1,5 +1,6 @@
 //! The maud shell every page renders in, and partials shared by the areas.
 
+pub mod assets;
 pub mod error;
 pub mod partials;
 pub mod relative;
@@ -98,7 +99,7 @@ pub fn page(shell: &Shell, title: &str, content: Markup) -> Markup {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · Pulse Account" }
-                link rel="stylesheet" href="/static/app.css";
+                link rel="stylesheet" href=(assets::stylesheet_path());
                 link rel="icon" href="/static/favicon.svg" type="image/svg+xml";
             }
             body {
