@@ -105,6 +105,10 @@ pub struct Membership {
     pub account_kind: AccountKind,
     /// The user's role there.
     pub role: Role,
+    /// Whether the account holds self-hosted licenses.
+    pub has_licenses: bool,
+    /// Whether it has Pulse Cloud workspaces (not deleted).
+    pub has_tenants: bool,
 }
 
 /// How the request proved who it is.

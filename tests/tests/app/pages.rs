@@ -595,3 +595,42 @@ fn the_activity_log_is_filtered_paged_and_exported_for_owners_and_admins() -> Re
         },
     )
 }
+
+#[test]
+fn the_navigation_shows_only_what_the_account_has_and_the_person_may_see() -> Result<()> {
+    each_backend("navigation_by_account_and_role", |app| {
+        let nav = |html: &str| -> Vec<&'static str> {
+            [
+                ("/licenses", "Licenses"),
+                ("/cloud", "Pulse Cloud"),
+                ("/billing", "Billing"),
+                ("/msp", "MSP"),
+            ]
+            .into_iter()
+            .filter(|(href, label)| html.contains(&format!("href=\"{href}\">{label}<")))
+            .map(|(_, label)| label)
+            .collect()
+        };
+        // An owner of a customer with licenses and workspaces sees both, and Billing.
+        let ada = app.sign_in("ada@acme.example")?;
+        let html = expect_status(app.get_as(&ada, "/team")?, 200)?;
+        assert_eq!(nav(&html), ["Licenses", "Pulse Cloud", "Billing"], "{html}");
+        // A member without billing rights has no Billing.
+        let cy = app.sign_in("cy@acme.example")?;
+        let html = expect_status(app.get_as(&cy, "/team")?, 200)?;
+        assert_eq!(nav(&html), ["Licenses", "Pulse Cloud"]);
+        // A customer with workspaces and no licenses has no Licenses section.
+        let gus = app.sign_in("gus@globex.example")?;
+        let html = expect_status(app.get_as(&gus, "/team")?, 200)?;
+        assert_eq!(nav(&html), ["Pulse Cloud", "Billing"]);
+        // Licenses only: no Pulse Cloud section.
+        app.sql("UPDATE tenants SET status = 'deleted' WHERE account_id = 'acc_demo_acme'")?;
+        let html = expect_status(app.get_as(&ada, "/team")?, 200)?;
+        assert_eq!(nav(&html), ["Licenses", "Billing"]);
+        // A provider has the MSP section, no customer sections.
+        let mia = app.sign_in("mia@northwind.example")?;
+        let html = expect_status(app.get_as(&mia, "/team")?, 200)?;
+        assert_eq!(nav(&html), ["Billing", "MSP"]);
+        Ok(())
+    })
+}

@@ -52,7 +52,14 @@ fn role(row: &Row, i: usize) -> Result<Role, DbError> {
     Role::parse(&s).ok_or_else(|| DbError::Decode(format!("unknown role {s}")))
 }
 
-/// Reads a membership row of `(account_id, name, kind, role)` starting at column `at`.
+/// The columns [`membership`] reads, over `accounts a` and `memberships m`: the account, the
+/// role, and whether the account holds licenses and workspaces (which sections the navigation
+/// shows).
+pub const MEMBERSHIP_COLUMNS: &str = "a.id, a.name, a.kind, m.role, \
+     EXISTS (SELECT 1 FROM licenses ml WHERE ml.account_id = a.id), \
+     EXISTS (SELECT 1 FROM tenants mt WHERE mt.account_id = a.id AND mt.status <> 'deleted')";
+
+/// Reads a membership row of [`MEMBERSHIP_COLUMNS`] starting at column `at`.
 pub fn membership(row: &Row, at: usize) -> Result<Membership, DbError> {
     let kind = row.text(at + 2)?;
     Ok(Membership {
@@ -61,6 +68,8 @@ pub fn membership(row: &Row, at: usize) -> Result<Membership, DbError> {
         account_kind: AccountKind::parse(&kind)
             .ok_or_else(|| DbError::Decode(format!("unknown account kind {kind}")))?,
         role: role(row, at + 3)?,
+        has_licenses: row.flag(at + 4)?,
+        has_tenants: row.flag(at + 5)?,
     })
 }
 

@@ -146,12 +146,15 @@ const LAST_USED_GRANULARITY_SECONDS: i64 = 300;
 /// account, in one statement: a revoked token or a removed membership finds nothing.
 pub fn holder(db: &dyn Db, token_hash: &str) -> Result<Option<TokenHolder>, DbError> {
     let rows = db.query(
-        "SELECT t.id, t.scope, u.id, u.email, u.display_name, a.id, a.name, a.kind, m.role, t.last_used_at
+        &format!(
+            "SELECT t.id, t.scope, u.id, u.email, u.display_name, t.last_used_at, {}
            FROM api_tokens t
            JOIN users u ON u.id = t.user_id
            JOIN memberships m ON m.user_id = u.id AND m.account_id = t.account_id
            JOIN accounts a ON a.id = t.account_id
           WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
+            super::accounts::MEMBERSHIP_COLUMNS
+        ),
         &[token_hash.into()],
     )?;
     let Some(row) = rows.first() else {
@@ -163,8 +166,8 @@ pub fn holder(db: &dyn Db, token_hash: &str) -> Result<Option<TokenHolder>, DbEr
         user_id: row.text(2)?,
         email: row.text(3)?,
         display_name: row.text(4)?,
-        membership: super::accounts::membership(row, 5)?,
-        last_used_at: row.opt_text(9)?,
+        membership: super::accounts::membership(row, 6)?,
+        last_used_at: row.opt_text(5)?,
     }))
 }
 

@@ -73,13 +73,16 @@ pub fn live(
     now: &str,
 ) -> Result<Option<LiveSession>, DbError> {
     let rows = db.query(
-        "SELECT u.id, u.email, u.display_name, s.verified_at, a.id, a.name, a.kind, m.role
+        &format!(
+            "SELECT u.id, u.email, u.display_name, s.verified_at, {}
            FROM sessions s
            JOIN users u ON u.id = s.user_id
            LEFT JOIN memberships m ON m.user_id = u.id
            LEFT JOIN accounts a ON a.id = m.account_id
           WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND s.expires_at > $3
           ORDER BY a.name",
+            super::accounts::MEMBERSHIP_COLUMNS
+        ),
         &[session_id.into(), user_id.into(), now.into()],
     )?;
     let Some(first) = rows.first() else {

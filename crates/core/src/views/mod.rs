@@ -119,10 +119,20 @@ pub fn page(shell: &Shell, title: &str, content: Markup) -> Markup {
                                 @if id.account.account_kind == AccountKind::Provider {
                                     (nav_link(shell, Nav::Msp, "/msp", "MSP"))
                                 } @else {
-                                    (nav_link(shell, Nav::Licenses, "/licenses", "Licenses"))
-                                    (nav_link(shell, Nav::Cloud, "/cloud", "Pulse Cloud"))
+                                    // Only what the account has: a licenses-only customer has
+                                    // no Pulse Cloud section, a cloud-only one no Licenses; a
+                                    // new account, with neither, is offered both.
+                                    @let (licenses, tenants) = (id.account.has_licenses, id.account.has_tenants);
+                                    @if licenses || !tenants {
+                                        (nav_link(shell, Nav::Licenses, "/licenses", "Licenses"))
+                                    }
+                                    @if tenants || !licenses {
+                                        (nav_link(shell, Nav::Cloud, "/cloud", "Pulse Cloud"))
+                                    }
                                 }
-                                (nav_link(shell, Nav::Billing, "/billing", "Billing"))
+                                @if id.account.role.can_manage_billing() {
+                                    (nav_link(shell, Nav::Billing, "/billing", "Billing"))
+                                }
                                 (nav_link(shell, Nav::Team, "/team", "Team"))
                                 (nav_link(shell, Nav::Support, "/support", "Support"))
                             }
