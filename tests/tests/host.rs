@@ -1173,3 +1173,55 @@ fn migrate_applies_pending_postgres_versions_in_one_transaction_each() -> Result
     assert_eq!(versions, vec![1, 2]);
     Ok(())
 }
+
+/// Sends `head` on a new connection to `host` and returns what came back before the host
+/// answered or hung up.
+fn raw(host: &Host, head: &[u8]) -> Result<String> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", host.port))?;
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
+    stream.write_all(head)?;
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    Ok(String::from_utf8_lossy(&answer).into_owned())
+}
+
+#[test]
+fn slow_clients_are_cut_off_and_oversized_heads_and_targets_refused() -> Result<()> {
+    use std::io::{Read, Write};
+    let (_dir, path) = manifest(MINIMAL)?;
+    let host = HostBuilder::new(&path)
+        .args(["--header-timeout", "1"])
+        .start()?;
+    // Slow loris: a request head that never finishes is cut off after the timeout, with the
+    // connection closed, while a normal request on another connection is served.
+    let mut slow = std::net::TcpStream::connect(("127.0.0.1", host.port))?;
+    slow.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
+    slow.write_all(b"GET /only HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")?;
+    let started = std::time::Instant::now();
+    assert_eq!(body(&host, "/only")?, "ok:only");
+    let mut rest = Vec::new();
+    let read = slow.read_to_end(&mut rest);
+    let waited = started.elapsed();
+    assert!(
+        read.is_ok() && waited < std::time::Duration::from_secs(5),
+        "the slow connection stayed open {waited:?}: {read:?}"
+    );
+    assert!(!String::from_utf8_lossy(&rest).contains("ok:only"));
+    // A request target over 8 KiB is 414; a head over 64 KiB is 431; neither reaches a
+    // component, and the host keeps serving.
+    let long = format!(
+        "GET /only?{} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+        "q".repeat(9 * 1024)
+    );
+    let answer = raw(&host, long.as_bytes())?;
+    assert!(answer.starts_with("HTTP/1.1 414"), "{answer}");
+    let big = format!(
+        "GET /only HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: {}\r\nConnection: close\r\n\r\n",
+        "b".repeat(70 * 1024)
+    );
+    let answer = raw(&host, big.as_bytes())?;
+    assert!(answer.starts_with("HTTP/1.1 431"), "{answer}");
+    assert_eq!(body(&host, "/only")?, "ok:only");
+    Ok(())
+}

@@ -64,6 +64,13 @@ enum Command {
         /// Initial values for the default key-value store (KEY=VALUE).
         #[arg(long = "key-value", value_parser = parse_pair)]
         key_value: Vec<(String, String)>,
+        /// Seconds a client may take to send a request's head before the connection is closed.
+        #[arg(
+            long = "header-timeout",
+            env = "PULSE_HOST_HEADER_TIMEOUT",
+            default_value_t = 10
+        )]
+        header_timeout: u64,
     },
     /// Apply versioned migrations (NNNN_name.sql) to a database.
     Migrate {
@@ -159,6 +166,7 @@ fn main() -> ExitCode {
                 variable,
                 sqlite,
                 key_value,
+                header_timeout,
             } => {
                 server::up(server::UpOptions {
                     from,
@@ -169,6 +177,7 @@ fn main() -> ExitCode {
                     variables: variable,
                     sqlite,
                     key_values: key_value,
+                    header_timeout: std::time::Duration::from_secs(header_timeout.max(1)),
                 })
                 .await
             }
@@ -192,6 +201,7 @@ fn main() -> ExitCode {
                         variables: variable,
                         sqlite: Vec::new(),
                         key_values: Vec::new(),
+                        header_timeout: std::time::Duration::from_secs(10),
                     },
                     component,
                     iterations,

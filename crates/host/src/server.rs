@@ -54,7 +54,14 @@ pub struct UpOptions {
     pub sqlite: Vec<String>,
     /// `--key-value KEY=VALUE` pairs for the default store.
     pub key_values: Vec<(String, String)>,
+    /// `--header-timeout`: how long a client may take to send a request's head.
+    pub header_timeout: Duration,
 }
+
+/// The longest request head (request line and headers) read; a longer one is answered 431.
+const MAX_HEAD_BYTES: usize = 64 * 1024;
+/// The longest request target (path and query); a longer one is answered 414.
+const MAX_URI_BYTES: usize = 8 * 1024;
 
 /// Everything a request to one component needs, computed once at start.
 pub struct ComponentRuntime {
@@ -467,7 +474,7 @@ pub async fn up(opts: UpOptions) -> Result<()> {
     );
 
     let server = Arc::new(Server { router, components });
-    serve(server, listener).await
+    serve(server, listener, opts.header_timeout).await
 }
 
 /// Reads, composes, compiles (or loads from cache) and links one component.
@@ -521,9 +528,16 @@ fn prepare(
     })
 }
 
-async fn serve(server: Arc<Server>, listener: TcpListener) -> Result<()> {
+async fn serve(server: Arc<Server>, listener: TcpListener, header_timeout: Duration) -> Result<()> {
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-    let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    // A client that trickles its request head (slow loris) is cut off; an oversized head is
+    // answered 431 without being read further.
+    builder
+        .http1()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(header_timeout)
+        .max_buf_size(MAX_HEAD_BYTES);
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     loop {
         let (stream, client_addr) = tokio::select! {
@@ -635,6 +649,13 @@ impl Server {
             });
         if chaining_host {
             req.headers_mut().remove(http::header::HOST);
+        }
+        if req
+            .uri()
+            .path_and_query()
+            .is_some_and(|pq| pq.as_str().len() > MAX_URI_BYTES)
+        {
+            return (empty_status(StatusCode::URI_TOO_LONG), None, None);
         }
         req.headers_mut().remove(http::header::CONNECTION);
 
