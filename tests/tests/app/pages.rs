@@ -634,3 +634,38 @@ fn the_navigation_shows_only_what_the_account_has_and_the_person_may_see() -> Re
         Ok(())
     })
 }
+
+#[test]
+fn sign_ins_are_in_the_activity_of_every_account_the_person_belongs_to() -> Result<()> {
+    each_backend("sign_ins_in_activity", |app| {
+        let ada = app.sign_in("ada@acme.example")?;
+        let log: serde_json::Value = app
+            .get_as(&ada, "/activity?kind=session&format=json")?
+            .json()?;
+        let entries = log["data"].as_array().cloned().unwrap_or_default();
+        assert!(
+            entries.iter().any(|e| e["action"] == "session.signed_in"
+                && e["detail"] == "Signed in with an email link"),
+            "{log}"
+        );
+        assert!(
+            entries.iter().all(|e| e["action"] == "session.signed_in"),
+            "the filter keeps sign-ins only: {log}"
+        );
+        // Ada is also an admin of Northwind: the sign-in is in its log too, and not in a
+        // stranger's.
+        assert_eq!(
+            app.sql_count(
+                "SELECT COUNT(*) FROM audit_log WHERE action = 'session.signed_in' AND account_id = 'acc_demo_northwind'"
+            )?,
+            1
+        );
+        assert_eq!(
+            app.sql_count(
+                "SELECT COUNT(*) FROM audit_log WHERE action = 'session.signed_in' AND account_id = 'acc_demo_globex'"
+            )?,
+            0
+        );
+        Ok(())
+    })
+}

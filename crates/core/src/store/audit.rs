@@ -118,6 +118,7 @@ pub struct Filter {
 
 /// The kinds of entry the filter offers, by the first part of their action.
 pub const KINDS: &[(&str, &str)] = &[
+    ("session", "Sign-ins"),
     ("account", "Account"),
     ("member", "Team members"),
     ("invitation", "Invitations"),
@@ -127,6 +128,12 @@ pub const KINDS: &[(&str, &str)] = &[
     ("subscription", "Subscriptions"),
     ("billing", "Billing details"),
     ("refund", "Refunds"),
+    ("invoice", "Invoices"),
+    ("payment_method", "Cards"),
+    ("license", "Licenses"),
+    ("privacy", "Privacy requests"),
+    ("access", "Provider access"),
+    ("operator", "Provider operators"),
 ];
 
 /// A page of the account's activity, newest first, narrowed by `filter`, after the entry

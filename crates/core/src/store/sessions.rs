@@ -149,6 +149,21 @@ pub fn start(
                 expires.as_str().into(),
             ],
         )?;
+        // The sign-in, in the activity log of every account the person belongs to.
+        db.execute(
+            "INSERT INTO audit_log (id, account_id, actor_user_id, action, target, detail, ip, created_at)
+             SELECT 'aud_' || $1 || '_' || m.account_id, m.account_id, $2, 'session.signed_in', $1,
+                    CASE $3 WHEN 'oidc' THEN 'Signed in with single sign-on' ELSE 'Signed in with an email link' END,
+                    $4, $5
+               FROM memberships m WHERE m.user_id = $2",
+            &[
+                session_id.as_str().into(),
+                user_id.into(),
+                method.into(),
+                ip.into(),
+                now_s.as_str().into(),
+            ],
+        )?;
     }
     Ok(Started {
         session_id,
