@@ -32,18 +32,6 @@ fn refused(r: Refused) -> AppError {
     }
 }
 
-fn record(
-    db: &dyn pulse_core::db::Db,
-    who: &Identity,
-    req: &Request,
-    action: &str,
-    target: &str,
-    detail: &str,
-) -> Result<(), AppError> {
-    audit::record_by(db, who, &req.client_ip(), action, target, detail)?;
-    Ok(())
-}
-
 /// `GET /billing/plans`: every plan on sale, the ones the account runs marked.
 pub fn show_plans(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let who = ctx.require(req)?;
@@ -113,10 +101,10 @@ fn buy(
                 let id = match license {
                     Some(license) => {
                         purchases::renew_license(db, license, now)?;
-                        record(
+                        audit::record_by(
                             db,
                             who,
-                            req,
+                            &req.client_ip(),
                             "license.renewed",
                             license,
                             &format!("Renewed for a year on {}", plan.name),
@@ -125,10 +113,10 @@ fn buy(
                     }
                     None => {
                         let id = purchases::start_locally(db, account, plan, now)?;
-                        record(
+                        audit::record_by(
                             db,
                             who,
-                            req,
+                            &req.client_ip(),
                             "subscription.started",
                             &id,
                             &format!(
@@ -309,10 +297,10 @@ fn change(
         .map_err(|why| provider_error(req, why))?;
     transaction(ctx.db()?, |db| {
         purchases::set_plan(db, &changing.id, to)?;
-        record(
+        audit::record_by(
             db,
             who,
-            req,
+            &req.client_ip(),
             "subscription.plan_changed",
             &changing.id,
             &format!("{} to {}", from.name, to.name),
@@ -415,10 +403,10 @@ fn pay(ctx: &Ctx, req: &Request, who: &Identity, id: &str) -> Result<Option<Stri
     }
     transaction(ctx.db()?, |db| {
         if purchases::paid_locally(db, id, now_unix())? {
-            record(
+            audit::record_by(
                 db,
                 who,
-                req,
+                &req.client_ip(),
                 "invoice.paid",
                 id,
                 &format!("Invoice {number} paid"),
@@ -516,7 +504,14 @@ fn remove_method(ctx: &Ctx, req: &Request, who: &Identity, id: &str) -> Result<(
         .map_err(|why| provider_error(req, why))?;
     transaction(ctx.db()?, |db| {
         if payment_methods::remove(db, account, id)? {
-            record(db, who, req, "payment_method.removed", id, "Removed a card")?;
+            audit::record_by(
+                db,
+                who,
+                &req.client_ip(),
+                "payment_method.removed",
+                id,
+                "Removed a card",
+            )?;
         }
         Ok::<_, AppError>(())
     })

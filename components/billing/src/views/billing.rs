@@ -86,6 +86,23 @@ fn rate(bp: i64) -> String {
     }
 }
 
+/// The reason and comment fields of a form that ends a subscription.
+pub fn cancel_fields() -> Markup {
+    html! {
+        fieldset {
+            legend { "Why should it end?" }
+            @for (key, label) in CANCEL_REASONS {
+                div.choice {
+                    input type="radio" id={ "reason-" (key) } name="reason" value=(key);
+                    label for={ "reason-" (key) } { (label) }
+                }
+            }
+        }
+        label for="cancel-comment" { "Anything to add (optional)" }
+        textarea id="cancel-comment" name="comment" rows="3" maxlength="1000" {}
+    }
+}
+
 /// One invoice.
 pub fn invoice(shell: &Shell, d: &InvoiceDetail, done: Option<&str>) -> Markup {
     let i = &d.invoice;
@@ -285,17 +302,7 @@ pub fn subscription(
             } @else {
                 form.panel method="post" action={ "/billing/subscriptions/" (s.id) "/cancel" } novalidate {
                     (csrf_field(Some(who)))
-                    fieldset {
-                        legend { "Why should it end?" }
-                        @for (key, label) in CANCEL_REASONS {
-                            div.choice {
-                                input type="radio" id={ "reason-" (key) } name="reason" value=(key);
-                                label for={ "reason-" (key) } { (label) }
-                            }
-                        }
-                    }
-                    label for="cancel-comment" { "Anything to add (optional)" }
-                    textarea id="cancel-comment" name="comment" rows="3" maxlength="1000" {}
+                    (cancel_fields())
                     p.muted { "It keeps working until " (Date(&s.current_period_end)) " and is not renewed after that. This needs a sign-in or an email code from the last ten minutes." }
                     button.danger type="submit" { "End at the period's end" }
                 }

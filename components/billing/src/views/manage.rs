@@ -3,7 +3,6 @@
 
 use maud::{Markup, html};
 use pulse_core::store::billing::Subscription;
-use pulse_core::store::subscriptions::CANCEL_REASONS;
 use pulse_core::views::{Badge, Date, Shell, page};
 
 /// The cancel or resume step of one subscription.
@@ -36,17 +35,7 @@ pub fn step(
             } @else {
                 form.panel method="post" action=(action) novalidate {
                     input type="hidden" name="action" value="cancel";
-                    fieldset {
-                        legend { "Why should it end?" }
-                        @for (key, label) in CANCEL_REASONS {
-                            div.choice {
-                                input type="radio" id={ "reason-" (key) } name="reason" value=(key);
-                                label for={ "reason-" (key) } { (label) }
-                            }
-                        }
-                    }
-                    label for="cancel-comment" { "Anything to add (optional)" }
-                    textarea id="cancel-comment" name="comment" rows="3" maxlength="1000" {}
+                    (super::billing::cancel_fields())
                     p.muted { "It keeps working until " (Date(&s.current_period_end)) " and is not renewed after that." }
                     button.danger type="submit" { "End at the period's end" }
                 }
