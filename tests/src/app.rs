@@ -268,6 +268,15 @@ impl TestApp {
         Ok(html[start..start + end].to_string())
     }
 
+    /// The CSRF token of the form on `path`, as `session` sees the page.
+    pub fn csrf_on(&self, session: &Session, path: &str) -> Result<String> {
+        let html = expect_status(self.get_as(session, path)?, 200)?;
+        let marker = "name=\"csrf\" value=\"";
+        let start = html.find(marker).context("no csrf field")? + marker.len();
+        let end = html[start..].find('"').context("unterminated csrf value")?;
+        Ok(html[start..start + end].to_string())
+    }
+
     /// POSTs a form as `session`, with its CSRF token.
     pub fn post_as(
         &self,
@@ -421,6 +430,15 @@ impl Drop for RedisDb {
             REDIS_CV.notify_all();
         }
     }
+}
+
+/// The `Location` a response redirects to ("" for none).
+pub fn location(resp: &Response) -> String {
+    resp.headers()
+        .get("location")
+        .and_then(|l| l.to_str().ok())
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// Fails unless `resp` has `status`, showing the body.

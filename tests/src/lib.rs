@@ -357,3 +357,25 @@ pub fn run_migrate(dir: &str, database: &str) -> Result<(bool, String)> {
         ),
     ))
 }
+
+/// The files of a zip archive (name to UTF-8 content), read by Python's `zipfile`, which also
+/// checks every entry's CRC: an implementation apart from the portal's own writer.
+pub fn unzip(bytes: &[u8]) -> Result<std::collections::BTreeMap<String, String>> {
+    let path = std::env::temp_dir().join(format!("pulse-zip-{}.zip", random_suffix()));
+    std::fs::write(&path, bytes)?;
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import json, sys, zipfile\n\
+             z = zipfile.ZipFile(sys.argv[1])\n\
+             assert z.testzip() is None, 'bad CRC'\n\
+             print(json.dumps({n: z.read(n).decode('utf-8') for n in z.namelist()}))",
+        )
+        .arg(&path)
+        .output()?;
+    let _ = std::fs::remove_file(&path);
+    if !out.status.success() {
+        bail!("not a valid zip: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    Ok(serde_json::from_slice(&out.stdout)?)
+}

@@ -10,7 +10,7 @@ use pulse_core::http::Request;
 use pulse_core::spin::Ctx;
 use pulse_core::store::outbox;
 use pulse_core::store::privacy::{self, Due};
-use pulse_core::time::{civil_date, now_unix, rfc3339};
+use pulse_core::time::{now_unix, rfc3339};
 use pulse_core::zip;
 use serde::Serialize;
 
@@ -96,17 +96,7 @@ fn export(db: &dyn Db, due: &Due, origin: &str, now: i64) -> Result<(), AppError
         serde_json::to_vec_pretty(&privacy::about())
             .map_err(|e| AppError::Internal(e.to_string()))?,
     ));
-    let (y, m, d) = civil_date(now);
-    let secs = now.rem_euclid(86_400);
-    let stamp = (
-        y as u16,
-        m as u16,
-        d as u16,
-        (secs / 3600) as u16,
-        (secs / 60 % 60) as u16,
-        (secs % 60) as u16,
-    );
-    let archive = zip::archive(&files, stamp);
+    let archive = zip::archive(&files, now);
     transaction(db, |db| {
         let token = privacy::archive_ready(db, &request.id, &archive, now)?;
         let ready = privacy::get(db, &request.id)?.ok_or(AppError::NotFound)?;

@@ -49,6 +49,20 @@ impl<T: Into<Value>> From<Option<T>> for Value {
     }
 }
 
+impl Value {
+    /// The value as JSON (a blob as base64).
+    pub fn to_json(&self) -> serde_json::Value {
+        use base64::Engine;
+        match self {
+            Value::Null => serde_json::Value::Null,
+            Value::Int(n) => (*n).into(),
+            Value::Real(x) => (*x).into(),
+            Value::Text(s) => s.as_str().into(),
+            Value::Blob(b) => base64::engine::general_purpose::STANDARD.encode(b).into(),
+        }
+    }
+}
+
 /// One result row, read by column position.
 #[derive(Debug, Clone, Default)]
 pub struct Row(pub Vec<Value>);

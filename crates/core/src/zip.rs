@@ -1,12 +1,10 @@
 //! A zip archive writer (PKWARE APPNOTE 6.3, entries stored uncompressed): what a data export
 //! is delivered in, readable by every unzip tool.
 
-/// `files` (path inside the archive, contents) as one zip archive. `modified` is the entries'
-/// date and time as `(year, month, day, hour, minute, second)`.
-pub fn archive(files: &[(String, Vec<u8>)], modified: (u16, u16, u16, u16, u16, u16)) -> Vec<u8> {
-    let (year, month, day, hour, minute, second) = modified;
-    let time = (hour << 11) | (minute << 5) | (second / 2);
-    let date = (year.saturating_sub(1980) << 9) | (month << 5) | day;
+/// `files` (path inside the archive, contents) as one zip archive, every entry dated `modified`
+/// (Unix seconds, UTC).
+pub fn archive(files: &[(String, Vec<u8>)], modified: i64) -> Vec<u8> {
+    let (time, date) = dos_time(modified);
     let mut out = Vec::new();
     let mut central = Vec::new();
     for (name, data) in files {
@@ -45,6 +43,16 @@ pub fn archive(files: &[(String, Vec<u8>)], modified: (u16, u16, u16, u16, u16, 
     out
 }
 
+/// MS-DOS time and date of Unix seconds (two-second resolution, years from 1980).
+fn dos_time(unix: i64) -> (u16, u16) {
+    let (year, month, day) = crate::time::civil_date(unix);
+    let secs = unix.rem_euclid(86_400);
+    let field = |v: i64| u16::try_from(v).unwrap_or(0);
+    let time = (field(secs / 3600) << 11) | (field(secs / 60 % 60) << 5) | field(secs % 60 / 2);
+    let date = (field((year - 1980).max(0)) << 9) | (field(month) << 5) | field(day);
+    (time, date)
+}
+
 /// The fields local and central headers share, from "version needed" to "extra field length".
 fn header_fields(out: &mut Vec<u8>, time: u16, date: u16, crc: u32, size: u32, name: &str) {
     out.extend_from_slice(&20u16.to_le_bytes()); // version needed: 2.0
@@ -69,7 +77,12 @@ mod tests {
             ("README.md".to_string(), b"hello".to_vec()),
             ("users.json".to_string(), b"[]".to_vec()),
         ];
-        let zip = archive(&files, (2026, 12, 3, 10, 30, 0));
+        // 2026-12-03T10:30:00Z.
+        let zip = archive(&files, 1_796_293_800);
+        assert_eq!(
+            dos_time(1_796_293_800),
+            ((10 << 11) | (30 << 5), (46 << 9) | (12 << 5) | 3)
+        );
         assert_eq!(&zip[..4], b"PK\x03\x04");
         // The CRC-32 of "hello" (0x3610a686) is in the first local header.
         assert_eq!(&zip[14..18], &0x3610_a686u32.to_le_bytes());

@@ -19,28 +19,6 @@ fn download_link(page: &str) -> Result<String> {
     Ok(page[start..start + end].to_string())
 }
 
-/// The files of a zip, read by Python's zipfile (which also checks every CRC).
-fn unzip(bytes: &[u8]) -> Result<Value> {
-    let path =
-        std::env::temp_dir().join(format!("pulse-backup-{}.zip", pulse_tests::random_suffix()));
-    std::fs::write(&path, bytes)?;
-    let out = std::process::Command::new("python3")
-        .arg("-c")
-        .arg(
-            "import json, sys, zipfile\nz = zipfile.ZipFile(sys.argv[1])\nassert z.testzip() is None\n\
-             print(json.dumps({n: z.read(n).decode() for n in z.namelist()}))",
-        )
-        .arg(&path)
-        .output()?;
-    let _ = std::fs::remove_file(&path);
-    anyhow::ensure!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Ok(serde_json::from_slice(&out.stdout)?)
-}
-
 #[test]
 fn in_local_mode_the_portal_makes_the_backup_and_it_downloads_until_it_expires() -> Result<()> {
     for backend in [Backend::Sqlite, Backend::Postgres] {
@@ -57,20 +35,10 @@ fn in_local_mode_the_portal_makes_the_backup_and_it_downloads_until_it_expires()
         let resp = app.get_as(&ada, &link)?;
         assert_eq!(resp.status(), 200);
         assert_eq!(resp.headers()["content-type"], "application/zip");
-        let files = unzip(&resp.bytes()?)?;
-        assert!(
-            files["README.md"]
-                .as_str()
-                .unwrap_or_default()
-                .contains("local mode")
-        );
-        assert!(
-            files["workspace.json"]
-                .as_str()
-                .unwrap_or_default()
-                .contains("acme.planapulse.app")
-        );
-        assert!(files.get("integrations.json").is_some());
+        let files = pulse_tests::unzip(&resp.bytes()?)?;
+        assert!(files["README.md"].contains("local mode"));
+        assert!(files["workspace.json"].contains("acme.planapulse.app"));
+        assert!(files.contains_key("integrations.json"));
         assert_eq!(
             app.sql_count("SELECT COUNT(*) FROM audit_log WHERE action = 'tenant.backup_requested' AND target = 'ten_demo_acme'")?,
             1

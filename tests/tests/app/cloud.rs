@@ -15,15 +15,6 @@ use super::each_backend;
 
 const PROVISIONER_KEY: &str = "provisioner-key-for-tests-0123456789abcdef";
 
-/// The CSRF token of the forms on `path`.
-fn csrf_on(app: &TestApp, who: &Session, path: &str) -> Result<String> {
-    let html = expect_status(app.get_as(who, path)?, 200)?;
-    let marker = "name=\"csrf\" value=\"";
-    let start = html.find(marker).context("no csrf field")? + marker.len();
-    let end = html[start..].find('"').context("unterminated csrf value")?;
-    Ok(html[start..start + end].to_string())
-}
-
 fn post(
     app: &TestApp,
     who: &Session,
@@ -75,7 +66,7 @@ fn a_newcomer_starts_an_account_and_a_first_workspace() -> Result<()> {
             );
 
             // A wrong form keeps what was typed and says why, next to each field.
-            let csrf = csrf_on(app, &nina, "/accounts/new")?;
+            let csrf = app.csrf_on(&nina, "/accounts/new")?;
             let accounts_before = app.sql_count("SELECT COUNT(*) FROM accounts")?;
             let refused = post(
                 app,
@@ -126,7 +117,7 @@ fn a_newcomer_starts_an_account_and_a_first_workspace() -> Result<()> {
             assert!(start.contains("Pro v19"), "the whole catalog: {start}");
 
             // Slug rules, each refusal next to the field with what was typed.
-            let csrf = csrf_on(app, &nina, "/cloud/new")?;
+            let csrf = app.csrf_on(&nina, "/cloud/new")?;
             for (slug, why) in [
                 ("www", "reserved"),
                 ("billing", "reserved"),
@@ -233,7 +224,7 @@ fn a_newcomer_is_offered_the_invitations_for_their_address_first() -> Result<()>
             assert!(page.contains("Join Acme Robotics"), "{page}");
 
             // Someone else's invitation id is not theirs to accept.
-            let csrf = csrf_on(app, &olga, "/accounts/new")?;
+            let csrf = app.csrf_on(&olga, "/accounts/new")?;
             let foreign = post(
                 app,
                 &olga,
@@ -267,7 +258,7 @@ fn the_api_starts_an_account_for_a_newcomer() -> Result<()> {
         return Ok(());
     };
     let pia = app.sign_in("pia@bistro.example")?;
-    let csrf = csrf_on(&app, &pia, "/accounts/new")?;
+    let csrf = app.csrf_on(&pia, "/accounts/new")?;
     let bad = app
         .as_user(&pia, Method::POST, "/api/v1/accounts")
         .header("x-csrf-token", &csrf)

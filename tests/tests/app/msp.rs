@@ -4,19 +4,11 @@
 //! without it they see nothing of them; each step is in both accounts' activity logs.
 
 use anyhow::{Context, Result};
-use pulse_tests::app::{TestApp, expect_status};
+use pulse_tests::app::{TestApp, expect_status, location};
 use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::each_backend;
-
-fn location(resp: &reqwest::blocking::Response) -> String {
-    resp.headers()
-        .get("location")
-        .and_then(|l| l.to_str().ok())
-        .unwrap_or_default()
-        .to_string()
-}
 
 fn audited(app: &TestApp, account: &str, action: &str) -> Result<i64> {
     app.sql_count(&format!(

@@ -4,7 +4,6 @@
 //! can be cancelled, is refused while something still runs, and then leaves no personal data
 //! in any text column of any table while the invoices stay.
 
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
@@ -38,29 +37,6 @@ fn links_in(app: &TestApp, to: &str, subject: &str) -> Result<Vec<String>> {
         .filter_map(Value::as_str)
         .map(path_of)
         .collect())
-}
-
-/// The files of a zip archive, read by Python's zipfile (which also checks every CRC).
-fn unzip(bytes: &[u8]) -> Result<BTreeMap<String, String>> {
-    let path = std::env::temp_dir().join(format!("pulse-export-{}.zip", random_suffix()));
-    std::fs::write(&path, bytes)?;
-    let out = std::process::Command::new("python3")
-        .arg("-c")
-        .arg(
-            "import json, sys, zipfile\n\
-             z = zipfile.ZipFile(sys.argv[1])\n\
-             assert z.testzip() is None, 'bad CRC'\n\
-             print(json.dumps({n: z.read(n).decode('utf-8') for n in z.namelist()}))",
-        )
-        .arg(&path)
-        .output()?;
-    let _ = std::fs::remove_file(&path);
-    ensure!(
-        out.status.success(),
-        "not a valid zip: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Ok(serde_json::from_slice(&out.stdout)?)
 }
 
 /// Waits until the status page at `path` (as `who`, or signed out) shows `status`; each visit
@@ -100,15 +76,6 @@ fn post_redirect(
         Some(l) if status == 303 => Ok(l),
         _ => bail!("{path} answered {status}: {}", resp.text()?),
     }
-}
-
-/// The CSRF token of the form on `path`.
-fn csrf_on(app: &TestApp, who: &Session, path: &str) -> Result<String> {
-    let html = expect_status(app.get_as(who, path)?, 200)?;
-    let marker = "name=\"csrf\" value=\"";
-    let start = html.find(marker).context("no csrf field")? + marker.len();
-    let end = html[start..].find('"').context("unterminated csrf value")?;
-    Ok(html[start..start + end].to_string())
 }
 
 /// A signed, scheduler's call to the privacy worker.
@@ -161,7 +128,7 @@ fn an_owner_exports_the_account_as_a_zip_covering_every_table_of_the_live_schema
         let zip = resp.bytes()?.to_vec();
         let signed_in = app.get_as(&ada, &format!("/privacy/requests/{id}/archive"))?;
         assert_eq!(signed_in.status(), 200);
-        let files = unzip(&zip)?;
+        let files = pulse_tests::unzip(&zip)?;
 
         // Every table of the live schema is in the archive, or named as holding no account
         // data: a new table without export coverage fails here.
@@ -311,7 +278,7 @@ fn a_signed_out_request_goes_ahead_only_once_its_address_confirms_it() -> Result
             .into_iter()
             .find(|l| l.contains("/archive?token="))
             .context("download link")?;
-        let files = unzip(&app.get(&download)?.bytes()?)?;
+        let files = pulse_tests::unzip(&app.get(&download)?.bytes()?)?;
         assert!(files["accounts.json"].contains("acc_demo_acme"));
         assert!(
             !files["accounts.json"].contains("acc_demo_northwind"),
@@ -417,7 +384,7 @@ fn deletion_erases_everything(app: &TestApp) -> Result<()> {
     // A newcomer starts an account and fills it: billing details, a teammate invited, a
     // support ticket, an API token; and an invoice, as tax law keeps.
     let erin = app.sign_in(&email)?;
-    let csrf = csrf_on(app, &erin, "/accounts/new")?;
+    let csrf = app.csrf_on(&erin, "/accounts/new")?;
     let created = app
         .as_user(&erin, Method::POST, "/accounts/new")
         .form(&[

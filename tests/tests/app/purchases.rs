@@ -6,7 +6,7 @@
 use anyhow::{Context, Result};
 use pulse_core::money::Money;
 use pulse_core::plans;
-use pulse_tests::app::{Backend, TestApp, expect_status};
+use pulse_tests::app::{Backend, TestApp, expect_status, location};
 use pulse_tests::stripe::{self, PRORATION_LINES, field};
 use pulse_tests::stub;
 use serde_json::json;
@@ -14,14 +14,6 @@ use serde_json::json;
 use super::webhooks::stripe_signature;
 
 const WEBHOOK_SECRET: &str = "whsec_purchase_tests";
-
-fn location(resp: &reqwest::blocking::Response) -> String {
-    resp.headers()
-        .get("location")
-        .and_then(|l| l.to_str().ok())
-        .unwrap_or_default()
-        .to_string()
-}
 
 #[test]
 fn offline_the_portal_completes_purchases_changes_payments_and_renewals() -> Result<()> {

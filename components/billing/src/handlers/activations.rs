@@ -236,16 +236,13 @@ pub fn deactivate_from_portal(ctx: &Ctx, req: &Request, id: &str) -> Result<Resp
         else {
             return Err(AppError::NotFound);
         };
-        audit::record(
+        audit::record_by(
             db,
-            &audit::Entry {
-                account_id: &who.account.account_id,
-                actor_user_id: &who.user_id,
-                action: "activation.deactivated",
-                target: &activation,
-                detail: &format!("{host} ({id})"),
-                ip: &req.client_ip(),
-            },
+            who,
+            &req.client_ip(),
+            "activation.deactivated",
+            &activation,
+            &format!("{host} ({id})"),
         )?;
         Ok(())
     })?;

@@ -121,16 +121,13 @@ pub fn save_details(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
         Ok(details) => {
             transaction(ctx.db()?, |db| {
                 billing_details::save(db, &who.account.account_id, &details)?;
-                audit::record(
+                audit::record_by(
                     db,
-                    &audit::Entry {
-                        account_id: &who.account.account_id,
-                        actor_user_id: &who.user_id,
-                        action: "billing.details_changed",
-                        target: &who.account.account_id,
-                        detail: "Billing details changed",
-                        ip: &req.client_ip(),
-                    },
+                    who,
+                    &req.client_ip(),
+                    "billing.details_changed",
+                    &who.account.account_id,
+                    "Billing details changed",
                 )?;
                 Ok::<_, AppError>(())
             })?;

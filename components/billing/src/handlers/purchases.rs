@@ -100,7 +100,7 @@ fn buy(
             transaction(db, |db| {
                 let id = match license {
                     Some(license) => {
-                        purchases::renew_license(db, license, now)?;
+                        purchases::renew_license(db, account, license, now)?;
                         audit::record_by(
                             db,
                             who,

@@ -265,6 +265,23 @@ fn find(
     Err(AppError::NotFound)
 }
 
+/// [`find`], with the page for a link that does not work in place of the 404.
+fn find_or_page(
+    ctx: &Ctx,
+    req: &Request,
+    id: &str,
+    token: Option<String>,
+) -> Result<Result<(DataRequest, Access), Response>, AppError> {
+    match find(ctx, req, id, token) {
+        Ok(found) => Ok(Ok(found)),
+        Err(AppError::NotFound) => Ok(Err(Response::html(
+            404,
+            views::privacy::link_invalid(&ctx.shell(Nav::Support)),
+        ))),
+        Err(e) => Err(e),
+    }
+}
+
 fn link_token(access: &Access) -> Option<&str> {
     match access {
         Access::Link(t) => Some(t),
@@ -308,13 +325,9 @@ fn proof_open(request: &DataRequest, now: i64) -> bool {
 
 /// `GET /privacy/requests/{id}` (`?token=` from the email, or signed in as an owner).
 pub fn show_status(ctx: &Ctx, req: &Request, id: &str) -> Result<Response, AppError> {
-    match find(ctx, req, id, req.query_param("token")) {
+    match find_or_page(ctx, req, id, req.query_param("token"))? {
         Ok((request, access)) => status_page(ctx, &request, &access, 200, &[]),
-        Err(AppError::NotFound) => Ok(Response::html(
-            404,
-            views::privacy::link_invalid(&ctx.shell(Nav::Support)),
-        )),
-        Err(e) => Err(e),
+        Err(page) => Ok(page),
     }
 }
 
@@ -442,15 +455,9 @@ pub fn act_from_form(ctx: &Ctx, req: &Request, id: &str, step: &str) -> Result<R
     csrf::check(req, &ctx.config, None)?;
     let form = req.form();
     let token = form.get("token").map(str::to_string);
-    let (request, access) = match find(ctx, req, id, token) {
+    let (request, access) = match find_or_page(ctx, req, id, token)? {
         Ok(found) => found,
-        Err(AppError::NotFound) => {
-            return Ok(Response::html(
-                404,
-                views::privacy::link_invalid(&ctx.shell(Nav::Support)),
-            ));
-        }
-        Err(e) => return Err(e),
+        Err(page) => return Ok(page),
     };
     let outcome = take_step(ctx, req, &request, &access, step)?;
     match outcome {
@@ -470,15 +477,9 @@ pub fn act_from_form(ctx: &Ctx, req: &Request, id: &str, step: &str) -> Result<R
 
 /// `GET /privacy/requests/{id}/archive`: the export's zip, while it lasts.
 pub fn download(ctx: &Ctx, req: &Request, id: &str) -> Result<Response, AppError> {
-    let (request, _) = match find(ctx, req, id, req.query_param("token")) {
+    let (request, _) = match find_or_page(ctx, req, id, req.query_param("token"))? {
         Ok(found) => found,
-        Err(AppError::NotFound) => {
-            return Ok(Response::html(
-                404,
-                views::privacy::link_invalid(&ctx.shell(Nav::Support)),
-            ));
-        }
-        Err(e) => return Err(e),
+        Err(page) => return Ok(page),
     };
     match privacy::archive(ctx.db()?, &request.id, now_unix())? {
         Some(zip) => Ok(Response {

@@ -52,16 +52,13 @@ fn create(ctx: &Ctx, req: &Request, who: &Identity, new: &NewTenant) -> Result<T
     let tenant = transaction(db, |db| {
         let tenant =
             tenants::create(db, &who.account.account_id, new, now)?.map_err(Failed::Refused)?;
-        audit::record(
+        audit::record_by(
             db,
-            &audit::Entry {
-                account_id: &who.account.account_id,
-                actor_user_id: &who.user_id,
-                action: "tenant.created",
-                target: &tenant.id,
-                detail: &format!("{} ({})", tenant.name, tenant.hostname),
-                ip: &req.client_ip(),
-            },
+            who,
+            &req.client_ip(),
+            "tenant.created",
+            &tenant.id,
+            &format!("{} ({})", tenant.name, tenant.hostname),
         )?;
         Ok::<_, Failed>(tenant)
     })?;

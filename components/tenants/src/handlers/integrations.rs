@@ -85,17 +85,7 @@ fn change(
         };
         if done.is_ok() {
             // The audit entry names the integration, never a setting or a secret.
-            audit::record(
-                db,
-                &audit::Entry {
-                    account_id: account,
-                    actor_user_id: &who.user_id,
-                    action,
-                    target: id,
-                    detail: entry.name,
-                    ip: &req.client_ip(),
-                },
-            )?;
+            audit::record_by(db, who, &req.client_ip(), action, id, entry.name)?;
         }
         Ok::<_, AppError>(done)
     })

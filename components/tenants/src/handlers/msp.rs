@@ -139,15 +139,12 @@ fn ask(
         };
         let made: Vec<(String, String)> = match to {
             Asked::Client(id) => {
-                let (client, _, _) = client_of(db, who, id)?;
+                client_name(db, who, id)?;
                 grants::request_for_client(db, &new, id, now)?
-                    .map(|g| vec![(g, client)])
+                    .map(|g| vec![(g, id.to_string())])
                     .unwrap_or_default()
             }
-            Asked::Owner(email) => grants::request_by_owner(db, &new, email, now)?
-                .into_iter()
-                .map(|(g, id, _)| (g, id))
-                .collect(),
+            Asked::Owner(email) => grants::request_by_owner(db, &new, email, now)?,
         };
         let mut ids = Vec::new();
         for (grant, client) in made {
@@ -186,19 +183,15 @@ enum Asked<'a> {
     Owner(&'a str),
 }
 
-/// The provider's client `id`: (id, name, provider) or 404.
-fn client_of(db: &dyn Db, who: &Identity, id: &str) -> Result<(String, String, String), AppError> {
+/// The name of the provider's client `id`, or 404.
+fn client_name(db: &dyn Db, who: &Identity, id: &str) -> Result<String, AppError> {
     let client = db
         .query_opt(
-            "SELECT id, name FROM accounts WHERE id = $1 AND provider_id = $2",
+            "SELECT name FROM accounts WHERE id = $1 AND provider_id = $2",
             &[id.into(), who.account.account_id.as_str().into()],
         )?
         .ok_or(AppError::NotFound)?;
-    Ok((
-        client.text(0)?,
-        client.text(1)?,
-        who.account.account_id.clone(),
-    ))
+    Ok(client.text(0)?)
 }
 
 /// The owners' addresses of an account.
@@ -368,8 +361,8 @@ pub fn enter(ctx: &Ctx, req: &Request, id: &str) -> Result<Response, AppError> {
     require_operator(who)?;
     let now = now_unix();
     transaction(ctx.db()?, |db| {
-        let (client, name, _) = client_of(db, who, id)?;
-        if !grants::operates(db, &who.account.account_id, &client, now)? {
+        let name = client_name(db, who, id)?;
+        if !grants::operates(db, &who.account.account_id, id, now)? {
             return Err(AppError::Forbidden(format!(
                 "{name} has not given access, or it has ended. Ask for access first."
             )));
@@ -378,9 +371,9 @@ pub fn enter(ctx: &Ctx, req: &Request, id: &str) -> Result<Response, AppError> {
             db,
             req,
             who,
-            &client,
+            id,
             "operator.entered",
-            &client,
+            id,
             &format!("Entered the context of {name}"),
         )
     })?;

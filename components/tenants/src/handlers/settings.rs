@@ -88,17 +88,7 @@ fn apply(
                 )
             }
         };
-        audit::record(
-            db,
-            &audit::Entry {
-                account_id: account,
-                actor_user_id: &who.user_id,
-                action,
-                target: id,
-                detail: &detail,
-                ip: &req.client_ip(),
-            },
-        )?;
+        audit::record_by(db, who, &req.client_ip(), action, id, &detail)?;
         Ok::<_, Failed>((done, job))
     })?;
     if job {

@@ -153,28 +153,27 @@ pub fn check(days: i64, reason: &str) -> Vec<(String, String)> {
 
 /// Asks each customer account that `owner_email` owns (and that no other provider manages)
 /// for access; an account with a request pending or access running is not asked again.
-/// Returns `(grant id, client id, client name)` for each request made. Call inside a
-/// transaction.
+/// Returns `(grant id, client id)` for each request made. Call inside a transaction.
 pub fn request_by_owner(
     db: &dyn Db,
     new: &NewRequest,
     owner_email: &str,
     now: i64,
-) -> Result<Vec<(String, String, String)>, DbError> {
+) -> Result<Vec<(String, String)>, DbError> {
     let clients = db.query(
-        "SELECT a.id, a.name FROM accounts a
+        "SELECT a.id FROM accounts a
            JOIN memberships m ON m.account_id = a.id AND m.role = 'owner'
            JOIN users u ON u.id = m.user_id
           WHERE u.email = $1 AND a.kind = 'customer'
             AND (a.provider_id IS NULL OR a.provider_id = $2)
-          ORDER BY a.name, a.id",
+          ORDER BY a.id",
         &[owner_email.into(), new.provider_id.into()],
     )?;
     let mut made = Vec::new();
     for r in &clients {
-        let (client, name) = (r.text(0)?, r.text(1)?);
+        let client = r.text(0)?;
         if let Some(id) = request_for_client(db, new, &client, now)? {
-            made.push((id, client, name));
+            made.push((id, client));
         }
     }
     Ok(made)

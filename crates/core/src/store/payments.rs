@@ -113,17 +113,7 @@ fn checkout_completed(db: &dyn Db, session: &Value, now: i64) -> Result<Outcome,
         .as_str()
         .unwrap_or_default();
     if !license.is_empty() {
-        db.execute(
-            "UPDATE licenses SET status = 'active',
-                    expires_at = $1, cancel_at_period_end = 0
-              WHERE id = $2 AND account_id = $3 AND (status = 'expired' OR expires_at <= $4)",
-            &[
-                rfc3339(now + 365 * 86_400).into(),
-                license.into(),
-                account.into(),
-                rfc3339(now).into(),
-            ],
-        )?;
+        super::purchases::renew_license(db, account, license, now)?;
     }
     let subscription = text(session, "subscription");
     if !subscription.is_empty() {

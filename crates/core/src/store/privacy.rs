@@ -686,19 +686,6 @@ fn columns(db: &dyn Db, table: &str) -> Result<Vec<String>, DbError> {
         .collect()
 }
 
-fn to_json(v: &Value) -> Json {
-    match v {
-        Value::Null => Json::Null,
-        Value::Int(n) => json!(n),
-        Value::Real(x) => json!(x),
-        Value::Text(s) => json!(s),
-        Value::Blob(b) => {
-            use base64::Engine;
-            json!(base64::engine::general_purpose::STANDARD.encode(b))
-        }
-    }
-}
-
 /// The subject's rows of every table in [`TABLES`], as JSON arrays of objects by column name.
 pub fn export_rows(db: &dyn Db, subject: &Subject) -> Result<Vec<(&'static str, Json)>, DbError> {
     let mut out = Vec::new();
@@ -721,7 +708,7 @@ pub fn export_rows(db: &dyn Db, subject: &Subject) -> Result<Vec<(&'static str, 
             .map(|r| {
                 let mut o = Map::new();
                 for (name, value) in names.iter().zip(&r.0) {
-                    o.insert(name.clone(), to_json(value));
+                    o.insert(name.clone(), value.to_json());
                 }
                 Json::Object(o)
             })

@@ -194,12 +194,18 @@ pub fn expired_license(
     Ok(Ok(label))
 }
 
-/// Renews a license for a year from `now` (or from its expiry, if later). Also what a finished
-/// renewal Checkout does. False when there was no such license.
-pub fn renew_license(db: &dyn Db, license_id: &str, now: i64) -> Result<bool, DbError> {
+/// Renews the account's license for a year from `now` (or from its expiry, if later): what a
+/// renewal does offline and what a finished renewal Checkout does. False when the account has
+/// no such license.
+pub fn renew_license(
+    db: &dyn Db,
+    account_id: &str,
+    license_id: &str,
+    now: i64,
+) -> Result<bool, DbError> {
     let Some(r) = db.query_opt(
-        "SELECT expires_at FROM licenses WHERE id = $1",
-        &[license_id.into()],
+        "SELECT expires_at FROM licenses WHERE id = $1 AND account_id = $2",
+        &[license_id.into(), account_id.into()],
     )?
     else {
         return Ok(false);

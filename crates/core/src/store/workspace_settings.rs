@@ -410,18 +410,7 @@ pub fn local_backup_archive(db: &dyn Db, tenant_id: &str, now: i64) -> Result<Ve
         Ok(db
             .query(sql, &[tenant_id.into()])?
             .iter()
-            .map(|r| {
-                serde_json::Value::Array(
-                    r.0.iter()
-                        .map(|v| match v {
-                            crate::db::Value::Int(n) => json!(n),
-                            crate::db::Value::Text(t) => json!(t),
-                            crate::db::Value::Real(x) => json!(x),
-                            _ => serde_json::Value::Null,
-                        })
-                        .collect(),
-                )
-            })
+            .map(|r| serde_json::Value::Array(r.0.iter().map(crate::db::Value::to_json).collect()))
             .collect())
     };
     let workspace = subject_rows(
@@ -441,16 +430,6 @@ pub fn local_backup_archive(db: &dyn Db, tenant_id: &str, now: i64) -> Result<Ve
          template, plan, region, created\n- aliases.json: production aliases\n- integrations.json: integrations \
          and their settings (stored secrets are left out)\n"
     );
-    let (y, m, d) = crate::time::civil_date(now);
-    let secs = now.rem_euclid(86_400);
-    let when = (
-        u16::try_from(y).unwrap_or(1980),
-        u16::try_from(m).unwrap_or(1),
-        u16::try_from(d).unwrap_or(1),
-        u16::try_from(secs / 3600).unwrap_or(0),
-        u16::try_from(secs / 60 % 60).unwrap_or(0),
-        u16::try_from(secs % 60).unwrap_or(0),
-    );
     Ok(crate::zip::archive(
         &[
             ("README.md".into(), readme.into_bytes()),
@@ -467,6 +446,6 @@ pub fn local_backup_archive(db: &dyn Db, tenant_id: &str, now: i64) -> Result<Ve
                 serde_json::to_vec_pretty(&integrations).unwrap_or_default(),
             ),
         ],
-        when,
+        now,
     ))
 }
