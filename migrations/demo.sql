@@ -4,7 +4,7 @@
 -- Dates that matter are relative to the day the file is first loaded, through the
 -- `days_from_today` view (migration 0003), so Home always shows a current mix: an invoice due
 -- in 5 days and one overdue, a license expiring in 24 days and one expired, an active
--- workspace and one provisioning.
+-- workspace and one provisioning, an invitation waiting and a data export in progress.
 -- Sign in as ada@acme.example (owner of Acme Robotics, admin at Northwind MSP) or
 -- mia@northwind.example (owner of the Northwind MSP provider account).
 
@@ -94,4 +94,12 @@ INSERT INTO access_grants (id, provider_id, client_id, status, days, reason, req
   SELECT 'grt_demo_initech', 'acc_demo_northwind', 'acc_demo_initech', 'approved', 60, 'Monthly maintenance of the logistics workspace', 'usr_demo_mia', NULL,
          d.at, d.at, e.at
     FROM days_from_today d, days_from_today e WHERE d.days = -30 AND e.days = 30
+ON CONFLICT DO NOTHING;
+
+-- Ada asked for an export of Acme's data yesterday; it is prepared the next time a request
+-- touches data requests (opening it, for one), then offered for download for 7 days.
+INSERT INTO data_requests (id, kind, status, email, requested_by, account_ids, access_hash, created_at, confirmed_at, due_by)
+  SELECT 'drq_demo_export', 'export', 'queued', 'ada@acme.example', 'usr_demo_ada', 'acc_demo_acme',
+         'ba5327d86cc45601bd2da0826bff9ea27576ac9db2f6dc7346a0172412b453ca', c.at, c.at, d.at
+    FROM days_from_today c, days_from_today d WHERE c.days = -1 AND d.days = 29
 ON CONFLICT DO NOTHING;

@@ -77,3 +77,19 @@ ensure_chromium() {
         echo "Chromium could not be installed: the browser tests will be skipped (or fail under CI=true)." >&2
     fi
 }
+
+# The API fuzz test (tests/tests/fuzz.rs) runs schemathesis against docs/openapi.json. Installs
+# the pinned version with pip when it is missing or another version is installed; when pip
+# cannot, it says so and carries on, and the test then reports the skip (or, under CI=true, the
+# failure).
+SCHEMATHESIS_VERSION=4.32.5
+ensure_schemathesis() {
+    local installed
+    installed="$(python3 -c 'import importlib.metadata as m; print(m.version("schemathesis"))' 2>/dev/null || true)"
+    if [ "$installed" = "$SCHEMATHESIS_VERSION" ]; then
+        return 0
+    fi
+    step "Installing schemathesis $SCHEMATHESIS_VERSION (pip) for the API fuzz test"
+    python3 -m pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION" \
+        || echo "schemathesis could not be installed: the API fuzz test will be skipped (or fail under CI=true)." >&2
+}

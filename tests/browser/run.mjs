@@ -6,13 +6,15 @@
 //
 // The portal must run in local mode with the demo data (the developer mailbox at /dev/mailbox
 // delivers the sign-in links). Prints one line per check and exits non-zero on any failure.
-// CHROMIUM_PATH overrides the browser (default /usr/bin/chromium). Screenshots (Home, Home on a
-// phone, and the page of any failed step) go to a new temporary directory, printed at the end.
+// CHROMIUM_PATH overrides the browser (default /usr/bin/chromium). Screenshots of every page at
+// 360 and 1280 pixels in light and dark, of each flow's result, and of any failed step go to
+// PULSE_SCREENSHOTS (the test sets target/browser) or else a new temporary directory, printed at
+// the end.
 //
 // A run asks for three sign-in links for ada@acme.example and the portal allows five per address
 // in ten minutes: against a long-running portal (scripts/serve), run it at most once in that time.
 
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,10 +30,13 @@ if (!/^https?:\/\//.test(base)) {
 }
 const url = (path) => base + path;
 const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const outDir = mkdtempSync(join(tmpdir(), 'pulse-browser-'));
+const outDir = process.env.PULSE_SCREENSHOTS
+  ? (mkdirSync(process.env.PULSE_SCREENSHOTS, { recursive: true }), process.env.PULSE_SCREENSHOTS)
+  : mkdtempSync(join(tmpdir(), 'pulse-browser-'));
 
 const ADA = 'ada@acme.example';
-const PHONE = { width: 390, height: 844 };
+const PHONE = { width: 360, height: 780 };
+const DESKTOP = { width: 1280, height: 800 };
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 
 let passed = 0;
@@ -177,6 +182,26 @@ async function signIn(check, page, email) {
     ]);
     return pathOf(page);
   });
+}
+
+// Signs `email` in on `page` without reporting each step (inside a larger check): asks for a
+// link on the sign-in form as it stands (filled in by the page that led there, or with `email`),
+// opens it from the mailbox and confirms.
+async function signInQuietly(page, email) {
+  const before = await lastLink(email);
+  if (pathOf(page) !== '/login') await page.goto('/login');
+  const field = page.getByLabel('Work email');
+  if ((await field.inputValue()) !== email) await field.fill(email);
+  await Promise.all([
+    page.waitForURL((u) => u.pathname === '/login', { waitUntil: 'load' }),
+    page.getByRole('button', { name: 'Email me a sign-in link' }).click(),
+  ]);
+  const link = new URL(await mailboxLink(email, before));
+  await page.goto(link.pathname + link.search);
+  await Promise.all([
+    page.waitForURL((u) => u.pathname === '/dashboard'),
+    page.getByRole('main').getByRole('button', { name: 'Sign in' }).click(),
+  ]);
 }
 
 // Runs axe-core on the page and fails with every violation it reports.
@@ -390,103 +415,230 @@ try {
     });
   };
 
-  // (f) a phone.
-  await scenario('phone', async (check, track) => {
-    const context = await newContext(browser, {
-      viewport: PHONE,
-      deviceScaleFactor: 2,
-      isMobile: true,
-      hasTouch: true,
-      storageState: shared ?? undefined,
-    });
-    const page = track(await context.newPage());
-    await signedIn(check, page);
-    for (const path of ['/dashboard', '/licenses', '/cloud', '/billing', '/team', '/security', '/login']) {
-      await check(`${path} at ${PHONE.width}x${PHONE.height} has no horizontal scrolling`, async () => {
-        await page.goto(path);
-        return noHorizontalScroll(page, PHONE.width);
-      }, { soft: true });
+  // Every page at 360 px (a phone) and 1280 px (a desktop), in light and in the system's dark
+  // setting: axe-core's WCAG 2.x A/AA rules (contrast included), no horizontal scrolling on the
+  // phone, and a screenshot of each.
+  const signedOutPages = [
+    ['landing', '/'],
+    ['sign-in', '/login'],
+    ['recover-access', '/recover'],
+    ['not-found', '/no/such/page'],
+  ];
+  const acmePages = [
+    ['home', '/dashboard'],
+    ['licenses', '/licenses'],
+    ['license', '/licenses/lic_demo_pro'],
+    ['cloud', '/cloud'],
+    ['create-workspace', '/cloud/new'],
+    ['workspace', '/cloud/ten_demo_acme'],
+    ['other-accounts-workspace', '/cloud/ten_demo_globex'],
+    ['provider-access', '/cloud/access'],
+    ['billing', '/billing'],
+    ['invoice', '/billing/invoices/inv_demo_0009'],
+    ['plans', '/billing/plans'],
+    ['team', '/team'],
+    ['activity', '/activity'],
+    ['profile', '/profile'],
+    ['security', '/security'],
+    ['privacy', '/privacy'],
+    ['data-export', '/privacy/export'],
+    ['support', '/support'],
+  ];
+  const providerPages = [
+    ['msp', '/msp'],
+    ['msp-client', '/msp/clients/acc_demo_initech'],
+  ];
+  for (const [size, viewport] of [['360', PHONE], ['1280', DESKTOP]]) {
+    for (const scheme of ['light', 'dark']) {
+      await scenario(`pages ${size}px ${scheme}`, async (check, track) => {
+        const phone = viewport === PHONE;
+        const options = { viewport, colorScheme: scheme };
+        if (phone) Object.assign(options, { deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+        const pageAt = async (page, label, path) => {
+          await axeCheck(check, page, `${label} at ${size}px, ${scheme}`, path);
+          if (phone) {
+            await check(`${path} at ${size}px has no horizontal scrolling`, async () => noHorizontalScroll(page, viewport.width), { soft: true });
+          }
+          await check(`screenshot of ${path} at ${size}px, ${scheme}`, async () => {
+            const file = join(outDir, `${label}-${size}-${scheme}.png`);
+            await page.screenshot({ path: file, fullPage: true });
+            return file;
+          }, { soft: true });
+        };
+        const anonymous = await newContext(browser, options);
+        const out = track(await anonymous.newPage());
+        if (scheme === 'dark') {
+          await check('the page turns dark with the system setting', async () => {
+            await out.goto('/login');
+            const rgb = await out.evaluate(() => getComputedStyle(document.body).backgroundColor);
+            const [r, g, b] = rgb.match(/\d+/g).map(Number);
+            expect(r + g + b < 150, `body background is ${rgb}`);
+            return rgb;
+          });
+        }
+        for (const [label, path] of signedOutPages) await pageAt(out, label, path);
+        await anonymous.close();
+        const context = await newContext(browser, { ...options, storageState: shared ?? undefined });
+        const page = track(await context.newPage());
+        await signedIn(check, page);
+        for (const [label, path] of acmePages) await pageAt(page, label, path);
+        await check('switch to Northwind MSP', async () => {
+          await page.goto('/dashboard');
+          await page.getByLabel('Account', { exact: true }).selectOption({ label: 'Northwind MSP' });
+          await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Switch' }).click()]);
+        });
+        for (const [label, path] of providerPages) await pageAt(page, label, path);
+        await context.close();
+      });
     }
-    // Tables too wide for a phone scroll inside their own focusable box; axe checks that at
-    // this size too (scrollable-region-focusable and the rest).
-    await axeCheck(check, page, 'Home on a phone', '/dashboard');
-    await axeCheck(check, page, 'Licenses on a phone', '/licenses');
-    await check('screenshot of Home on a phone', async () => {
-      await page.goto('/dashboard');
-      const path = join(outDir, 'home-phone.png');
-      await page.screenshot({ path, fullPage: true });
-      console.log(`     screenshot: ${path}`);
-      return path;
-    });
-    await context.close();
-  });
+  }
 
-  // (e) accessibility with axe-core, signed out and signed in.
-  await scenario('axe', async (check, track) => {
-    const anonymous = await newContext(browser);
-    const out = track(await anonymous.newPage());
-    await axeCheck(check, out, 'the landing page', '/');
-    await axeCheck(check, out, 'sign-in', '/login');
-    await axeCheck(check, out, 'recover access', '/recover');
-    await axeCheck(check, out, 'a 404 page', '/no/such/page');
-    await anonymous.close();
-    const context = await newContext(browser, { storageState: shared ?? undefined });
+  // The flows a person takes, each end to end through the pages as a person would.
+  await scenario('flows', async (check, track) => {
+    const context = await newContext(browser, { viewport: DESKTOP, storageState: shared ?? undefined, acceptDownloads: true });
     const page = track(await context.newPage());
+    const shot = async (p, name) => {
+      const file = join(outDir, `flow-${name}.png`);
+      await p.screenshot({ path: file, fullPage: true });
+      return file;
+    };
     await signedIn(check, page);
-    await axeCheck(check, page, 'Home', '/dashboard');
-    await axeCheck(check, page, 'Licenses', '/licenses');
-    await axeCheck(check, page, 'Billing', '/billing');
-    await axeCheck(check, page, 'Team', '/team');
-    await axeCheck(check, page, 'Security', '/security');
-    await axeCheck(check, page, "another account's workspace (404)", '/cloud/ten_demo_globex');
-    await axeCheck(check, page, 'a workspace with its backups', '/cloud/ten_demo_acme');
-    await axeCheck(check, page, 'an invoice with its lines', '/billing/invoices/inv_demo_0010');
-    await axeCheck(check, page, 'plans', '/billing/plans');
-    await axeCheck(check, page, 'data export', '/privacy/export');
-    await axeCheck(check, page, 'provider access', '/cloud/access');
-    await check('switch to Northwind MSP', async () => {
+
+    await check("Home's action list has an item from each area", async () => {
+      const list = page.locator('section.attention');
+      const hrefs = await list.locator('a[href]').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+      const areas = ['/licenses', '/cloud', '/billing', '/team', '/privacy'];
+      const missing = areas.filter((area) => !hrefs.some((h) => h.startsWith(area)));
+      expect(missing.length === 0, `no item for ${missing.join(', ')} in ${hrefs.join(', ')}`);
+      await shot(page, 'home-action-list');
+      return `${hrefs.length} items`;
+    });
+
+    await check('create a workspace', async () => {
+      await page.goto('/cloud/new');
+      await page.getByLabel('Display name').fill('Browser Lab');
+      await page.getByLabel('Address', { exact: true }).fill('browser-lab');
+      await Promise.all([
+        page.waitForURL((u) => /^\/cloud\/ten_/.test(u.pathname)),
+        page.getByRole('button', { name: 'Create workspace' }).click(),
+      ]);
+      await expectH1(page, /^Browser Lab/);
+      await shot(page, 'workspace-created');
+      return pathOf(page);
+    });
+
+    const invitee = 'zoe@example.com';
+    await check('invite a teammate from Team', async () => {
+      await page.goto('/team');
+      await page.getByLabel('Email', { exact: true }).fill(invitee);
+      await page.getByLabel('Role', { exact: true }).selectOption('member');
+      await Promise.all([
+        page.waitForURL((u) => u.pathname === '/team'),
+        page.getByRole('button', { name: 'Send invitation' }).click(),
+      ]);
+      await page.getByText(invitee).first().waitFor();
+    });
+    await check('the teammate opens the emailed invitation, signs in and is in the team', async () => {
+      const other = await newContext(browser, { viewport: DESKTOP });
+      const theirs = track(await other.newPage());
+      const link = new URL(await mailboxLink(invitee, null));
+      expect(link.pathname === '/team/invitations/accept', `unexpected link ${link}`);
+      await theirs.goto(link.pathname + link.search);
+      await expectH1(theirs, 'Join Acme Robotics');
+      await Promise.all([
+        theirs.waitForURL((u) => u.pathname === '/login'),
+        theirs.getByRole('link', { name: 'Sign in to accept' }).click(),
+      ]);
+      await signInQuietly(theirs, invitee);
+      await expectH1(theirs, 'Acme Robotics');
+      await shot(theirs, 'teammate-joined');
+      await other.close();
+      track(page);
+      await page.goto('/team');
+      await page.getByRole('cell', { name: invitee }).waitFor();
+    });
+
+    await check('a paid invoice prints as a receipt', async () => {
+      await page.goto('/billing/invoices/inv_demo_0009');
+      await expectH1(page, /^Invoice PA-2026-0009/);
+      await page.emulateMedia({ media: 'print' });
+      const navPrinted = await nav(page).isVisible();
+      const file = join(outDir, 'flow-receipt.pdf');
+      await page.pdf({ path: file, format: 'A4' });
+      await page.emulateMedia({ media: 'screen' });
+      expect(!navPrinted, 'the navigation is on the printed receipt');
+      expect(readFileSync(file).subarray(0, 5).toString() === '%PDF-', 'no PDF was printed');
+      return file;
+    });
+
+    await check('download a license file', async () => {
+      await page.goto('/licenses/lic_demo_pro');
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('link', { name: 'Download the license file' }).first().click(),
+      ]);
+      const name = download.suggestedFilename();
+      expect(name === 'pulse-license-lic_demo_pro.json', `file named ${name}`);
+      const file = join(outDir, name);
+      await download.saveAs(file);
+      const text = readFileSync(file, 'utf8');
+      JSON.parse(text);
+      expect(text.includes('lic_demo_pro'), 'the file is not the license');
+      return file;
+    });
+
+    await check('ask for a data export and download the archive', async () => {
+      await page.goto('/privacy/export');
+      await Promise.all([
+        page.waitForURL((u) => u.pathname.startsWith('/privacy/requests/')),
+        page.getByRole('button', { name: 'Prepare the export' }).click(),
+      ]);
+      const archive = page.getByRole('link', { name: 'Download the archive' });
+      for (let i = 0; i < 50 && (await archive.count()) === 0; i++) {
+        await new Promise((res) => setTimeout(res, 200));
+        await page.reload();
+      }
+      await shot(page, 'data-export-ready');
+      const [download] = await Promise.all([page.waitForEvent('download'), archive.click()]);
+      const name = download.suggestedFilename();
+      expect(/^pulse-account-data-.+\.zip$/.test(name), `file named ${name}`);
+      const file = join(outDir, name);
+      await download.saveAs(file);
+      expect(readFileSync(file).subarray(0, 2).toString() === 'PK', 'the archive is not a zip');
+      return file;
+    });
+
+    await check('a provider asks Globex Dental for access', async () => {
+      await page.goto('/dashboard');
       await page.getByLabel('Account', { exact: true }).selectOption({ label: 'Northwind MSP' });
       await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Switch' }).click()]);
+      await page.goto('/msp/clients/acc_demo_globex');
+      await page.getByLabel(/^Days of access/).fill('14');
+      await page.getByLabel(/^Why you need it/).fill('Moving their workspace to the new template');
+      await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Ask for access' }).click()]);
+      await page.getByRole('heading', { name: 'Access asked' }).waitFor();
     });
-    await axeCheck(check, page, 'the MSP page', '/msp');
-    await axeCheck(check, page, 'a client under access', '/msp/clients/acc_demo_initech');
-    await context.close();
-  });
-
-  // (h) the dark theme: the system's dark setting turns the whole portal dark, and every page
-  // still passes axe (contrast included).
-  await scenario('dark', async (check, track) => {
-    const anonymous = await newContext(browser, { colorScheme: 'dark' });
-    const out = track(await anonymous.newPage());
-    await check('the page turns dark with the system setting', async () => {
-      await out.goto('/login');
-      const rgb = await out.evaluate(() => getComputedStyle(document.body).backgroundColor);
-      const [r, g, b] = rgb.match(/\d+/g).map(Number);
-      expect(r + g + b < 150, `body background is ${rgb}`);
-      return rgb;
+    await check("Globex's owner approves it", async () => {
+      const other = await newContext(browser, { viewport: DESKTOP });
+      const owner = track(await other.newPage());
+      await signInQuietly(owner, 'gus@globex.example');
+      await owner.goto('/cloud/access');
+      await Promise.all([
+        owner.waitForNavigation(),
+        owner.getByRole('button', { name: 'Approve 14 days' }).click(),
+      ]);
+      await owner.getByRole('button', { name: 'End access' }).first().waitFor();
+      await shot(owner, 'access-approved');
+      await other.close();
+      track(page);
     });
-    await axeCheck(check, out, 'the landing page, dark', '/');
-    await axeCheck(check, out, 'sign-in, dark', '/login');
-    await anonymous.close();
-    const context = await newContext(browser, { colorScheme: 'dark', storageState: shared ?? undefined });
-    const page = track(await context.newPage());
-    await signedIn(check, page);
-    for (const [label, path] of [
-      ['Home', '/dashboard'],
-      ['Billing', '/billing'],
-      ['an invoice', '/billing/invoices/inv_demo_0010'],
-      ['a workspace', '/cloud/ten_demo_acme'],
-      ['data export', '/privacy/export'],
-      ['Team', '/team'],
-    ]) {
-      await axeCheck(check, page, `${label}, dark`, path);
-    }
-    await check('screenshot of Home, dark', async () => {
-      await page.goto('/dashboard');
-      const path = join(outDir, 'home-dark.png');
-      await page.screenshot({ path, fullPage: true });
-      console.log(`     screenshot: ${path}`);
-      return path;
+    await check("the provider now works in Globex's context", async () => {
+      await page.goto('/msp/clients/acc_demo_globex');
+      await page.getByRole('button', { name: "Enter the client's context" }).waitFor();
+      await shot(page, 'provider-access');
+    });
+    await check('no stylesheet, icon or other subresource failed to load', async () => {
+      expect(context.broken.length === 0, context.broken.join('\n'));
     });
     await context.close();
   });

@@ -35,6 +35,8 @@ pub struct TestAppBuilder {
     backend: Backend,
     variables: Vec<(String, String)>,
     demo: bool,
+    postgres_via: Option<String>,
+    redis_via: Option<String>,
 }
 
 /// A running portal with its own databases.
@@ -55,6 +57,8 @@ impl TestApp {
             backend,
             variables: Vec::new(),
             demo: true,
+            postgres_via: None,
+            redis_via: None,
         }
     }
 }
@@ -72,6 +76,19 @@ impl TestAppBuilder {
         self.variable("mode", "production")
             .variable("public_origin", "https://my.example")
             .variable("session_keys", PRODUCTION_SESSION_KEYS)
+    }
+
+    /// The host reaches Postgres through `addr` (a [`crate::proxy::Proxy`] in front of it);
+    /// the test itself still connects directly.
+    pub fn postgres_via(mut self, addr: &str) -> Self {
+        self.postgres_via = Some(addr.to_string());
+        self
+    }
+
+    /// The host reaches Redis through `addr`.
+    pub fn redis_via(mut self, addr: &str) -> Self {
+        self.redis_via = Some(addr.to_string());
+        self
     }
 
     /// Starts without demo data.
@@ -126,10 +143,13 @@ impl TestAppBuilder {
                     builder = builder.migrate("migrations/postgres", &db.url);
                 }
                 let r = RedisDb::acquire()?;
+                let pg = self.postgres_via.as_deref().unwrap_or(POSTGRES_ADDR);
+                let redis_addr = self.redis_via.as_deref().unwrap_or(REDIS_ADDR);
                 builder = builder
-                    .variable("db_url", &db.url)
+                    .variable("db_url", &db.url.replacen(POSTGRES_ADDR, pg, 1))
+                    .variable("db_host", pg)
                     .runtime_config(&format!(
-                        "[key_value_store.default]\ntype = \"redis\"\nurl = \"redis://{REDIS_ADDR}/{}\"\n",
+                        "[key_value_store.default]\ntype = \"redis\"\nurl = \"redis://{redis_addr}/{}\"\n",
                         r.index
                     ));
                 postgres = Some(db);

@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 
 pub mod app;
+pub mod forms;
+pub mod proxy;
 pub mod stripe;
 pub mod stub;
 

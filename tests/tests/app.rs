@@ -10,13 +10,16 @@ mod app {
     pub mod budget;
     pub mod cloud;
     pub mod handoff;
+    pub mod hostile;
     pub mod licenses;
     pub mod mail;
     pub mod msp;
     pub mod openapi;
     pub mod pages;
+    pub mod pagination;
     pub mod privacy;
     pub mod production;
+    pub mod profile;
     pub mod purchases;
     pub mod recovery;
     pub mod refunds;

@@ -1,9 +1,12 @@
 //! The portal in a real browser: headless Chromium, driven by `tests/browser/run.mjs`
 //! (playwright-core and axe-core), against the demo portal on SQLite. The script signs in
-//! through the real forms and the developer mailbox, walks the navigation, switches account,
-//! signs out, runs axe-core's WCAG 2.x A and AA rules on the main pages, checks a phone viewport
-//! for horizontal scrolling, repeats axe with the system's dark setting, signs in again with
-//! JavaScript disabled, and screenshots Home (light, phone, dark).
+//! through the real forms and the developer mailbox, walks the navigation, switches account and
+//! signs out; takes the flows a person takes (Home's action list, creating a workspace, inviting
+//! a teammate who signs in and joins, printing a receipt, downloading a license file, exporting
+//! the account's data, a provider asking for access and the customer's owner approving it); runs
+//! axe-core's WCAG 2.x A and AA rules on every page at 360 and 1280 pixels in light and dark,
+//! checks the phone width for horizontal scrolling, and screenshots each page and each flow's
+//! result into `target/browser/`; then signs in again with JavaScript disabled.
 //!
 //! It needs Node.js and Chromium at `/usr/bin/chromium` (`CHROMIUM_PATH` overrides it;
 //! `scripts/test` installs Debian's `chromium` when it can). Without them the test fails under
@@ -109,10 +112,14 @@ fn run_script(dir: &Path, base: &str, chromium: &Path) -> Result<(bool, String)>
     let log_dir = tempfile::tempdir()?;
     let log_path = log_dir.path().join("browser.log");
     let log = File::create(&log_path)?;
+    // Each run's screenshots replace the last run's, under the build output.
+    let shots = workspace_root().join("target").join("browser");
+    let _ = std::fs::remove_dir_all(&shots);
     let mut child = Command::new("node")
         .arg(dir.join("run.mjs"))
         .arg(base)
         .env("CHROMIUM_PATH", chromium)
+        .env("PULSE_SCREENSHOTS", &shots)
         .current_dir(dir)
         .stdin(Stdio::null())
         .stdout(log.try_clone()?)

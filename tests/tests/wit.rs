@@ -87,12 +87,21 @@ fn each_component_imports_only_what_its_world_allows() -> Result<()> {
 }
 
 #[test]
-fn pages_and_tenants_get_no_key_value_store() -> Result<()> {
-    for component in ["pages", "tenants"] {
-        let used = component_imports(component)?;
-        assert!(
-            !used.iter().any(|i| i.starts_with("fermyon:spin/key-value")),
-            "{component} imports key-value: {used:?}"
+fn key_value_is_imported_only_by_components_granted_a_store() -> Result<()> {
+    let manifest: toml::Value = toml::from_str(&std::fs::read_to_string(
+        workspace_root().join("spin.toml"),
+    )?)?;
+    for component in ["auth", "pages", "billing", "tenants", "recovery", "session"] {
+        let granted = manifest["component"][component]
+            .get("key_value_stores")
+            .and_then(toml::Value::as_array)
+            .is_some_and(|stores| !stores.is_empty());
+        let imported = component_imports(component)?
+            .iter()
+            .any(|i| i.starts_with("fermyon:spin/key-value"));
+        assert_eq!(
+            imported, granted,
+            "{component}: imports key-value {imported}, granted a store {granted}"
         );
     }
     Ok(())

@@ -47,8 +47,12 @@ fn route(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
         ("/team/invitations/accept", false) if post => invitations::accept_invitation(ctx, req),
         // The account's activity log.
         ("/activity", true) => activity::show_activity(ctx, req),
-        // The signed-in user's profile.
+        // The signed-in user's profile; a new sign-in address is confirmed from a mailed link.
         ("/profile", true) => profile::show_profile(ctx, req),
+        ("/profile/name", false) if post => profile::change_name(ctx, req),
+        ("/profile/email", false) if post => profile::request_email_change(ctx, req),
+        ("/profile/email/confirm", true) => profile::show_email_confirmation(ctx, req),
+        ("/profile/email/confirm", false) if post => profile::confirm_email_change(ctx, req),
         // Switch the account the session acts in.
         ("/accounts/switch", false) if post => accounts::switch_account(ctx, req),
         // Start a customer account, or join one the caller's address is invited to.
@@ -100,6 +104,9 @@ fn known(path: &str) -> bool {
             | "/dashboard"
             | "/team"
             | "/profile"
+            | "/profile/name"
+            | "/profile/email"
+            | "/profile/email/confirm"
             | "/activity"
             | "/api/v1/accounts"
             | "/api/v1/members"

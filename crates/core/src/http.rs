@@ -101,17 +101,76 @@ impl Request {
             .map(|(_, v)| v)
     }
 
+    /// The page of a list the query asks for (`limit`, 1 to 100 and 100 when absent, and
+    /// `starting_after`); a bad `limit` is a 422 naming it.
+    pub fn page(&self) -> Result<crate::store::lists::Page, crate::AppError> {
+        use crate::store::lists::{PAGE_MAX, Page};
+        Page::from_query(
+            self.query_param("limit").as_deref(),
+            self.query_param("starting_after"),
+            PAGE_MAX,
+            PAGE_MAX,
+        )
+    }
+
     /// The body parsed as an `application/x-www-form-urlencoded` form.
     pub fn form(&self) -> Form {
         Form(parse_urlencoded(&String::from_utf8_lossy(&self.body)))
     }
 
-    /// The body as JSON, or a 422 saying why it is not.
+    /// The body as JSON, or a 422 saying why it is not. A string holding a NUL (`\u0000`),
+    /// which no database column keeps, is refused the same way, naming its field.
     pub fn json_body(&self) -> Result<serde_json::Value, crate::AppError> {
-        serde_json::from_slice(&self.body).map_err(|e| crate::AppError::Invalid {
-            detail: format!("The body must be JSON: {e}"),
-            errors: Vec::new(),
-        })
+        let value: serde_json::Value =
+            serde_json::from_slice(&self.body).map_err(|e| crate::AppError::Invalid {
+                detail: format!("The body must be JSON: {e}"),
+                errors: Vec::new(),
+            })?;
+        match json_nul(&value, "") {
+            None => Ok(value),
+            Some(field) => Err(crate::AppError::Invalid {
+                detail: "The body holds a NUL character (\\u0000), which is not text, so nothing was changed.".into(),
+                errors: vec![(
+                    shown_name(&field),
+                    "Remove the NUL character and send the request again.".into(),
+                )],
+            }),
+        }
+    }
+
+    /// Refuses a form body no browser sends: a field name or value whose bytes are not UTF-8,
+    /// or that holds a NUL or another control character (tabs and line breaks aside). Nothing
+    /// such can be typed into a page, and it would be stored mangled or not at all; a 422 names
+    /// the field instead. Bodies that are JSON are left to [`Request::json_body`].
+    pub fn check_form_text(&self) -> Result<(), crate::AppError> {
+        if self.body.is_empty()
+            || self
+                .header("content-type")
+                .is_some_and(|t| t.to_ascii_lowercase().contains("json"))
+        {
+            return Ok(());
+        }
+        let bad = self
+            .body
+            .split(|b| *b == b'&')
+            .filter(|pair| !pair.is_empty())
+            .find_map(|pair| {
+                let mut parts = pair.splitn(2, |b| *b == b'=');
+                let name = percent_decode_bytes(parts.next().unwrap_or_default());
+                let value = percent_decode_bytes(parts.next().unwrap_or_default());
+                (!is_text(&name) || !is_text(&value))
+                    .then(|| String::from_utf8_lossy(&name).into_owned())
+            });
+        match bad {
+            None => Ok(()),
+            Some(name) => Err(crate::AppError::Invalid {
+                detail: "The form holds characters that are not text (a NUL or control character, or bytes that are not UTF-8), so nothing was saved.".into(),
+                errors: vec![(
+                    shown_name(&name),
+                    "Type this field again without the characters that are not text, then send the form again.".into(),
+                )],
+            }),
+        }
     }
 
     /// Whether the caller wants JSON: API paths, or an `Accept` preferring JSON.
@@ -172,9 +231,9 @@ impl Form {
 }
 
 /// A CSV field: quoted when it must be, and never read as a formula by a spreadsheet (a
-/// leading `=`, `+`, `-` or `@` is escaped with an apostrophe).
+/// leading `=`, `+`, `-`, `@`, tab or carriage return is escaped with an apostrophe).
 pub fn csv_field(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '-', '@']) {
+    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{value}")
     } else {
         value.to_string()
@@ -197,9 +256,61 @@ pub fn parse_urlencoded(s: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Whether decoded form bytes are text a person can type: UTF-8 without NUL or other control
+/// characters, tabs and line breaks aside.
+fn is_text(bytes: &[u8]) -> bool {
+    std::str::from_utf8(bytes).is_ok_and(|s| {
+        !s.chars()
+            .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+    })
+}
+
+/// A field name as an error shows it: printable, and short.
+fn shown_name(name: &str) -> String {
+    let printable: String = name
+        .chars()
+        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
+        .take(40)
+        .collect();
+    if printable.is_empty() {
+        "body".into()
+    } else {
+        printable
+    }
+}
+
+/// The first string in `value` (key or value) that holds a NUL, as the path to its field.
+fn json_nul(value: &serde_json::Value, at: &str) -> Option<String> {
+    use serde_json::Value as J;
+    match value {
+        J::String(s) if s.contains('\0') => Some(at.to_string()),
+        J::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| json_nul(v, &format!("{at}[{i}]"))),
+        J::Object(map) => map.iter().find_map(|(k, v)| {
+            let field = if at.is_empty() {
+                k.clone()
+            } else {
+                format!("{at}.{k}")
+            };
+            if k.contains('\0') {
+                Some(field)
+            } else {
+                json_nul(v, &field)
+            }
+        }),
+        _ => None,
+    }
+}
+
 /// Percent-decodes, treating `+` as a space; invalid escapes are kept as written.
 pub fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
+    String::from_utf8_lossy(&percent_decode_bytes(s.as_bytes())).into_owned()
+}
+
+/// [`percent_decode`] to bytes, before any UTF-8 is made of them.
+fn percent_decode_bytes(bytes: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
@@ -219,7 +330,7 @@ pub fn percent_decode(s: &str) -> String {
         }
         i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    out
 }
 
 /// Percent-encodes a query value.
@@ -398,6 +509,8 @@ mod tests {
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_field("=SUM(A1)"), "'=SUM(A1)");
         assert_eq!(csv_field("-1,2"), "\"'-1,2\"");
+        assert_eq!(csv_field("\t=1+2"), "'\t=1+2");
+        assert_eq!(csv_field("\r=1"), "\"'\r=1\"");
     }
     use super::*;
 
@@ -425,6 +538,62 @@ mod tests {
         assert_eq!(r.query_param("b").as_deref(), Some("two words"));
         assert_eq!(r.query_param("c").as_deref(), Some("é%2"));
         assert_eq!(r.client_ip(), "127.0.0.1");
+    }
+
+    fn post(content_type: &str, body: &str) -> Request {
+        Request::new(
+            Method::Post,
+            "/x",
+            "",
+            vec![("content-type".into(), content_type.into())],
+            body.as_bytes().to_vec(),
+        )
+    }
+
+    #[test]
+    fn form_bodies_that_are_not_text_are_refused_naming_the_field() {
+        let form = "application/x-www-form-urlencoded";
+        assert!(
+            post(form, "name=Ada+L%C3%B6we&note=a%0D%0Ab%09c")
+                .check_form_text()
+                .is_ok()
+        );
+        assert!(post(form, "").check_form_text().is_ok());
+        for (body, field) in [
+            ("name=a%00b", "name"),
+            ("name=ok&note=%FF%FE", "note"),
+            ("na%FFme=x", "na\u{FFFD}me"),
+            ("bell=%07", "bell"),
+        ] {
+            match post(form, body).check_form_text() {
+                Err(crate::AppError::Invalid { errors, .. }) => {
+                    assert_eq!(
+                        errors.first().map(|(f, _)| f.as_str()),
+                        Some(field),
+                        "{body}"
+                    );
+                }
+                other => panic!("{body}: {other:?}"),
+            }
+        }
+        assert!(
+            post("application/json", "name=%00")
+                .check_form_text()
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn json_strings_holding_a_nul_are_refused() {
+        let ok = post("application/json", r#"{"name": "Ada", "tags": ["x"]}"#);
+        assert!(ok.json_body().is_ok());
+        let nul = post("application/json", r#"{"a": {"tags": ["x", "y\u0000"]}}"#);
+        match nul.json_body() {
+            Err(crate::AppError::Invalid { errors, .. }) => {
+                assert_eq!(errors.first().map(|(f, _)| f.as_str()), Some("a.tags[1]"));
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -95,11 +95,28 @@ fn pg_message(e: &pg3::PgError) -> String {
 fn pg_error(e: pg3::PgError) -> DbError {
     match e {
         pg3::PgError::ConnectionFailed(m) => DbError::Unavailable(m),
+        pg3::PgError::QueryFailed(m) if connection_lost(&m) => DbError::Unavailable(m),
         pg3::PgError::QueryFailed(m) if m.contains("duplicate key") || m.contains("violates") => {
             DbError::Constraint(m)
         }
         other => DbError::Query(pg_message(&other)),
     }
+}
+
+/// Whether a failed statement failed because the server went away (the connection closed or
+/// broke, or the server is shutting down or not accepting connections) rather than because of
+/// the statement: the request is then a 503, like a failure to connect.
+fn connection_lost(message: &str) -> bool {
+    const LOST: [&str; 7] = [
+        "kind: Closed",
+        "kind: Io",
+        "connection closed",
+        "E57P01", // admin_shutdown: the backend was terminated
+        "E57P02", // crash_shutdown
+        "E57P03", // cannot_connect_now
+        "E08006", // connection_failure
+    ];
+    LOST.iter().any(|s| message.contains(s))
 }
 
 fn sqlite_error(e: sqlite::Error) -> DbError {
@@ -495,6 +512,11 @@ impl Ctx {
                     .into(),
             ));
         }
+        let writer = match &person {
+            Person::Member(who) => format!("account:{}", who.account.account_id),
+            Person::Newcomer(_) => format!("person:{}", person.user_id()),
+        };
+        limit_writes(&writer, 1)?;
         Ok(person)
     }
 
@@ -521,7 +543,52 @@ impl Ctx {
                     .into(),
             ));
         }
+        limit_writes(&format!("account:{}", who.account.account_id), 1)?;
         Ok(who)
+    }
+}
+
+/// How many more writes a client address may make than an account: several people, or an
+/// office's worth of accounts, may share one address.
+const WRITES_PER_ADDRESS: u32 = 5;
+
+/// Counts a write against `who`'s allowance: `write_limit_per_minute` times `share` writes in
+/// a minute, then 429 with the seconds to wait. The counter lives in the key-value store; an
+/// unreachable store refuses the write (503) rather than letting it through uncounted.
+fn limit_writes(who: &str, share: u32) -> Result<(), AppError> {
+    let per_minute: u32 = SpinVars
+        .var("write_limit_per_minute")?
+        .trim()
+        .parse()
+        .map_err(|_| ConfigError::Invalid {
+            name: "write_limit_per_minute".into(),
+            reason: "expected a whole number of writes per minute".into(),
+        })?;
+    limit(
+        &format!("writes:{who}"),
+        per_minute.saturating_mul(share),
+        60,
+    )
+}
+
+/// Messages an account may send to other people's addresses (invitations, provider access
+/// requests, support tickets) in an hour: enough for onboarding a team, too few to use the
+/// portal to spam.
+const MAIL_PER_HOUR: u32 = 30;
+
+/// Counts one message an account's write sends to someone (see [`MAIL_PER_HOUR`]); over the
+/// allowance, 429 with the seconds to wait. Call before the write.
+pub fn limit_mail(account_id: &str) -> Result<(), AppError> {
+    limit(&format!("mail:{account_id}"), MAIL_PER_HOUR, 3600)
+}
+
+/// Counts an attempt against `max` per `window` seconds under `key` in the key-value store.
+fn limit(key: &str, max: u32, window: i64) -> Result<(), AppError> {
+    let store = SpinKv::open()?;
+    match crate::kv::hit(&store, key, max, window, crate::time::now_unix()) {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(retry_after)) => Err(AppError::RateLimited { retry_after }),
+        Err(e) => Err(AppError::Unavailable(format!("key-value store: {e}"))),
     }
 }
 
@@ -586,7 +653,17 @@ async fn run(
         ),
         None => match Ctx::load(&request) {
             Ok(ctx) => {
-                let (response, out) = match route(&ctx, &request) {
+                let writing = !matches!(request.method, Method::Get | Method::Head);
+                let answer = if writing {
+                    limit_writes(
+                        &format!("address:{}", request.client_ip()),
+                        WRITES_PER_ADDRESS,
+                    )
+                    .and_then(|()| route(&ctx, &request))
+                } else {
+                    route(&ctx, &request)
+                };
+                let (response, out) = match answer {
                     Ok(Outcome::Respond(resp)) => {
                         (resp.finish(&request.request_id, ctx.config.https()), out)
                     }

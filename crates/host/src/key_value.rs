@@ -307,7 +307,9 @@ impl RedisKv {
                 let config = redis::aio::ConnectionManagerConfig::new()
                     .set_connection_timeout(Duration::from_secs(5))
                     .set_response_timeout(Duration::from_secs(10))
-                    .set_number_of_retries(1);
+                    // A refused reconnection fails the waiting call at once (the next call tries
+                    // again) instead of holding every call through a back-off.
+                    .set_number_of_retries(0);
                 match tokio::time::timeout(
                     Duration::from_secs(6),
                     self.client.get_connection_manager_with_config(config),

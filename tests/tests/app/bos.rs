@@ -242,6 +242,16 @@ fn a_workspace_path_reaches_bos_for_its_members_and_no_one_else() -> Result<()> 
         assert_eq!(saved.status(), 201);
         assert_eq!(saved.text()?, "{\"saved\":14}");
         assert_eq!(last(&seen, "/acme/api/save")?.body, b"{\"name\":\"Ada\"}");
+        // A binary upload is the workspace's to read: the portal passes it on as it came.
+        let upload: Vec<u8> = vec![0x00, 0xFF, 0xFE, b'=', b'&', 0x07, 0x89, b'P', b'N', b'G'];
+        let sent = app
+            .as_user(&ada, reqwest::Method::POST, "/acme/api/save")
+            .header("content-type", "application/octet-stream")
+            .header("x-csrf-token", &csrf)
+            .body(upload.clone())
+            .send()?;
+        assert_eq!(sent.status(), 201);
+        assert_eq!(last(&seen, "/acme/api/save")?.body, upload);
         let before = seen.lock().map(|s| s.len()).unwrap_or(0);
         let forged = app
             .as_user(&ada, reqwest::Method::POST, "/acme/api/save")

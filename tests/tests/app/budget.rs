@@ -110,10 +110,11 @@ fn the_landing_page_static_files_and_liveness_touch_no_database() -> Result<()> 
                     calls.variable_reads
                 );
             }
-            // Readiness is the one check that does ask the database.
+            // Readiness is the one check that does ask the database and the key-value store
+            // (opened, then one read).
             let ready = get_counted(app, None, "/healthz")?;
             ensure!(
-                ready.sql_opens == 1 && ready.sql_statements == 1,
+                ready.sql_opens == 1 && ready.sql_statements == 1 && ready.kv_ops == 2,
                 "/healthz made {ready:?}"
             );
             Ok(())

@@ -677,3 +677,196 @@ fn request_bodies_are_capped_per_route_with_a_413() -> Result<()> {
     expect_status(app.get("/healthz/live")?, 200)?;
     Ok(())
 }
+
+/// Every write counts against its account's allowance and its client address's (five times
+/// the account's): over either, a 429 with `Retry-After` that changed nothing. Signed-out
+/// writes count against the address too.
+#[test]
+fn writes_are_rate_limited_per_account_and_per_address() -> Result<()> {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some(app) = TestApp::builder(backend)
+            .variable("write_limit_per_minute", "3")
+            .start("writes_are_rate_limited")?
+        else {
+            continue;
+        };
+        let create = |who: &Session, csrf: &str, name: &str| -> Result<Response> {
+            Ok(app
+                .as_user(who, Method::POST, "/api/v1/api-tokens")
+                .header("x-csrf-token", csrf)
+                .json(&json!({ "name": name, "scope": "read" }))
+                .send()?)
+        };
+        let tokens = |name: &str| {
+            app.sql_count(&format!(
+                "SELECT COUNT(*) FROM api_tokens WHERE name LIKE '{name}%'"
+            ))
+        };
+        let ada = app.sign_in(ADA)?;
+        let ada_csrf = app.csrf(&ada)?;
+        for n in 0..3 {
+            expect_status(create(&ada, &ada_csrf, &format!("acme-{n}"))?, 201)?;
+        }
+        let limited = create(&ada, &ada_csrf, "acme-over")?;
+        assert_eq!(
+            limited.status(),
+            429,
+            "the account's fourth write in a minute"
+        );
+        let retry: u64 = limited.headers()["retry-after"].to_str()?.parse()?;
+        assert!((1..=60).contains(&retry), "Retry-After {retry}");
+        let problem: Value = limited.json()?;
+        assert_eq!(problem["status"], 429);
+        assert_eq!(tokens("acme-over")?, 0, "the refused write changed nothing");
+
+        // Another account from the same address still has its own allowance...
+        let mia = app.sign_in(MIA)?;
+        let mia_csrf = app.csrf(&mia)?;
+        for n in 0..3 {
+            expect_status(create(&mia, &mia_csrf, &format!("northwind-{n}"))?, 201)?;
+        }
+        // ...until the address has used its own (15 a minute), signed-out writes included:
+        // signing out has no limit of its own, so its 429 is the address's.
+        let mut statuses = Vec::new();
+        for _ in 0..15 {
+            let status = app.post_form(&[], "/logout", &[])?.status().as_u16();
+            statuses.push(status);
+            if status == 429 {
+                break;
+            }
+        }
+        assert_eq!(
+            statuses.last(),
+            Some(&429),
+            "the address's allowance ran out: {statuses:?}"
+        );
+        assert!(
+            statuses[..statuses.len() - 1].iter().all(|s| *s < 400),
+            "{statuses:?}"
+        );
+        let page = app.post_form(&[], "/logout", &[])?;
+        assert_eq!(page.status(), 429);
+        assert!(page.headers().contains_key("retry-after"));
+        let body = page.text()?;
+        assert!(
+            body.contains("Too many attempts") && body.contains("try again"),
+            "{body}"
+        );
+        // Reading is never limited.
+        expect_status(app.get_as(&mia, "/dashboard")?, 200)?;
+    }
+    Ok(())
+}
+
+/// File handling (ASVS V5): every download is an attachment with its real type and a plain
+/// file name, never sniffed or cached; a spreadsheet opening the activity export never runs a
+/// value someone typed as a formula.
+#[test]
+fn downloads_are_typed_attachments_and_exports_carry_no_formulas() -> Result<()> {
+    each_backend("downloads_are_typed_attachments", |app| {
+        let ada = app.sign_in(ADA)?;
+        let csrf = app.csrf(&ada)?;
+        let formula = "=HYPERLINK(\"https://evil.example\",\"open\")";
+        let created = app
+            .as_user(&ada, Method::POST, "/api/v1/api-tokens")
+            .header("x-csrf-token", &csrf)
+            .json(&json!({ "name": formula, "scope": "read" }))
+            .send()?;
+        expect_status(created, 201)?;
+        for (path, content_type) in [
+            ("/licenses/lic_demo_pro/license.json", "application/json"),
+            ("/activity?format=csv", "text/csv; charset=utf-8"),
+            ("/activity?format=json", "application/json"),
+        ] {
+            let resp = app.get_as(&ada, path)?;
+            ensure!(resp.status() == 200, "{path}: {}", resp.status());
+            let header = |name: &str| {
+                resp.headers()
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            ensure!(
+                header("content-type") == content_type,
+                "{path}: {}",
+                header("content-type")
+            );
+            let disposition = header("content-disposition");
+            let name = disposition
+                .strip_prefix("attachment; filename=\"")
+                .and_then(|n| n.strip_suffix('"'))
+                .unwrap_or_default();
+            ensure!(
+                !name.is_empty()
+                    && name
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)),
+                "{path}: {disposition}"
+            );
+            ensure!(header("x-content-type-options") == "nosniff", "{path}");
+            ensure!(header("cache-control").contains("no-store"), "{path}");
+            if path.ends_with("csv") {
+                let csv = resp.text()?;
+                ensure!(
+                    csv.contains("HYPERLINK"),
+                    "the token's name is in the log: {csv}"
+                );
+                for field in csv.split([',', '\n']) {
+                    let field = field.trim_start_matches('"');
+                    ensure!(
+                        !field.starts_with(['=', '+', '@', '\t']),
+                        "a field a spreadsheet would run: {field}"
+                    );
+                }
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Mail to other people's addresses is an allowance of its own: thirty messages an hour per
+/// account (invitations here), so the portal cannot be used to spam; the refused one is not
+/// sent and not recorded.
+#[test]
+fn an_account_sends_at_most_thirty_messages_to_others_an_hour() -> Result<()> {
+    let Some(app) = TestApp::builder(Backend::Sqlite)
+        .variable("write_limit_per_minute", "1000")
+        .start("an_account_sends_at_most_thirty_messages")?
+    else {
+        return Ok(());
+    };
+    let ada = app.sign_in(ADA)?;
+    let csrf = app.csrf(&ada)?;
+    let invite = |n: usize| -> Result<Response> {
+        Ok(app
+            .as_user(&ada, Method::POST, "/api/v1/invitations")
+            .header("x-csrf-token", &csrf)
+            .json(&json!({ "email": format!("new{n}@example.com"), "role": "member" }))
+            .send()?)
+    };
+    let mail_before = app.sql_count("SELECT COUNT(*) FROM mail_outbox")?;
+    for n in 0..30 {
+        expect_status(invite(n)?, 201)?;
+    }
+    let refused = invite(30)?;
+    assert_eq!(refused.status(), 429);
+    assert!(refused.headers().contains_key("retry-after"));
+    assert_eq!(
+        app.sql_count("SELECT COUNT(*) FROM invitations WHERE email = 'new30@example.com'")?,
+        0
+    );
+    assert_eq!(
+        app.sql_count("SELECT COUNT(*) FROM mail_outbox")? - mail_before,
+        30
+    );
+    // The form says so in the page.
+    let page = app.post_as(
+        &ada,
+        "/team/invitations",
+        &[("email", "new31@example.com"), ("role", "member")],
+    )?;
+    assert_eq!(page.status(), 429);
+    assert!(page.text()?.contains("Too many attempts"));
+    Ok(())
+}

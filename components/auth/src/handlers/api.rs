@@ -48,10 +48,10 @@ pub fn show_me(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
 /// `GET /api/v1/sessions`.
 pub fn list_sessions(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let who = ctx.require(req)?;
-    let data = sessions::list_live(ctx.db()?, &who.user_id)?;
+    let (data, more) = sessions::live_page(ctx.db()?, &who.user_id, &req.page()?)?;
     Ok(Response::json(
         200,
-        &json!({ "object": "list", "data": data, "has_more": false }),
+        &json!({ "object": "list", "data": data, "has_more": more }),
     ))
 }
 
@@ -71,10 +71,10 @@ pub fn delete_session(ctx: &Ctx, req: &Request, id: &str) -> Result<Response, Ap
 /// `GET /api/v1/api-tokens`.
 pub fn list_tokens(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let who = ctx.require(req)?;
-    let data = api_tokens::list(ctx.db()?, &who.user_id)?;
+    let (data, more) = api_tokens::page(ctx.db()?, &who.user_id, &req.page()?)?;
     Ok(Response::json(
         200,
-        &json!({ "object": "list", "data": data, "has_more": false }),
+        &json!({ "object": "list", "data": data, "has_more": more }),
     ))
 }
 
@@ -84,13 +84,7 @@ pub fn create_token(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let who = ctx.require_writer(req)?;
     let body = req.json_body()?;
     let (name, scope) = token_input(body["name"].as_str(), body["scope"].as_str())?;
-    let (token, secret) = api_tokens::create(
-        ctx.db()?,
-        &who.user_id,
-        &who.account.account_id,
-        &name,
-        &scope,
-    )?;
+    let (token, secret) = api_tokens::issue(ctx.db()?, who, &req.client_ip(), &name, &scope)?;
     Ok(Response::json(
         201,
         &json!({ "object": "api_token", "id": token.id, "name": token.name, "scope": token.scope,
@@ -101,7 +95,7 @@ pub fn create_token(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
 /// `DELETE /api/v1/api-tokens/{id}`.
 pub fn delete_token(ctx: &Ctx, req: &Request, id: &str) -> Result<Response, AppError> {
     let who = ctx.require_writer(req)?;
-    if !api_tokens::revoke(ctx.db()?, &who.user_id, id)? {
+    if !api_tokens::withdraw(ctx.db()?, who, &req.client_ip(), id)? {
         return Err(AppError::NotFound);
     }
     Ok(Response::json(

@@ -99,7 +99,7 @@ pub fn create_token(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let form = req.form();
     let (name, scope) = token_input(form.get("name"), form.get("scope"))?;
     let db = ctx.db()?;
-    let (_, secret) = api_tokens::create(db, &who.user_id, &who.account.account_id, &name, &scope)?;
+    let (_, secret) = api_tokens::issue(db, who, &req.client_ip(), &name, &scope)?;
     let (sessions, tokens) = overview::security(db, &who.user_id, &now_rfc3339())?;
     Ok(Response::html(
         201,
@@ -118,7 +118,7 @@ pub fn create_token(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
 pub fn revoke_token(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let who = cookie_session(ctx, req)?;
     let id = req.form().get("token").unwrap_or_default().to_string();
-    if !api_tokens::revoke(ctx.db()?, &who.user_id, &id)? {
+    if !api_tokens::withdraw(ctx.db()?, who, &req.client_ip(), &id)? {
         return Err(AppError::NotFound);
     }
     Ok(Response::see_other("/security?done=token-revoked"))

@@ -4,6 +4,7 @@ use maud::{Markup, html};
 use pulse_core::identity::Identity;
 use pulse_core::store::api_tokens::ApiToken;
 use pulse_core::store::sessions::SessionSummary;
+use pulse_core::views::partials::list_cut;
 use pulse_core::views::{Date, Shell, csrf_field, flash, page as layout, scroll_table};
 
 fn done_message(done: Option<&str>) -> Option<&'static str> {
@@ -64,6 +65,7 @@ pub fn page(
                     }
                 }
             }))
+            (list_cut(sessions.len(), Some("/api/v1/sessions")))
             @if sessions.len() > 1 {
                 form method="post" action="/security/sessions/revoke-others" {
                     (csrf_field(Some(who)))
@@ -96,6 +98,7 @@ pub fn page(
                         }
                     }
                 }))
+                (list_cut(tokens.len(), Some("/api/v1/api-tokens")))
             }
             form.panel method="post" action="/security/tokens" {
                 (csrf_field(Some(who)))

@@ -53,10 +53,11 @@ pub fn show_invoice(ctx: &Ctx, req: &Request, id: &str) -> Result<Response, AppE
 pub fn api_list_subscriptions(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let who = ctx.require(req)?;
     require_billing(who)?;
-    let data = billing::subscriptions(ctx.db()?, &who.account.account_id)?;
+    let (data, more) =
+        billing::subscriptions_page(ctx.db()?, &who.account.account_id, &req.page()?)?;
     Ok(Response::json(
         200,
-        &json!({ "object": "list", "data": data, "has_more": false }),
+        &json!({ "object": "list", "data": data, "has_more": more }),
     ))
 }
 

@@ -50,10 +50,11 @@ pub fn show_license(ctx: &Ctx, req: &Request, id: &str) -> Result<Response, AppE
 /// `GET /api/v1/licenses`.
 pub fn api_list_licenses(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let who = ctx.require(req)?;
-    let data = licenses::list_for_account(ctx.db()?, &who.account.account_id)?;
+    let (data, more) =
+        licenses::page_for_account(ctx.db()?, &who.account.account_id, &req.page()?)?;
     Ok(Response::json(
         200,
-        &json!({ "object": "list", "data": data, "has_more": false }),
+        &json!({ "object": "list", "data": data, "has_more": more }),
     ))
 }
 

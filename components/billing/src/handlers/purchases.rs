@@ -528,15 +528,16 @@ pub fn remove_method_from_form(ctx: &Ctx, req: &Request, id: &str) -> Result<Res
 pub fn api_methods(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let who = ctx.require(req)?;
     require_billing(who)?;
-    let data = pulse_core::store::lists::select(
+    let (data, more) = pulse_core::store::lists::page(
         ctx.db()?,
         pulse_core::store::payment_methods::ACCOUNT_METHODS,
         &[who.account.account_id.as_str().into()],
+        &req.page()?,
         pulse_core::store::payment_methods::payment_method,
     )?;
     Ok(Response::json(
         200,
-        &json!({ "object": "list", "data": data, "has_more": false }),
+        &json!({ "object": "list", "data": data, "has_more": more }),
     ))
 }
 

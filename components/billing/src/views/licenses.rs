@@ -5,7 +5,7 @@ use pulse_core::license::{KEYS_PATH, LicenseFile};
 use pulse_core::store::activations;
 use pulse_core::store::licenses::{Activation, License};
 use pulse_core::time::parse_rfc3339;
-use pulse_core::views::partials::licenses_table;
+use pulse_core::views::partials::{licenses_table, list_cut};
 use pulse_core::views::{Badge, Date, Shell, csrf_field, flash, page, scroll_table};
 
 /// Every license of the account, expiries worded relative to `now` (Unix seconds).
@@ -124,6 +124,7 @@ pub fn detail(shell: &Shell, l: &License, activations: &[Activation], o: &Detail
                         }
                     }
                 }))
+                (list_cut(activations.len(), None))
             }
         },
     )

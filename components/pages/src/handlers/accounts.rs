@@ -34,14 +34,23 @@ pub fn account_cookie(ctx: &Ctx, account_id: &str) -> Cookie {
     }
 }
 
-/// `GET /api/v1/accounts`: the caller's accounts and roles (none for a newcomer), and the
-/// invitations addressed to them that they may accept.
+/// `GET /api/v1/accounts`: the caller's accounts and roles (none for a newcomer), a page at a
+/// time, and the invitations addressed to them that they may accept (at most 100). The
+/// memberships are the ones the session already read, so the page is cut from them.
 pub fn list_accounts(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
+    let page = req.page()?;
     let person = ctx.require_person(req)?;
+    let (memberships, more) = match &person {
+        Person::Member(who) => {
+            pulse_core::store::lists::page_of(who.memberships.iter().collect(), &page, |m| {
+                m.account_id.as_str()
+            })
+        }
+        Person::Newcomer(_) => (Vec::new(), false),
+    };
     let data: Vec<_> = match person {
-        Person::Member(who) => who
-            .memberships
-            .iter()
+        Person::Member(who) => memberships
+            .into_iter()
             .map(|m| {
                 json!({
                     "object": "account",
@@ -70,6 +79,6 @@ pub fn list_accounts(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
         .collect();
     Ok(Response::json(
         200,
-        &json!({ "object": "list", "data": data, "has_more": false, "invitations": offers }),
+        &json!({ "object": "list", "data": data, "has_more": more, "invitations": offers }),
     ))
 }

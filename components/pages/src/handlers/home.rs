@@ -26,7 +26,12 @@ pub fn show_home(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
             } else {
                 0
             };
-            Summary::Customer(overview::customer_home(db, account, invoices)?)
+            Summary::Customer(overview::customer_home(
+                db,
+                account,
+                invoices,
+                &pulse_core::time::now_rfc3339(),
+            )?)
         }
         AccountKind::Provider => Summary::Provider(overview::provider_home(
             db,

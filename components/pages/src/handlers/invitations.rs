@@ -80,6 +80,7 @@ fn send_invitation(
     email: &str,
     role: Role,
 ) -> Result<accounts::Invitation, AppError> {
+    pulse_core::spin::limit_mail(&who.account.account_id)?;
     let origin = ctx.config.public_origin.clone();
     transaction(ctx.db()?, |db| {
         let (sent, secret) = invitations::invite(
@@ -170,6 +171,7 @@ fn resend(
     who: &Identity,
     id: &str,
 ) -> Result<accounts::Invitation, AppError> {
+    pulse_core::spin::limit_mail(&who.account.account_id)?;
     let origin = ctx.config.public_origin.clone();
     transaction(ctx.db()?, |db| {
         let (sent, secret) = invitations::resend(
@@ -304,10 +306,15 @@ fn require_manager(who: &Identity) -> Result<(), AppError> {
 pub fn api_list_invitations(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let who = ctx.require(req)?;
     require_manager(who)?;
-    let data = accounts::open_invitations(ctx.db()?, &who.account.account_id, &now_rfc3339())?;
+    let (data, more) = accounts::open_invitations_page(
+        ctx.db()?,
+        &who.account.account_id,
+        &now_rfc3339(),
+        &req.page()?,
+    )?;
     Ok(Response::json(
         200,
-        &json!({ "object": "list", "data": data, "has_more": false }),
+        &json!({ "object": "list", "data": data, "has_more": more }),
     ))
 }
 

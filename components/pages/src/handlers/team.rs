@@ -34,10 +34,10 @@ pub fn show_team(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
 /// `GET /api/v1/members`: the current account's members.
 pub fn list_members(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let who = ctx.require(req)?;
-    let members = accounts::members(ctx.db()?, &who.account.account_id)?;
+    let (members, more) = accounts::members_page(ctx.db()?, &who.account.account_id, &req.page()?)?;
     Ok(Response::json(
         200,
-        &json!({ "object": "list", "data": members, "has_more": false }),
+        &json!({ "object": "list", "data": members, "has_more": more }),
     ))
 }
 

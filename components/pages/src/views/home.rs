@@ -24,10 +24,23 @@ const STUCK_SECONDS: i64 = 3600;
 /// How soon a license expiry needs a word on Home.
 const EXPIRY_WARNING_DAYS: i64 = 30;
 
+/// Who is looking, for what Home offers them: money matters only for those with billing
+/// rights, invitations for those who manage the team, and providers' access requests and the
+/// account's data requests only for owners, who decide them.
+struct Viewer {
+    billing: bool,
+    team: bool,
+    owner: bool,
+}
+
 /// What needs doing, most urgent first, each item linking to where it is fixed; dates read
-/// relative to `now` (Unix seconds); money matters only for those with billing rights, and
-/// providers' access requests only for owners, who decide them.
-fn attention(summary: &Summary, now: i64, billing: bool, owner: bool) -> Vec<Markup> {
+/// relative to `now` (Unix seconds).
+fn attention(summary: &Summary, now: i64, viewer: &Viewer) -> Vec<Markup> {
+    let Viewer {
+        billing,
+        team,
+        owner,
+    } = *viewer;
     // (urgency, item): overdue money first, then what has stopped working, then what is coming.
     let mut items: Vec<(u8, Markup)> = Vec::new();
     if let Summary::Customer(CustomerHome {
@@ -38,8 +51,50 @@ fn attention(summary: &Summary, now: i64, billing: bool, owner: bool) -> Vec<Mar
         refunds,
         payment_methods,
         access_requests,
+        invitations,
+        data_requests,
     }) = summary
     {
+        for r in data_requests.iter().filter(|_| owner) {
+            let link = format!("/privacy/requests/{}", r.id);
+            let item = match (r.kind.as_str(), r.status.as_str()) {
+                ("deletion", "scheduled") => (
+                    0,
+                    html! {
+                        "The account's data will be erased "
+                        @if let Some(at) = &r.execute_after { "after " (Expiry { at, now }) } @else { "soon" }
+                        ". " a href=(link) { "Cancel the deletion" } " if that is a mistake."
+                    },
+                ),
+                ("export", "ready") => (
+                    3,
+                    html! {
+                        "Your data export is ready: " a href=(link) { "download the archive" }
+                        @if let Some(at) = &r.archive_expires_at { " (the link " (Expiry { at, now }) ")" }
+                        "."
+                    },
+                ),
+                ("export", _) => (
+                    5,
+                    html! {
+                        "Your data export is being prepared; we email you when it is ready. "
+                        a href=(link) { "See the request" } "."
+                    },
+                ),
+                _ => continue,
+            };
+            items.push(item);
+        }
+        for i in invitations.iter().filter(|_| team) {
+            items.push((
+                5,
+                html! {
+                    "The invitation to " (i.email) " is not accepted yet (its link "
+                    (Expiry { at: &i.expires_at, now }) "). "
+                    a href="/team" { "Resend or revoke it" } "."
+                },
+            ));
+        }
         for g in access_requests.iter().filter(|_| owner) {
             items.push((
                 1,
@@ -164,12 +219,12 @@ fn attention(summary: &Summary, now: i64, billing: bool, owner: bool) -> Vec<Mar
 
 /// The Home page as of `now` (Unix seconds).
 pub fn page(shell: &Shell, who: &Identity, summary: &Summary, now: i64) -> Markup {
-    let items = attention(
-        summary,
-        now,
-        who.account.role.can_manage_billing(),
-        who.account.role == pulse_core::identity::Role::Owner,
-    );
+    let viewer = Viewer {
+        billing: who.account.role.can_manage_billing(),
+        team: who.account.role.can_manage_team(),
+        owner: who.account.role == pulse_core::identity::Role::Owner,
+    };
+    let items = attention(summary, now, &viewer);
     layout(
         shell,
         "Home",

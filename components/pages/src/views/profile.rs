@@ -1,19 +1,80 @@
-//! The profile page.
+//! The profile page, and the steps of changing the sign-in address.
 
 use maud::{Markup, html};
 use pulse_core::identity::Identity;
-use pulse_core::views::{Shell, page as layout};
+use pulse_core::views::{Shell, csrf_field, field_error, flash, page as layout};
 
-/// Who the user is and where they belong.
-pub fn page(shell: &Shell, who: &Identity) -> Markup {
+/// The profile forms as shown: the current values, or what was typed with what to fix.
+pub struct ProfileForm {
+    /// The name field.
+    pub name: String,
+    /// The new-address field.
+    pub email: String,
+    /// `(field, message)` for each problem.
+    pub errors: Vec<(String, String)>,
+}
+
+impl ProfileForm {
+    /// The forms filled with who the person is now.
+    pub fn current(who: &Identity) -> Self {
+        Self {
+            name: who.display_name.clone(),
+            email: String::new(),
+            errors: Vec::new(),
+        }
+    }
+}
+
+fn done_message(done: Option<&str>) -> Option<&'static str> {
+    Some(match done? {
+        "name" => "Your name is changed.",
+        "email-sent" => {
+            "We emailed a link to the new address. Your sign-in address changes when you open it (within 24 hours)."
+        }
+        _ => return None,
+    })
+}
+
+/// Who the user is, the forms to change their name and sign-in address, and their accounts.
+pub fn page(shell: &Shell, who: &Identity, form: &ProfileForm, done: Option<&str>) -> Markup {
+    let name_error = form.errors.iter().any(|(f, _)| f == "name");
+    let email_error = form.errors.iter().any(|(f, _)| f == "email");
     layout(
         shell,
         "Profile",
         html! {
             h1 { "Profile" }
-            dl {
-                dt { "Name" } dd { (who.display_name) }
-                dt { "Email" } dd { (who.email) }
+            (flash(done_message(done)))
+            @if !form.errors.is_empty() {
+                div.error-summary role="alert" aria-labelledby="profile-problems" {
+                    h2 #profile-problems { "Please check" }
+                    ul { @for (field, msg) in &form.errors { li { a href={ "#profile-" (field) } { (msg) } } } }
+                }
+            }
+            section aria-labelledby="name-title" {
+                h2 #name-title { "Your name" }
+                form.panel method="post" action="/profile/name" novalidate {
+                    (csrf_field(Some(who)))
+                    label for="profile-name" { "Name" }
+                    (field_error(&form.errors, "name"))
+                    input type="text" id="profile-name" name="name" value=(form.name) autocomplete="name" required maxlength="100"
+                        aria-invalid=[name_error.then_some("true")]
+                        aria-describedby=[name_error.then_some("name-error")];
+                    button type="submit" { "Save name" }
+                }
+            }
+            section aria-labelledby="email-title" {
+                h2 #email-title { "Sign-in address" }
+                p { "You sign in with " strong { (who.email) } ". To change it, enter the new address: we email it a link, and the change takes effect when you open it. We tell your current address too." }
+                form.panel method="post" action="/profile/email" novalidate {
+                    (csrf_field(Some(who)))
+                    label for="profile-email" { "New email address" }
+                    (field_error(&form.errors, "email"))
+                    input type="email" id="profile-email" name="email" value=(form.email) autocomplete="email" required
+                        aria-invalid=[email_error.then_some("true")]
+                        aria-describedby=[email_error.then_some("email-error")];
+                    button type="submit" { "Send the link" }
+                }
             }
             h2 { "Your accounts" }
             ul.plain {
@@ -22,6 +83,35 @@ pub fn page(shell: &Shell, who: &Identity) -> Markup {
                 }
             }
             p { a href="/security" { "Sessions and API tokens" } }
+        },
+    )
+}
+
+/// The last step: the new address, and the button that makes it the sign-in address.
+pub fn confirm(shell: &Shell, email: &str, token: &str) -> Markup {
+    layout(
+        shell,
+        "Confirm your new sign-in address",
+        html! {
+            h1 { "Confirm your new sign-in address" }
+            p { "From now on you will sign in with " strong { (email) } "." }
+            form.panel method="post" action="/profile/email/confirm" {
+                input type="hidden" name="token" value=(token);
+                button type="submit" { "Use this address" }
+            }
+        },
+    )
+}
+
+/// The change is made.
+pub fn email_changed(shell: &Shell, email: &str) -> Markup {
+    layout(
+        shell,
+        "Sign-in address changed",
+        html! {
+            h1 { "Sign-in address changed" }
+            p { "You now sign in with " strong { (email) } ". We told your previous address." }
+            p { a href="/profile" { "Back to your profile" } }
         },
     )
 }

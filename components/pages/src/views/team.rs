@@ -4,6 +4,7 @@ use maud::{Markup, html};
 use pulse_core::identity::{Identity, Role};
 use pulse_core::store::accounts::{Invitation, Member};
 use pulse_core::store::invitations::Open;
+use pulse_core::views::partials::list_cut;
 use pulse_core::views::{
     Date, Shell, csrf_field, field_error, flash, page as layout, scroll_table,
 };
@@ -114,6 +115,7 @@ pub fn page(
                     }
                 }
             }))
+            (list_cut(members.len(), Some("/api/v1/members")))
             @if manage {
                 section aria-labelledby="invite-title" {
                     h2 id="invite-title" { "Invite someone" }
@@ -133,6 +135,7 @@ pub fn page(
                 }
                 section aria-labelledby="invites-title" {
                     h2 id="invites-title" { "Pending invitations" }
+                    (list_cut(invitations.len(), Some("/api/v1/invitations")))
                     @if invitations.is_empty() {
                         p { "No pending invitations." }
                     } @else {

@@ -509,10 +509,10 @@ pub fn download(ctx: &Ctx, req: &Request, id: &str) -> Result<Response, AppError
 /// `GET /api/v1/privacy/requests`: the account's requests (owners).
 pub fn api_list(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let who = api_owner(ctx, req)?;
-    let list = privacy::for_account(ctx.db()?, &who.account.account_id)?;
+    let (data, more) = privacy::page_for_account(ctx.db()?, &who.account.account_id, &req.page()?)?;
     Ok(Response::json(
         200,
-        &json!({ "object": "list", "data": list }),
+        &json!({ "object": "list", "data": data, "has_more": more }),
     ))
 }
 

@@ -196,10 +196,10 @@ pub fn submit_refund(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
 pub fn api_list(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let who = ctx.require(req)?;
     require_billing(who)?;
-    let data = refunds::list_for_account(ctx.db()?, &who.account.account_id)?;
+    let (data, more) = refunds::page_for_account(ctx.db()?, &who.account.account_id, &req.page()?)?;
     Ok(Response::json(
         200,
-        &json!({ "object": "list", "data": data, "has_more": false }),
+        &json!({ "object": "list", "data": data, "has_more": more }),
     ))
 }
 

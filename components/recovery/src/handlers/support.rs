@@ -80,6 +80,7 @@ pub fn submit(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
         )];
         return render(ctx, who, 422, message, &errors, None);
     }
+    pulse_core::spin::limit_mail(&who.account.account_id)?;
     let attach: Vec<&str> = form.get_all("attach");
     let db = ctx.db()?;
     let (tenants, licenses, _) = requests::support_page(db, &who.account.account_id, &who.email)?;

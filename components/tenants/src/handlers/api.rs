@@ -11,10 +11,10 @@ use super::require_provider;
 /// `GET /api/v1/tenants`.
 pub fn list_tenants(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let who = ctx.require(req)?;
-    let data = tenants::list_for_account(ctx.db()?, &who.account.account_id)?;
+    let (data, more) = tenants::page_for_account(ctx.db()?, &who.account.account_id, &req.page()?)?;
     Ok(Response::json(
         200,
-        &json!({ "object": "list", "data": data, "has_more": false }),
+        &json!({ "object": "list", "data": data, "has_more": more }),
     ))
 }
 
@@ -29,10 +29,10 @@ pub fn show_tenant(ctx: &Ctx, req: &Request, id: &str) -> Result<Response, AppEr
 /// `GET /api/v1/templates`.
 pub fn list_templates(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     ctx.require(req)?;
-    let data = tenants::templates(ctx.db()?)?;
+    let (data, more) = tenants::templates_page(ctx.db()?, &req.page()?)?;
     Ok(Response::json(
         200,
-        &json!({ "object": "list", "data": data, "has_more": false }),
+        &json!({ "object": "list", "data": data, "has_more": more }),
     ))
 }
 
@@ -40,9 +40,9 @@ pub fn list_templates(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
 pub fn list_clients(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let who = ctx.require(req)?;
     require_provider(who)?;
-    let data = accounts::clients(ctx.db()?, &who.account.account_id)?;
+    let (data, more) = accounts::clients_page(ctx.db()?, &who.account.account_id, &req.page()?)?;
     Ok(Response::json(
         200,
-        &json!({ "object": "list", "data": data, "has_more": false }),
+        &json!({ "object": "list", "data": data, "has_more": more }),
     ))
 }

@@ -150,11 +150,15 @@ pub fn change_from_form(
 /// `GET /api/v1/tenants/{id}/integrations`: every integration's state, secrets by name only.
 pub fn api_list(ctx: &Ctx, req: &Request, id: &str) -> Result<Response, AppError> {
     let who = ctx.require(req)?;
+    let page = req.page()?;
     let (_, states) =
         store::for_tenant(ctx.db()?, &who.account.account_id, id)?.ok_or(AppError::NotFound)?;
+    // One state per entry of the catalog, which is fixed in code: bounded by nature, so the
+    // page is cut from the whole list.
+    let (data, more) = pulse_core::store::lists::page_of(states, &page, |s| s.integration.as_str());
     Ok(Response::json(
         200,
-        &json!({ "object": "list", "data": states, "has_more": false }),
+        &json!({ "object": "list", "data": data, "has_more": more }),
     ))
 }
 

@@ -128,6 +128,7 @@ fn ask(
     reason: &str,
 ) -> Result<Vec<String>, AppError> {
     require_operator(who)?;
+    pulse_core::spin::limit_mail(&who.account.account_id)?;
     let now = now_unix();
     let origin = ctx.config.public_origin.clone();
     transaction(ctx.db()?, |db| {
@@ -301,10 +302,10 @@ fn api_ask_once(ctx: &Ctx, req: &Request, who: &Identity) -> Result<Response, Ap
 pub fn api_list(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let who = ctx.require(req)?;
     require_provider(who)?;
-    let page = overview::msp(ctx.db()?, &who.account.account_id, &now_rfc3339())?;
+    let (data, more) = grants::page_for_provider(ctx.db()?, &who.account.account_id, &req.page()?)?;
     Ok(Response::json(
         200,
-        &json!({ "object": "list", "data": page.grants, "has_more": false }),
+        &json!({ "object": "list", "data": data, "has_more": more }),
     ))
 }
 
@@ -664,10 +665,10 @@ pub fn client_step_from_form(
 /// `GET /api/v1/access-grants`: what providers asked of this account.
 pub fn api_client_list(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let who = ctx.require(req)?;
-    let list = grants::for_client(ctx.db()?, &who.account.account_id)?;
+    let (data, more) = grants::page_for_client(ctx.db()?, &who.account.account_id, &req.page()?)?;
     Ok(Response::json(
         200,
-        &json!({ "object": "list", "data": list, "has_more": false }),
+        &json!({ "object": "list", "data": data, "has_more": more }),
     ))
 }
 

@@ -38,8 +38,9 @@ pub fn open(ctx: &Ctx, req: &Request) -> Result<Outcome, AppError> {
     if origin.is_empty() {
         return redirect(ctx, req, slug, segments.len()).map(Outcome::Respond);
     }
-    // Cross-site writes never reach a workspace on the strength of the portal's cookie.
-    csrf::check_token(req, &ctx.config, None)?;
+    // Cross-site writes never reach a workspace on the strength of the portal's cookie; the
+    // body (an upload, say) is the workspace's to read, not the portal's.
+    csrf::check_origin(req, &ctx.config)?;
     let Some(who) = ctx.identity(req)? else {
         if req.wants_json() {
             return Err(AppError::Unauthenticated);

@@ -7,7 +7,7 @@ use pulse_core::store::lifecycle::Step;
 use pulse_core::store::outbox::Mail;
 use pulse_core::store::overview::{MspClient, MspPage};
 use pulse_core::store::tenants::Tenant;
-use pulse_core::views::partials::clients_table;
+use pulse_core::views::partials::{clients_table, list_cut};
 use pulse_core::views::{Badge, Date, Shell, csrf_field, field_error, flash, page, scroll_table};
 
 use crate::handlers::msp::Outcome;
@@ -123,6 +123,7 @@ fn operated_tenants(who: &Identity, client: &str, tenants: &[Tenant], bulk: bool
                 }
             }
         }))
+        (list_cut(tenants.len(), None))
     }
 }
 

@@ -87,7 +87,7 @@ pub(crate) const MEMBERS: List<'static> = List {
     from: "memberships m JOIN users u ON u.id = m.user_id WHERE m.account_id = $1",
     order_by: "CASE m.role WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 \
                WHEN 'billing' THEN 2 ELSE 3 END, u.display_name",
-    limit: None,
+    limit: Some(super::lists::SHOWN),
 };
 
 /// Decodes a row of [`MEMBER_COLUMNS`].
@@ -106,15 +106,26 @@ pub fn members(db: &dyn Db, account_id: &str) -> Result<Vec<Member>, DbError> {
     super::lists::select(db, MEMBERS, &[account_id.into()], member)
 }
 
+/// A page of an account's members, owners first.
+pub fn members_page(
+    db: &dyn Db,
+    account_id: &str,
+    page: &super::lists::Page,
+) -> Result<(Vec<Member>, bool), DbError> {
+    super::lists::page(db, MEMBERS, &[account_id.into()], page, member)
+}
+
 /// The columns [`invitation`] reads, over `invitations i`.
-pub(crate) const INVITATION_COLUMNS: &[&str] = &["i.id", "i.email", "i.role", "i.expires_at"];
+/// (`i.created_at`, last, only orders a bounded list.)
+pub(crate) const INVITATION_COLUMNS: &[&str] =
+    &["i.id", "i.email", "i.role", "i.expires_at", "i.created_at"];
 
 /// The invitations of the account `$1` still open at `$2`, oldest first.
 pub(crate) const OPEN_INVITATIONS: List<'static> = List {
     columns: INVITATION_COLUMNS,
     from: "invitations i WHERE i.account_id = $1 AND i.accepted_at IS NULL AND i.expires_at > $2",
     order_by: "i.created_at",
-    limit: None,
+    limit: Some(super::lists::SHOWN),
 };
 
 /// The account's invitations still open at `now`, oldest first.
@@ -127,6 +138,22 @@ pub fn open_invitations(
         db,
         OPEN_INVITATIONS,
         &[account_id.into(), now.into()],
+        invitation,
+    )
+}
+
+/// A page of the account's invitations still open at `now`, oldest first.
+pub fn open_invitations_page(
+    db: &dyn Db,
+    account_id: &str,
+    now: &str,
+    page: &super::lists::Page,
+) -> Result<(Vec<Invitation>, bool), DbError> {
+    super::lists::page(
+        db,
+        OPEN_INVITATIONS,
+        &[account_id.into(), now.into()],
+        page,
         invitation,
     )
 }
@@ -164,12 +191,21 @@ pub(crate) const CLIENTS: List<'static> = List {
     columns: CLIENT_COLUMNS,
     from: "accounts c WHERE c.provider_id = $1",
     order_by: "c.name",
-    limit: None,
+    limit: Some(super::lists::SHOWN),
 };
 
 /// The clients of an MSP provider account with their tenant counts.
 pub fn clients(db: &dyn Db, provider_id: &str) -> Result<Vec<Client>, DbError> {
     super::lists::select(db, CLIENTS, &[provider_id.into()], client)
+}
+
+/// A page of an MSP provider's clients, by name.
+pub fn clients_page(
+    db: &dyn Db,
+    provider_id: &str,
+    page: &super::lists::Page,
+) -> Result<(Vec<Client>, bool), DbError> {
+    super::lists::page(db, CLIENTS, &[provider_id.into()], page, client)
 }
 
 /// How many owners the account has.

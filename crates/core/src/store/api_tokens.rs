@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use super::lists::List;
 use crate::db::{Db, DbError, Row};
+use crate::identity::Identity;
 use crate::ids::{new_id, new_secret};
 use crate::time::now_rfc3339;
 use crate::token::hash_secret;
@@ -72,7 +73,7 @@ pub(crate) const USER_TOKENS: List<'static> = List {
     columns: TOKEN_COLUMNS,
     from: "api_tokens k WHERE k.user_id = $1 AND k.revoked_at IS NULL",
     order_by: "k.created_at DESC",
-    limit: None,
+    limit: Some(super::lists::SHOWN),
 };
 
 /// Decodes a row of [`TOKEN_COLUMNS`].
@@ -90,6 +91,70 @@ pub(crate) fn token(r: &Row) -> Result<ApiToken, DbError> {
 /// The user's live tokens, newest first.
 pub fn list(db: &dyn Db, user_id: &str) -> Result<Vec<ApiToken>, DbError> {
     super::lists::select(db, USER_TOKENS, &[user_id.into()], token)
+}
+
+/// A page of the user's live tokens, newest first.
+pub fn page(
+    db: &dyn Db,
+    user_id: &str,
+    page: &super::lists::Page,
+) -> Result<(Vec<ApiToken>, bool), DbError> {
+    super::lists::page(db, USER_TOKENS, &[user_id.into()], page, token)
+}
+
+/// Creates a token for the caller in the account they act in, with its entry in that
+/// account's activity, together.
+pub fn issue(
+    db: &dyn Db,
+    who: &Identity,
+    ip: &str,
+    name: &str,
+    scope: &str,
+) -> Result<(ApiToken, String), DbError> {
+    crate::db::transaction(db, |db| {
+        let created = create(db, &who.user_id, &who.account.account_id, name, scope)?;
+        super::audit::record_by(
+            db,
+            who,
+            ip,
+            "api_token.created",
+            &created.0.id,
+            &format!("API token “{name}” ({scope} scope)"),
+        )?;
+        Ok(created)
+    })
+}
+
+/// Revokes one of the caller's tokens, with its entry in the activity of the account it acted
+/// in; `false` if it is not theirs or already revoked.
+pub fn withdraw(db: &dyn Db, who: &Identity, ip: &str, token_id: &str) -> Result<bool, DbError> {
+    crate::db::transaction(db, |db| {
+        let account: Option<String> = db
+            .query_opt(
+                "SELECT account_id FROM api_tokens WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL",
+                &[token_id.into(), who.user_id.as_str().into()],
+            )?
+            .map(|r| r.text(0))
+            .transpose()?;
+        let Some(account) = account else {
+            return Ok(false);
+        };
+        if !revoke(db, &who.user_id, token_id)? {
+            return Ok(false);
+        }
+        super::audit::record(
+            db,
+            &super::audit::Entry {
+                account_id: &account,
+                actor_user_id: &who.user_id,
+                action: "api_token.revoked",
+                target: token_id,
+                detail: "API token revoked",
+                ip,
+            },
+        )?;
+        Ok(true)
+    })
 }
 
 /// Revokes one of the user's tokens; `false` if it is not theirs or already revoked.

@@ -39,6 +39,32 @@ pub fn record(db: &dyn Db, e: &Entry) -> Result<(), DbError> {
     Ok(())
 }
 
+/// Records something a person did to themselves (their name, their sign-in address) in the
+/// activity of every account they belong to: each account's owners see who its people are.
+pub fn record_for_person(
+    db: &dyn Db,
+    user_id: &str,
+    ip: &str,
+    action: &str,
+    detail: &str,
+) -> Result<(), DbError> {
+    let id = new_id("aud");
+    db.execute(
+        "INSERT INTO audit_log (id, account_id, actor_user_id, action, target, detail, ip, created_at)
+         SELECT $1 || '_' || m.account_id, m.account_id, $2, $3, $2, $4, $5, $6
+           FROM memberships m WHERE m.user_id = $2",
+        &[
+            id.as_str().into(),
+            user_id.into(),
+            action.into(),
+            detail.into(),
+            ip.into(),
+            now_rfc3339().into(),
+        ],
+    )?;
+    Ok(())
+}
+
 /// Records what `who` did, from the address `ip`, in the account they act in.
 pub fn record_by(
     db: &dyn Db,
@@ -119,6 +145,8 @@ pub struct Filter {
 /// The kinds of entry the filter offers, by the first part of their action.
 pub const KINDS: &[(&str, &str)] = &[
     ("session", "Sign-ins"),
+    ("api_token", "API tokens"),
+    ("profile", "Profiles"),
     ("account", "Account"),
     ("member", "Team members"),
     ("invitation", "Invitations"),

@@ -52,6 +52,8 @@ pub(crate) const SUBSCRIPTION_COLUMNS: &[&str] = &[
     "s.billing_interval",
     "s.current_period_end",
     "s.cancel_at_period_end",
+    // Last, only to order a bounded list by.
+    "s.created_at",
 ];
 
 /// Decodes a row of [`SUBSCRIPTION_COLUMNS`].
@@ -92,17 +94,27 @@ pub(crate) fn invoice(r: &Row) -> Result<Invoice, DbError> {
     })
 }
 
-/// The subscriptions of the account `$1`, oldest first.
+/// The subscriptions of the account `$1`, oldest first, those not cancelled before the
+/// cancelled ones, so the bound never hides one that runs.
 pub(crate) const SUBSCRIPTIONS: List<'static> = List {
     columns: SUBSCRIPTION_COLUMNS,
     from: "subscriptions s WHERE s.account_id = $1",
-    order_by: "s.created_at",
-    limit: None,
+    order_by: "CASE s.status WHEN 'cancelled' THEN 1 ELSE 0 END, s.created_at",
+    limit: Some(super::lists::SHOWN),
 };
 
 /// The account's subscriptions.
 pub fn subscriptions(db: &dyn Db, account_id: &str) -> Result<Vec<Subscription>, DbError> {
     super::lists::select(db, SUBSCRIPTIONS, &[account_id.into()], subscription)
+}
+
+/// A page of the account's subscriptions, oldest first.
+pub fn subscriptions_page(
+    db: &dyn Db,
+    account_id: &str,
+    page: &super::lists::Page,
+) -> Result<(Vec<Subscription>, bool), DbError> {
+    super::lists::page(db, SUBSCRIPTIONS, &[account_id.into()], page, subscription)
 }
 
 /// A page of invoices, newest first, after the cursor `starting_after` (an invoice id), and
@@ -347,8 +359,10 @@ pub fn manageable_by_email(
                JOIN memberships m ON m.account_id = a.id AND m.role IN ('owner', 'billing')
                JOIN users u ON u.id = m.user_id
               WHERE u.email = $1 AND s.status <> 'cancelled'
-              ORDER BY a.name, s.created_at, s.id",
-            SUBSCRIPTION_COLUMNS.join(", ")
+              ORDER BY a.name, s.created_at, s.id LIMIT {}",
+            SUBSCRIPTION_COLUMNS.join(", "),
+            // One mail's worth: the links a request mails are bounded like a page's list.
+            super::lists::SHOWN
         ),
         &[email.into()],
     )?

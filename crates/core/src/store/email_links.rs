@@ -1,6 +1,7 @@
-//! Single-use, expiring links mailed to an address so that it can act without signing in, on
-//! one object and nothing else: managing one subscription. The link carries a 256-bit random
-//! token; only its hash is stored.
+//! Single-use, expiring links mailed to an address so that it can act on one object and
+//! nothing else: managing one subscription without signing in, or proving a new sign-in address
+//! belongs to the person who asked for it. The link carries a 256-bit random token; only its
+//! hash is stored.
 
 use crate::db::{Db, DbError};
 use crate::ids::{new_id, new_secret};
@@ -12,19 +13,22 @@ use crate::token::hash_secret;
 pub enum Purpose {
     /// Cancel or resume one subscription without signing in (subject: the subscription).
     ManageSubscription,
+    /// Make the address it was mailed to the sign-in address of a user (subject: the user).
+    ChangeEmail,
 }
 
 impl Purpose {
     fn as_str(self) -> &'static str {
         match self {
             Purpose::ManageSubscription => "manage_subscription",
+            Purpose::ChangeEmail => "change_email",
         }
     }
 
     /// How long a link stays valid, in seconds.
     pub fn lifetime(self) -> i64 {
         match self {
-            Purpose::ManageSubscription => 24 * 3600,
+            Purpose::ManageSubscription | Purpose::ChangeEmail => 24 * 3600,
         }
     }
 }

@@ -115,6 +115,33 @@ pub fn for_client(db: &dyn Db, client_id: &str) -> Result<Vec<Grant>, DbError> {
     .collect()
 }
 
+/// The grants asked of the customer `$1`, newest first.
+const CLIENT_GRANTS: super::lists::List<'static> = super::lists::List {
+    columns: GRANT_COLUMNS,
+    from: "access_grants g JOIN accounts p ON p.id = g.provider_id \
+           JOIN accounts c ON c.id = g.client_id WHERE g.client_id = $1",
+    order_by: "g.created_at DESC, g.id DESC",
+    limit: None,
+};
+
+/// A page of the grants asked of a customer, newest first.
+pub fn page_for_client(
+    db: &dyn Db,
+    client_id: &str,
+    page: &super::lists::Page,
+) -> Result<(Vec<Grant>, bool), DbError> {
+    super::lists::page(db, CLIENT_GRANTS, &[client_id.into()], page, grant)
+}
+
+/// A page of the grants the provider asked for, newest first.
+pub fn page_for_provider(
+    db: &dyn Db,
+    provider_id: &str,
+    page: &super::lists::Page,
+) -> Result<(Vec<Grant>, bool), DbError> {
+    super::lists::page(db, PROVIDER_GRANTS, &[provider_id.into()], page, grant)
+}
+
 /// An SQL condition: the provider `$1` holds an active grant on the client `c` at `$2`.
 pub const ACTIVE_ON_CLIENT: &str = "EXISTS (SELECT 1 FROM access_grants g WHERE g.provider_id = $1 \
      AND g.client_id = c.id AND g.status = 'approved' AND g.expires_at > $2)";

@@ -233,10 +233,19 @@ pub fn change_role(
     if let Err(refused) = may_grant(actor, role) {
         return Ok(Err(refused));
     }
-    let Some(member) = accounts::members(db, account_id)?
-        .into_iter()
-        .find(|m| m.user_id == target)
-    else {
+    let one = super::lists::List {
+        from: "memberships m JOIN users u ON u.id = m.user_id \
+               WHERE m.account_id = $1 AND u.id = $2",
+        ..accounts::MEMBERS
+    };
+    let Some(member) = super::lists::select(
+        db,
+        one,
+        &[account_id.into(), target.into()],
+        accounts::member,
+    )?
+    .into_iter()
+    .next() else {
         return Ok(Err(Refused::NotFound));
     };
     if member.role == Role::Owner && role != Role::Owner {
@@ -265,7 +274,7 @@ pub fn for_email(db: &dyn Db, email: &str, now: i64) -> Result<Vec<Open>, DbErro
         "SELECT i.id, i.account_id, a.name, i.email, i.role, a.kind FROM invitations i
            JOIN accounts a ON a.id = i.account_id
           WHERE i.email = $1 AND i.accepted_at IS NULL AND i.expires_at > $2
-          ORDER BY a.name",
+          ORDER BY a.name LIMIT 100",
         &[email.into(), rfc3339(now).into()],
     )?
     .iter()

@@ -68,18 +68,37 @@ pub(crate) fn license(r: &Row) -> Result<License, DbError> {
     })
 }
 
-/// The account's licenses with their activation counts, one query.
+/// The account's licenses with their activation counts, one query: at most
+/// [`super::lists::SHOWN`], what a page shows (the API pages through them all).
 pub fn list_for_account(db: &dyn Db, account_id: &str) -> Result<Vec<License>, DbError> {
     db.query(
         &format!(
-            "SELECT {} FROM licenses l WHERE l.account_id = $1 ORDER BY {LICENSE_ORDER}",
-            LICENSE_COLUMNS.join(", ")
+            "SELECT {} FROM licenses l WHERE l.account_id = $1 ORDER BY {LICENSE_ORDER} LIMIT {}",
+            LICENSE_COLUMNS.join(", "),
+            super::lists::SHOWN
         ),
         &[account_id.into()],
     )?
     .iter()
     .map(license)
     .collect()
+}
+
+/// The licenses of the account `$1`, active first, then the latest expiry.
+const ACCOUNT_LICENSES: super::lists::List<'static> = super::lists::List {
+    columns: LICENSE_COLUMNS,
+    from: "licenses l WHERE l.account_id = $1",
+    order_by: LICENSE_ORDER,
+    limit: None,
+};
+
+/// A page of the account's licenses with their activation counts.
+pub fn page_for_account(
+    db: &dyn Db,
+    account_id: &str,
+    page: &super::lists::Page,
+) -> Result<(Vec<License>, bool), DbError> {
+    super::lists::page(db, ACCOUNT_LICENSES, &[account_id.into()], page, license)
 }
 
 /// One license of the account with its key's serial (`key_hash`), in one statement, for
@@ -156,8 +175,10 @@ pub fn find_for_account(
                 columns: ACTIVATION_COLUMNS,
                 from: "activations a JOIN licenses l ON l.id = a.license_id \
                        WHERE l.account_id = $1 AND l.id = $2",
-                order_by: "a.activated_at",
-                limit: None,
+                // Live activations (at most the license's allowance) before the history of
+                // deactivated ones, so the bound never hides a live one.
+                order_by: "CASE WHEN a.deactivated_at IS NULL THEN 0 ELSE 1 END, a.activated_at",
+                limit: Some(super::lists::SHOWN),
             },
         ],
         &[account_id.into(), id.into()],

@@ -104,6 +104,138 @@ impl List<'_> {
     }
 }
 
+/// The most items of one kind a page of the portal shows, as the SQL literal its lists are
+/// bounded by ([`List::limit`]): a list that reaches it says so, and the API lists every item,
+/// a page at a time (see [`Page`]).
+pub const SHOWN: &str = "200";
+/// [`SHOWN`] as a count.
+pub const SHOWN_MAX: usize = 200;
+
+/// How many items a page of a list holds at most, and when the caller does not say.
+pub const PAGE_MAX: i64 = 100;
+
+/// One page of a list, asked for by cursor the way every list of the API pages: at most
+/// `limit` items, those after the item `starting_after` (an id of the same list; an id that is
+/// not in it has nothing after it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    /// Items wanted, 1 to [`PAGE_MAX`].
+    pub limit: i64,
+    /// The id of the last item already seen.
+    pub starting_after: Option<String>,
+}
+
+impl Page {
+    /// Reads a page from the query's `limit` (a whole number from 1 to `max`, `default` when
+    /// absent) and `starting_after`. Any other `limit` is a 422 naming it, and so is a
+    /// `starting_after` holding a NUL or another control character, which no id holds and no
+    /// database compares (Postgres refuses a NUL in text outright).
+    pub fn from_query(
+        limit: Option<&str>,
+        starting_after: Option<String>,
+        default: i64,
+        max: i64,
+    ) -> Result<Self, crate::AppError> {
+        let limit = match limit {
+            None => default,
+            Some(l) => l
+                .trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|n| (1..=max).contains(n))
+                .ok_or_else(|| {
+                    crate::error::invalid(
+                        "limit",
+                        &format!("limit must be a whole number from 1 to {max}."),
+                    )
+                })?,
+        };
+        let starting_after = starting_after.filter(|s| !s.is_empty());
+        if starting_after
+            .as_deref()
+            .is_some_and(|s| s.chars().any(char::is_control))
+        {
+            return Err(crate::error::invalid(
+                "starting_after",
+                "starting_after must be the id of an item of this list; ids never hold control characters.",
+            ));
+        }
+        Ok(Self {
+            limit,
+            starting_after,
+        })
+    }
+}
+
+impl List<'_> {
+    /// This list's page as a plain `SELECT`: the rows numbered in the list's order (its first
+    /// column, the items' id, breaking ties), those after the cursor's number, `$limit` of them.
+    /// The list's own bound, if any, gives way to the page's.
+    fn page_sql(&self, limit: usize, cursor: Option<usize>) -> String {
+        let key = self.columns.first().copied().unwrap_or("1");
+        let inner: Vec<String> = self
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{c} AS c{i}"))
+            .collect();
+        let outer: Vec<String> = (0..self.columns.len()).map(|i| format!("x.c{i}")).collect();
+        let after = cursor
+            .map(|n| format!(" WHERE x.rn > (SELECT c.rn FROM x c WHERE c.c0 = ${n})"))
+            .unwrap_or_default();
+        format!(
+            "WITH x AS (SELECT {}, ROW_NUMBER() OVER (ORDER BY {}, {key}) AS rn FROM {}) \
+             SELECT {} FROM x{after} ORDER BY x.rn LIMIT ${limit}",
+            inner.join(", "),
+            self.order_by,
+            self.from,
+            outer.join(", "),
+        )
+    }
+}
+
+/// Reads one page of a list (see [`Page`]), each row through `decode`, and whether more items
+/// follow it. `params` are the list's own; the page's follow them.
+pub fn page<T>(
+    db: &dyn Db,
+    list: List<'_>,
+    params: &[Value],
+    page: &Page,
+    decode: fn(&Row) -> Result<T, DbError>,
+) -> Result<(Vec<T>, bool), DbError> {
+    let mut all = params.to_vec();
+    all.push((page.limit + 1).into());
+    let limit_at = all.len();
+    let cursor_at = page.starting_after.as_deref().map(|c| {
+        all.push(c.into());
+        all.len()
+    });
+    let mut items = db
+        .query(&list.page_sql(limit_at, cursor_at), &all)?
+        .iter()
+        .map(decode)
+        .collect::<Result<Vec<_>, _>>()?;
+    let more = items.len() as i64 > page.limit;
+    items.truncate(usize::try_from(page.limit).unwrap_or(0));
+    Ok((items, more))
+}
+
+/// A page of a list that is bounded by nature and already in memory (a catalog): the same
+/// answer [`page`] gives, `id` naming each item.
+pub fn page_of<T>(items: Vec<T>, page: &Page, id: fn(&T) -> &str) -> (Vec<T>, bool) {
+    let start = match page.starting_after.as_deref() {
+        None => 0,
+        Some(cursor) => items
+            .iter()
+            .position(|item| id(item) == cursor)
+            .map_or(items.len(), |i| i + 1),
+    };
+    let limit = usize::try_from(page.limit).unwrap_or(0);
+    let rest: Vec<T> = items.into_iter().skip(start).collect();
+    let more = rest.len() > limit;
+    (rest.into_iter().take(limit).collect(), more)
+}
+
 /// Reads one list on its own, each row through `decode`.
 pub fn select<T>(
     db: &dyn Db,
@@ -216,6 +348,63 @@ mod tests {
             limit: Some("5"),
         };
         assert_eq!(list.outer_order(), "x.c2 DESC, x.c1, x.c0 DESC");
+    }
+
+    #[test]
+    fn a_page_numbers_the_rows_in_the_lists_order_and_starts_after_the_cursor() {
+        assert_eq!(
+            LIST.page_sql(2, Some(3)),
+            "WITH x AS (SELECT t.id AS c0, t.n AS c1, ROW_NUMBER() OVER (ORDER BY t.n DESC, t.id) AS rn \
+             FROM things t WHERE t.owner = $1) SELECT x.c0, x.c1 FROM x \
+             WHERE x.rn > (SELECT c.rn FROM x c WHERE c.c0 = $3) ORDER BY x.rn LIMIT $2"
+        );
+        assert!(!LIST.page_sql(2, None).contains("WHERE x.rn"));
+    }
+
+    #[test]
+    fn the_shown_bound_is_one_number() {
+        assert_eq!(SHOWN.parse::<usize>().ok(), Some(SHOWN_MAX));
+    }
+
+    #[test]
+    fn pages_take_a_bounded_limit_and_a_cursor() {
+        let page = |l: Option<&str>| Page::from_query(l, Some("a".into()), 10, 100);
+        assert_eq!(page(None).ok().map(|p| p.limit), Some(10));
+        assert_eq!(page(Some("100")).ok().map(|p| p.limit), Some(100));
+        for bad in ["0", "-1", "101", "100000", "abc", "1e3", ""] {
+            assert!(
+                matches!(page(Some(bad)), Err(crate::AppError::Invalid { .. })),
+                "{bad}"
+            );
+        }
+        for bad in ["a\u{0}b", "\u{0}", "a\u{1b}"] {
+            assert!(
+                matches!(
+                    Page::from_query(None, Some(bad.into()), 10, 100),
+                    Err(crate::AppError::Invalid { .. })
+                ),
+                "{bad:?}"
+            );
+        }
+        let items = vec!["a", "b", "c"];
+        let two = Page {
+            limit: 2,
+            starting_after: None,
+        };
+        assert_eq!(page_of(items.clone(), &two, |s| *s), (vec!["a", "b"], true));
+        let after_a = Page {
+            starting_after: Some("a".into()),
+            ..two.clone()
+        };
+        assert_eq!(
+            page_of(items.clone(), &after_a, |s| *s),
+            (vec!["b", "c"], false)
+        );
+        let unknown = Page {
+            starting_after: Some("zz".into()),
+            ..two
+        };
+        assert_eq!(page_of(items, &unknown, |s| *s), (vec![], false));
     }
 
     #[test]

@@ -34,22 +34,28 @@ pub struct CustomerHome {
     pub payment_methods: Vec<PaymentMethod>,
     /// Providers' requests for access waiting for a decision.
     pub access_requests: Vec<super::grants::Grant>,
+    /// Invitations not yet accepted (oldest first).
+    pub invitations: Vec<Invitation>,
+    /// Data exports and deletions in progress.
+    pub data_requests: Vec<super::privacy::DataRequest>,
 }
 
-/// Home for a customer account; `invoices` recent invoices are read only when asked for.
+/// Home for a customer account as of `now`; `invoices` recent invoices are read only when
+/// asked for.
 pub fn customer_home(
     db: &dyn Db,
     account_id: &str,
     invoices: i64,
+    now: &str,
 ) -> Result<CustomerHome, DbError> {
-    let [l, t, s, i, r, p, g] = read(
+    let [l, t, s, i, r, p, g, v, d] = read(
         db,
         [
             List {
                 columns: licenses::LICENSE_COLUMNS,
                 from: "licenses l WHERE l.account_id = $1",
                 order_by: licenses::LICENSE_ORDER,
-                limit: None,
+                limit: Some(super::lists::SHOWN),
             },
             tenants::ACCOUNT_TENANTS,
             billing::SUBSCRIPTIONS,
@@ -73,8 +79,14 @@ pub fn customer_home(
                        WHERE g.client_id = $1 AND g.status = 'requested'",
                 ..super::grants::PROVIDER_GRANTS
             },
+            List {
+                from: "invitations i WHERE i.account_id = $1 AND i.accepted_at IS NULL AND i.expires_at > $3",
+                limit: Some("5"),
+                ..accounts::OPEN_INVITATIONS
+            },
+            super::privacy::IN_PROGRESS,
         ],
-        &[account_id.into(), invoices.max(0).into()],
+        &[account_id.into(), invoices.max(0).into(), now.into()],
     )?;
     Ok(CustomerHome {
         licenses: all(&l, licenses::license)?,
@@ -84,6 +96,8 @@ pub fn customer_home(
         refunds: all(&r, refunds::refund)?,
         payment_methods: all(&p, payment_methods::payment_method)?,
         access_requests: all(&g, super::grants::grant)?,
+        invitations: all(&v, accounts::invitation)?,
+        data_requests: all(&d, super::privacy::in_progress)?,
     })
 }
 

@@ -58,7 +58,7 @@ pub const ACCOUNT_METHODS: List<'static> = List {
     columns: COLUMNS,
     from: "payment_methods p WHERE p.account_id = $1",
     order_by: "p.is_default DESC, p.id",
-    limit: None,
+    limit: Some(super::lists::SHOWN),
 };
 
 /// Decodes a row of [`COLUMNS`].

@@ -208,6 +208,57 @@ pub fn for_account(db: &dyn Db, account_id: &str) -> Result<Vec<DataRequest>, Db
     .collect()
 }
 
+/// The account `$1`'s requests still in progress (being prepared, ready to download, or a
+/// deletion waiting out its grace period), newest first: Home's items.
+pub(crate) const IN_PROGRESS: super::lists::List<'static> = super::lists::List {
+    from: "data_requests WHERE ',' || account_ids || ',' LIKE '%,' || CAST($1 AS TEXT) || ',%' \
+           AND status IN ('queued', 'ready', 'scheduled')",
+    limit: Some("5"),
+    ..ACCOUNT_REQUESTS
+};
+
+/// Decodes a row of [`IN_PROGRESS`].
+pub(crate) fn in_progress(r: &crate::db::Row) -> Result<DataRequest, DbError> {
+    data_request(r)
+}
+
+/// The data requests naming the account `$1`, newest first.
+const ACCOUNT_REQUESTS: super::lists::List<'static> = super::lists::List {
+    columns: &[
+        "id",
+        "kind",
+        "status",
+        "email",
+        "account_ids",
+        "created_at",
+        "confirmed_at",
+        "due_by",
+        "execute_after",
+        "completed_at",
+        "archive_bytes",
+        "archive_expires_at",
+        "last_error",
+    ],
+    from: "data_requests WHERE ',' || account_ids || ',' LIKE '%,' || CAST($1 AS TEXT) || ',%'",
+    order_by: "created_at DESC, id DESC",
+    limit: None,
+};
+
+/// A page of the data requests naming the account, newest first.
+pub fn page_for_account(
+    db: &dyn Db,
+    account_id: &str,
+    page: &super::lists::Page,
+) -> Result<(Vec<DataRequest>, bool), DbError> {
+    super::lists::page(
+        db,
+        ACCOUNT_REQUESTS,
+        &[account_id.into()],
+        page,
+        data_request,
+    )
+}
+
 /// The archive of a ready export, if it has not expired at `now`.
 pub fn archive(db: &dyn Db, id: &str, now: i64) -> Result<Option<Vec<u8>>, DbError> {
     let Some(r) = db.query_opt(

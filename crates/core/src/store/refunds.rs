@@ -72,6 +72,15 @@ pub fn list_for_account(db: &dyn Db, account_id: &str) -> Result<Vec<Refund>, Db
     super::lists::select(db, REFUNDS, &[account_id.into()], refund)
 }
 
+/// A page of the account's refund requests, newest first.
+pub fn page_for_account(
+    db: &dyn Db,
+    account_id: &str,
+    page: &super::lists::Page,
+) -> Result<(Vec<Refund>, bool), DbError> {
+    super::lists::page(db, REFUNDS, &[account_id.into()], page, refund)
+}
+
 /// A paid invoice a refund could be asked for, and until when.
 #[derive(Debug, Clone, Serialize)]
 pub struct Refundable {

@@ -62,11 +62,14 @@ pub fn licenses_for_email(
     email: &str,
 ) -> Result<Vec<(String, String, String, String)>, DbError> {
     db.query(
-        "SELECT a.name, l.product, l.plan, l.key_hint FROM licenses l
-           JOIN accounts a ON a.id = l.account_id
-           JOIN memberships m ON m.account_id = a.id AND m.role IN ('owner', 'admin', 'billing')
-           JOIN users u ON u.id = m.user_id
-          WHERE u.email = $1 ORDER BY a.name, l.product",
+        &format!(
+            "SELECT a.name, l.product, l.plan, l.key_hint FROM licenses l
+               JOIN accounts a ON a.id = l.account_id
+               JOIN memberships m ON m.account_id = a.id AND m.role IN ('owner', 'admin', 'billing')
+               JOIN users u ON u.id = m.user_id
+              WHERE u.email = $1 ORDER BY a.name, l.product LIMIT {}",
+            super::lists::SHOWN
+        ),
         &[email.into()],
     )?
     .iter()
@@ -89,8 +92,11 @@ pub fn license_keys_for_email(
                JOIN accounts acc ON acc.id = l.account_id
                JOIN memberships m ON m.account_id = acc.id AND m.role IN ('owner', 'admin', 'billing')
                JOIN users u ON u.id = m.user_id
-              WHERE u.email = $1 ORDER BY acc.name, l.product, l.id",
-            LICENSE_COLUMNS.join(", ")
+              WHERE u.email = $1 ORDER BY acc.name, l.product, l.id LIMIT {}",
+            LICENSE_COLUMNS.join(", "),
+            // One mail's worth: the keys a request signs and mails are bounded like a page's
+            // list.
+            super::lists::SHOWN
         ),
         &[email.into()],
     )?
@@ -127,7 +133,7 @@ pub fn support_page(db: &dyn Db, account_id: &str, email: &str) -> Result<Suppor
                 columns: LICENSE_COLUMNS,
                 from: "licenses l WHERE l.account_id = $1",
                 order_by: super::licenses::LICENSE_ORDER,
-                limit: None,
+                limit: Some(super::lists::SHOWN),
             },
             List {
                 columns: &["q.id", "q.status", "q.detail", "q.created_at"],

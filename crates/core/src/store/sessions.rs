@@ -275,7 +275,7 @@ pub(crate) const LIVE_SESSIONS: List<'static> = List {
     columns: SESSION_COLUMNS,
     from: "sessions s WHERE s.user_id = $1 AND s.revoked_at IS NULL AND s.expires_at > $2",
     order_by: "s.last_used_at DESC",
-    limit: None,
+    limit: Some(super::lists::SHOWN),
 };
 
 /// Decodes a row of [`SESSION_COLUMNS`].
@@ -305,6 +305,21 @@ fn truncate(s: &str, max: usize) -> &str {
         Some((i, _)) => &s[..i],
         None => s,
     }
+}
+
+/// A page of the user's live sessions, most recently used first.
+pub fn live_page(
+    db: &dyn Db,
+    user_id: &str,
+    page: &super::lists::Page,
+) -> Result<(Vec<SessionSummary>, bool), DbError> {
+    super::lists::page(
+        db,
+        LIVE_SESSIONS,
+        &[user_id.into(), now_rfc3339().into()],
+        page,
+        summary,
+    )
 }
 
 /// Revokes one of the user's own sessions; `false` if it is not theirs or already revoked.

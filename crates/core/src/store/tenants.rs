@@ -69,7 +69,7 @@ pub(crate) const ACCOUNT_TENANTS: List<'static> = List {
     columns: TENANT_COLUMNS,
     from: "tenants t WHERE t.account_id = $1 AND t.status <> 'deleted'",
     order_by: "t.created_at",
-    limit: None,
+    limit: Some(super::lists::SHOWN),
 };
 
 /// The tenants of every client of the provider `$1`, by slug.
@@ -80,12 +80,21 @@ pub(crate) const PROVIDER_TENANTS: List<'static> = List {
              AND EXISTS (SELECT 1 FROM access_grants g WHERE g.provider_id = $1 \
                          AND g.client_id = c.id AND g.status = 'approved' AND g.expires_at > $2)",
     order_by: "t.slug",
-    limit: None,
+    limit: Some(super::lists::SHOWN),
 };
 
 /// The account's tenants that are not deleted, oldest first.
 pub fn list_for_account(db: &dyn Db, account_id: &str) -> Result<Vec<Tenant>, DbError> {
     super::lists::select(db, ACCOUNT_TENANTS, &[account_id.into()], tenant)
+}
+
+/// A page of the account's tenants that are not deleted, oldest first.
+pub fn page_for_account(
+    db: &dyn Db,
+    account_id: &str,
+    page: &super::lists::Page,
+) -> Result<(Vec<Tenant>, bool), DbError> {
+    super::lists::page(db, ACCOUNT_TENANTS, &[account_id.into()], page, tenant)
 }
 
 /// The host name of the live tenant `slug` names, if any (for the BOS catch-all).
@@ -293,20 +302,32 @@ pub struct Template {
 
 /// Every template, newest version first.
 pub fn templates(db: &dyn Db) -> Result<Vec<Template>, DbError> {
-    db.query(
-        "SELECT id, name, edition, odoo_version FROM templates ORDER BY odoo_version DESC, edition",
-        &[],
-    )?
-    .iter()
-    .map(|r| {
-        Ok(Template {
-            id: r.text(0)?,
-            name: r.text(1)?,
-            edition: r.text(2)?,
-            odoo_version: r.text(3)?,
-        })
+    super::lists::select(db, TEMPLATES, &[], template)
+}
+
+/// The templates, newest Odoo version first.
+const TEMPLATES: List<'static> = List {
+    columns: &["t.id", "t.name", "t.edition", "t.odoo_version"],
+    from: "templates t",
+    order_by: "t.odoo_version DESC, t.edition",
+    limit: None,
+};
+
+fn template(r: &Row) -> Result<Template, DbError> {
+    Ok(Template {
+        id: r.text(0)?,
+        name: r.text(1)?,
+        edition: r.text(2)?,
+        odoo_version: r.text(3)?,
     })
-    .collect()
+}
+
+/// A page of the templates, newest Odoo version first.
+pub fn templates_page(
+    db: &dyn Db,
+    page: &super::lists::Page,
+) -> Result<(Vec<Template>, bool), DbError> {
+    super::lists::page(db, TEMPLATES, &[], page, template)
 }
 
 /// How many workspaces an account may keep: the largest allowance of its live subscriptions'

@@ -74,6 +74,71 @@ pub fn accept_invitations(db: &dyn Db, user_id: &str, email: &str) -> Result<(),
     Ok(())
 }
 
+/// The longest display name a person may give.
+pub const NAME_MAX: usize = 100;
+
+/// Checks a display name: trimmed, 1 to [`NAME_MAX`] characters, no control characters.
+pub fn valid_name(input: &str) -> Option<String> {
+    let name = input.trim();
+    let fits = !name.is_empty() && name.chars().count() <= NAME_MAX;
+    (fits && !name.chars().any(char::is_control)).then(|| name.to_string())
+}
+
+/// Sets a user's display name.
+pub fn rename(db: &dyn Db, user_id: &str, name: &str) -> Result<(), DbError> {
+    db.execute(
+        "UPDATE users SET display_name = $1 WHERE id = $2",
+        &[name.into(), user_id.into()],
+    )?;
+    Ok(())
+}
+
+/// Why a new sign-in address cannot be taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmailTaken {
+    /// Another person signs in with it.
+    ByAnother,
+    /// It already is this person's address.
+    AlreadyYours,
+}
+
+/// Whether `email` is free to become `user_id`'s sign-in address.
+pub fn email_free_for(
+    db: &dyn Db,
+    user_id: &str,
+    email: &str,
+) -> Result<Result<(), EmailTaken>, DbError> {
+    Ok(match find_by_email(db, email)? {
+        None => Ok(()),
+        Some(id) if id == user_id => Err(EmailTaken::AlreadyYours),
+        Some(_) => Err(EmailTaken::ByAnother),
+    })
+}
+
+/// Makes `email` the user's sign-in address; returns the address it replaces. Call inside the
+/// transaction that uses the link proving the new address.
+pub fn change_email(
+    db: &dyn Db,
+    user_id: &str,
+    email: &str,
+) -> Result<Result<String, EmailTaken>, DbError> {
+    if let Err(taken) = email_free_for(db, user_id, email)? {
+        return Ok(Err(taken));
+    }
+    let Some(old) = db
+        .query_opt("SELECT email FROM users WHERE id = $1", &[user_id.into()])?
+        .map(|r| r.text(0))
+        .transpose()?
+    else {
+        return Ok(Err(EmailTaken::ByAnother));
+    };
+    db.execute(
+        "UPDATE users SET email = $1 WHERE id = $2",
+        &[email.into(), user_id.into()],
+    )?;
+    Ok(Ok(old))
+}
+
 #[cfg(test)]
 mod tests {
     use super::normalize_email;

@@ -10,8 +10,24 @@ use super::{Badge, Date, scroll_table};
 use crate::store::accounts::Client;
 use crate::store::billing::{Invoice, Subscription};
 use crate::store::licenses::License;
+use crate::store::lists::SHOWN_MAX;
 use crate::store::refunds::Refund;
 use crate::store::tenants::Tenant;
+
+/// Says that a list stopped at what a page shows ([`SHOWN_MAX`] items) and, when the API lists
+/// them, where every one is, a page at a time; nothing for a shorter list.
+pub fn list_cut(count: usize, api: Option<&str>) -> Markup {
+    html! {
+        @if count >= SHOWN_MAX {
+            p.muted role="note" {
+                "This page shows the first " (SHOWN_MAX) "."
+                @if let Some(path) = api {
+                    " The API lists every one, a page at a time: " code { "GET " (path) } "."
+                }
+            }
+        }
+    }
+}
 
 /// Licenses with status, seats, activations and expiry relative to `now` (Unix seconds).
 pub fn licenses_table(licenses: &[License], now: i64) -> Markup {
@@ -36,6 +52,7 @@ pub fn licenses_table(licenses: &[License], now: i64) -> Markup {
                     }
                 }
             }))
+            (list_cut(licenses.len(), Some("/api/v1/licenses")))
         }
     }
 }
@@ -66,6 +83,7 @@ pub fn tenants_table(tenants: &[Tenant], detail_links: bool) -> Markup {
                     }
                 }
             }))
+            (list_cut(tenants.len(), None))
         }
     }
 }
@@ -85,6 +103,7 @@ pub fn subscriptions_list(subscriptions: &[Subscription]) -> Markup {
                     }
                 }
             }
+            (list_cut(subscriptions.len(), Some("/api/v1/subscriptions")))
         }
     }
 }
@@ -145,6 +164,7 @@ pub fn clients_table(clients: &[Client]) -> Markup {
                     }
                 }
             }))
+            (list_cut(clients.len(), Some("/api/v1/clients")))
         }
     }
 }
