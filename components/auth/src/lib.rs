@@ -61,6 +61,8 @@ fn route(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
         (Method::Get, ["api", "v1", "api-tokens"]) => api::list_tokens(ctx, req),
         (Method::Post, ["api", "v1", "api-tokens"]) => api::create_token(ctx, req),
         (Method::Delete, ["api", "v1", "api-tokens", id]) => api::delete_token(ctx, req, id),
+        // A scheduler's call: deliver the queued mail.
+        (Method::Post, ["api", "v1", "mail", "run"]) => outbox::api_run(ctx, req),
         // Local development only: every email the portal would have sent.
         (Method::Get | Method::Head, ["dev", "mailbox"]) if ctx.config.is_local() => {
             mailbox::show_mailbox(ctx, req)
@@ -73,7 +75,8 @@ fn route(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
             | ["security"]
             | ["api", "v1", "me"]
             | ["api", "v1", "sessions"]
-            | ["api", "v1", "api-tokens"],
+            | ["api", "v1", "api-tokens"]
+            | ["api", "v1", "mail", "run"],
         ) => Err(AppError::MethodNotAllowed),
         _ => Err(AppError::NotFound),
     }

@@ -571,6 +571,29 @@ fn limit_writes(who: &str, share: u32) -> Result<(), AppError> {
     )
 }
 
+/// Refuses a scheduler's call unless it is signed like the provisioner's: `Pulse-Timestamp`
+/// and `Pulse-Signature: v1=` the HMAC-SHA256 of `{timestamp}.{body}` under `scheduler_key`
+/// (403 saying how to sign; 503 while no key is set).
+pub fn require_scheduler(req: &Request) -> Result<(), AppError> {
+    use crate::store::provisioning::{SignatureError, verify};
+    let key = variables::get("scheduler_key").unwrap_or_default();
+    verify(
+        key.as_bytes(),
+        req.header("pulse-timestamp"),
+        req.header("pulse-signature"),
+        &req.body,
+        crate::time::now_unix(),
+    )
+    .map_err(|e| match e {
+        SignatureError::NoKey => AppError::Unavailable(
+            "variable `scheduler_key` is not set (32 bytes or more)".into(),
+        ),
+        other => AppError::Forbidden(format!(
+            "{other}. Sign `{{timestamp}}.{{body}}` with HMAC-SHA256 under `scheduler_key` and send it as `Pulse-Signature: v1=<hex>` with `Pulse-Timestamp: <unix seconds>`."
+        )),
+    })
+}
+
 /// Messages an account may send to other people's addresses (invitations, provider access
 /// requests, support tickets) in an hour: enough for onboarding a team, too few to use the
 /// portal to spam.

@@ -131,6 +131,9 @@ impl FakePostmark {
     }
 }
 
+/// The key a scheduler signs its runs with in these tests.
+const SCHEDULER_KEY: &str = "scheduler-key-for-the-mail-tests-0123456789";
+
 fn production_app(test: &str, postmark: &FakePostmark) -> Result<Option<TestApp>> {
     let origin = format!("http://127.0.0.1:{}", postmark.port);
     TestApp::builder(Backend::Sqlite)
@@ -140,6 +143,79 @@ fn production_app(test: &str, postmark: &FakePostmark) -> Result<Option<TestApp>
         .variable("mail_api_key", TOKEN)
         .variable("mail_from", "Pulse Account <account@my.example>")
         .start(test)
+}
+
+/// A scheduler's `POST /api/v1/mail/run`, signed (or not).
+fn mail_run(app: &TestApp, signed: bool) -> Result<reqwest::blocking::Response> {
+    let at = pulse_tests::stub::now();
+    let signature = if signed {
+        pulse_tests::stub::signature(SCHEDULER_KEY.as_bytes(), at, b"")
+    } else {
+        "v1=00".to_string()
+    };
+    Ok(app
+        .host
+        .client()
+        .post(app.host.url("/api/v1/mail/run"))
+        .header("pulse-timestamp", at.to_string())
+        .header("pulse-signature", signature)
+        .send()?)
+}
+
+#[test]
+fn mail_any_area_queues_goes_out_on_the_schedulers_run_without_a_sign_in() -> Result<()> {
+    let postmark = FakePostmark::start()?;
+    // No demo data: its queued export would add a message of its own while this test counts.
+    let origin = format!("http://127.0.0.1:{}", postmark.port);
+    let Some(app) = TestApp::builder(Backend::Sqlite)
+        .without_demo_data()
+        .production()
+        .variable("mail_api_url", &format!("{origin}/email"))
+        .variable("mail_api_origin", &origin)
+        .variable("mail_api_key", TOKEN)
+        .variable("scheduler_key", SCHEDULER_KEY)
+        .start("mail_goes_out_on_the_schedulers_run")?
+    else {
+        return Ok(());
+    };
+    // The recovery area queues a confirmation; it cannot reach the mail API itself.
+    let asked = app
+        .host
+        .client()
+        .post(app.host.url("/api/v1/requests"))
+        .json(&serde_json::json!({ "kind": "support", "email": "cy@acme.example", "message": "Where is my invoice?" }))
+        .send()?;
+    assert!(asked.status().is_success(), "{}", asked.status());
+    let queued = app.sql_count("SELECT COUNT(*) FROM mail_outbox WHERE sent_at IS NULL")?;
+    assert!(queued >= 1, "the confirmation is queued");
+    assert!(postmark.received().is_empty(), "nothing sent yet");
+
+    // An unsigned run is refused and sends nothing.
+    assert_eq!(mail_run(&app, false)?.status(), 403);
+    assert!(postmark.received().is_empty());
+
+    let queued = app.sql_count("SELECT COUNT(*) FROM mail_outbox WHERE sent_at IS NULL")?;
+    let run = mail_run(&app, true)?;
+    assert_eq!(run.status(), 200);
+    let body: Value = run.json()?;
+    assert_eq!(body["object"], "mail_run");
+    assert_eq!(body["sent"], queued);
+    assert_eq!(body["failed"], 0);
+    let to: Vec<String> = postmark
+        .received()
+        .iter()
+        .filter_map(|r| r.body["To"].as_str().map(str::to_string))
+        .collect();
+    assert!(to.iter().any(|t| t == "cy@acme.example"), "{to:?}");
+    assert_eq!(
+        app.sql_count("SELECT COUNT(*) FROM mail_outbox WHERE sent_at IS NULL")?,
+        0
+    );
+    // Nothing left: the next run sends nothing again.
+    let again: Value = mail_run(&app, true)?.json()?;
+    assert_eq!(again["sent"], 0);
+    assert_eq!(postmark.received().len(), to.len());
+    Ok(())
 }
 
 #[test]

@@ -473,7 +473,7 @@ fn every_documented_operation_answers_as_documented() -> Result<()> {
                 ("/api/v1/subscriptions/manage", _) => req.json(
                     &json!({ "token": manage_token, "action": "cancel", "reason": "other" }),
                 ),
-                ("/api/v1/privacy/run", _) => {
+                ("/api/v1/privacy/run" | "/api/v1/mail/run", _) => {
                     let at = stub::now();
                     app.host
                         .client()

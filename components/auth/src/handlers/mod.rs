@@ -5,6 +5,7 @@ pub mod handoff;
 pub mod login;
 pub mod mailbox;
 pub mod oidc;
+pub mod outbox;
 pub mod security;
 pub mod session;
 pub mod verify;

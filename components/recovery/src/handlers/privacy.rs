@@ -576,24 +576,8 @@ pub fn api_act(ctx: &Ctx, req: &Request, id: &str, step: &str) -> Result<Respons
 /// (`Pulse-Timestamp`, `Pulse-Signature: v1=` HMAC-SHA256 of `{timestamp}.{body}` under
 /// `scheduler_key`): builds queued archives and carries out deletions whose grace is over.
 pub fn api_run(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
-    use pulse_core::store::provisioning::{SignatureError, verify};
     csrf::check(req, &ctx.config, None)?;
-    let key = spin_sdk::variables::get("scheduler_key").unwrap_or_default();
-    verify(
-        key.as_bytes(),
-        req.header("pulse-timestamp"),
-        req.header("pulse-signature"),
-        &req.body,
-        now_unix(),
-    )
-    .map_err(|e| match e {
-        SignatureError::NoKey => AppError::Unavailable(
-            "variable `scheduler_key` is not set (32 bytes or more)".into(),
-        ),
-        other => AppError::Forbidden(format!(
-            "{other}. Sign `{{timestamp}}.{{body}}` with HMAC-SHA256 under `scheduler_key` and send it as `Pulse-Signature: v1=<hex>` with `Pulse-Timestamp: <unix seconds>`."
-        )),
-    })?;
+    pulse_core::spin::require_scheduler(req)?;
     let run = crate::worker::run_due(ctx)?;
     Ok(Response::json(
         200,
