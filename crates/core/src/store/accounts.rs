@@ -128,20 +128,6 @@ pub(crate) const OPEN_INVITATIONS: List<'static> = List {
     limit: Some(super::lists::SHOWN),
 };
 
-/// The account's invitations still open at `now`, oldest first.
-pub fn open_invitations(
-    db: &dyn Db,
-    account_id: &str,
-    now: &str,
-) -> Result<Vec<Invitation>, DbError> {
-    super::lists::select(
-        db,
-        OPEN_INVITATIONS,
-        &[account_id.into(), now.into()],
-        invitation,
-    )
-}
-
 /// A page of the account's invitations still open at `now`, oldest first.
 pub fn open_invitations_page(
     db: &dyn Db,

@@ -290,16 +290,6 @@ pub(crate) fn summary(r: &Row) -> Result<SessionSummary, DbError> {
     })
 }
 
-/// The user's live sessions, most recently used first.
-pub fn list_live(db: &dyn Db, user_id: &str) -> Result<Vec<SessionSummary>, DbError> {
-    super::lists::select(
-        db,
-        LIVE_SESSIONS,
-        &[user_id.into(), now_rfc3339().into()],
-        summary,
-    )
-}
-
 fn truncate(s: &str, max: usize) -> &str {
     match s.char_indices().nth(max) {
         Some((i, _)) => &s[..i],
