@@ -50,6 +50,7 @@ fn route(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
         // The signed-in user's profile; a new sign-in address is confirmed from a mailed link.
         ("/profile", true) => profile::show_profile(ctx, req),
         ("/profile/name", false) if post => profile::change_name(ctx, req),
+        ("/profile/language", false) if post => profile::change_language(ctx, req),
         ("/profile/email", false) if post => profile::request_email_change(ctx, req),
         ("/profile/email/confirm", true) => profile::show_email_confirmation(ctx, req),
         ("/profile/email/confirm", false) if post => profile::confirm_email_change(ctx, req),
@@ -105,6 +106,7 @@ fn known(path: &str) -> bool {
             | "/team"
             | "/profile"
             | "/profile/name"
+            | "/profile/language"
             | "/profile/email"
             | "/profile/email/confirm"
             | "/activity"

@@ -132,6 +132,8 @@ pub struct Identity {
     pub email: String,
     /// Name to show.
     pub display_name: String,
+    /// The language the person chose (`""`: their browser's).
+    pub language: String,
     /// The account this request acts in.
     pub account: Membership,
     /// Every account the user belongs to.

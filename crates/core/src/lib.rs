@@ -8,6 +8,7 @@ pub mod db;
 pub mod error;
 pub mod handoff;
 pub mod http;
+pub mod i18n;
 pub mod identity;
 pub mod ids;
 pub mod integrations;

@@ -12,6 +12,7 @@ use crate::db::{Db, DbError, Dialect, Row, Value, to_sqlite_placeholders};
 use crate::error::AppError;
 use crate::forward::Outcome;
 use crate::http::{Method, Request, Response};
+use crate::i18n::Locale;
 use crate::identity::Identity;
 #[cfg(feature = "session-client")]
 use crate::identity::{Newcomer, Person};
@@ -343,6 +344,8 @@ pub struct Ctx {
     identity: OnceCell<Option<Identity>>,
     #[cfg(feature = "session-client")]
     newcomer: OnceCell<Newcomer>,
+    /// The browser's `Accept-Language`, for pages whose reader chose no language.
+    accept_language: Option<String>,
 }
 
 impl Ctx {
@@ -358,6 +361,7 @@ impl Ctx {
             identity: OnceCell::new(),
             #[cfg(feature = "session-client")]
             newcomer: OnceCell::new(),
+            accept_language: req.header("accept-language").map(str::to_string),
         };
         #[cfg(feature = "session-client")]
         if ctx.config.mode == crate::config::Mode::Production {
@@ -379,11 +383,21 @@ impl Ctx {
 
     /// The shell for pages, with the caller if already resolved.
     pub fn shell(&self, active: Nav) -> Shell<'_> {
+        let identity = self.identity.get().and_then(Option::as_ref);
         Shell {
-            identity: self.identity.get().and_then(Option::as_ref),
+            identity,
             active,
             local: self.config.is_local(),
+            locale: self.locale(identity),
         }
+    }
+
+    /// The language to answer in: the caller's own setting, else their browser's.
+    pub fn locale(&self, identity: Option<&Identity>) -> Locale {
+        Locale::negotiate(
+            identity.map_or("", |id| id.language.as_str()),
+            self.accept_language.as_deref(),
+        )
     }
 
     /// Asks the session component to vet its signing keys (in production, that none is a
@@ -669,8 +683,11 @@ async fn run(
     let (response, ctx, out) = match refused {
         // Refused before anything is loaded: nothing of the body was read past the limit.
         Some(e) => (
-            e.into_response(&request, &Shell::signed_out(false))
-                .finish(&request.request_id, https),
+            e.into_response(
+                &request,
+                &Shell::signed_out(false).speaking(browser_locale(&request)),
+            )
+            .finish(&request.request_id, https),
             None,
             out,
         ),
@@ -709,8 +726,11 @@ async fn run(
                 (response, Some(ctx), out)
             }
             Err(e) => (
-                e.into_response(&request, &Shell::signed_out(false))
-                    .finish(&request.request_id, https),
+                e.into_response(
+                    &request,
+                    &Shell::signed_out(false).speaking(browser_locale(&request)),
+                )
+                .finish(&request.request_id, https),
                 None,
                 out,
             ),
@@ -729,6 +749,11 @@ async fn run(
     if let Some(ctx) = ctx {
         after(&ctx, &request, status);
     }
+}
+
+/// The language a request's browser asks for.
+fn browser_locale(req: &Request) -> Locale {
+    Locale::negotiate("", req.header("accept-language"))
 }
 
 /// Spin's key-value store as the domain's [`crate::kv::Kv`].

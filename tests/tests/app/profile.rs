@@ -145,3 +145,63 @@ fn a_person_renames_themselves_and_moves_to_a_new_sign_in_address() -> Result<()
         Ok(())
     })
 }
+
+#[test]
+fn pages_speak_the_persons_language_else_the_browsers() -> Result<()> {
+    each_backend("pages_speak_the_persons_language", |app| {
+        let bulgarian = |path: &str| -> Result<(u16, String)> {
+            let resp = app
+                .host
+                .client()
+                .get(app.host.url(path))
+                .header("accept-language", "bg-BG,bg;q=0.9,en;q=0.5")
+                .send()?;
+            Ok((resp.status().as_u16(), resp.text()?))
+        };
+        // Signed out: the browser's language, the page's lang saying so.
+        let (status, landing) = bulgarian("/")?;
+        ensure!(
+            status == 200 && landing.contains("<html lang=\"bg\">") && landing.contains(">Вход<")
+        );
+        let (status, missing) = bulgarian("/no/such/page")?;
+        ensure!(status == 404, "{status}");
+        ensure!(
+            missing.contains("Страницата не е намерена") && missing.contains("Какво да направите"),
+            "{missing}"
+        );
+        let english = expect_status(app.get("/")?, 200)?;
+        ensure!(english.contains("<html lang=\"en\">"));
+
+        // Signed in: the browser's language until the person chooses one.
+        let ada = app.sign_in("ada@acme.example")?;
+        let home = |session| -> Result<String> {
+            let resp = app
+                .as_user(session, reqwest::Method::GET, "/dashboard")
+                .header("accept-language", "bg")
+                .send()?;
+            expect_status(resp, 200)
+        };
+        ensure!(home(&ada)?.contains(">Начало<"));
+        let refused = app.post_as(&ada, "/profile/language", &[("language", "klingon")])?;
+        ensure!(refused.status() == 422, "{}", refused.status());
+        let chosen = app.post_as(&ada, "/profile/language", &[("language", "en")])?;
+        ensure!(chosen.status() == 303 && location(&chosen) == "/profile?done=language");
+        let page = home(&ada)?;
+        ensure!(
+            page.contains("<html lang=\"en\">") && page.contains(">Home<"),
+            "the setting wins"
+        );
+        let profile = expect_status(app.get_as(&ada, "/profile")?, 200)?;
+        ensure!(
+            profile.contains("<option value=\"en\" lang=\"en\" selected>English</option>"),
+            "{profile}"
+        );
+        let back = app.post_as(&ada, "/profile/language", &[("language", "")])?;
+        ensure!(back.status() == 303);
+        ensure!(
+            home(&ada)?.contains("<html lang=\"bg\">"),
+            "back to the browser's"
+        );
+        Ok(())
+    })
+}

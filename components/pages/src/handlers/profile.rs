@@ -4,6 +4,7 @@
 use pulse_core::AppError;
 use pulse_core::db::transaction;
 use pulse_core::http::{Request, Response};
+use pulse_core::i18n::Locale;
 use pulse_core::identity::Identity;
 use pulse_core::spin::{Ctx, limit_mail};
 use pulse_core::store::email_links::{self, Purpose};
@@ -71,6 +72,28 @@ pub fn change_name(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
         )
     })?;
     Ok(Response::see_other("/profile?done=name"))
+}
+
+/// `POST /profile/language` (`language`: `en`, `bg`, or empty to follow the browser).
+pub fn change_language(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
+    let who = ctx.require_writer(req)?;
+    let chosen = req.form().get("language").unwrap_or_default().to_string();
+    let language = match Locale::from_tag(&chosen) {
+        Some(locale) => locale.tag(),
+        None if chosen.is_empty() => "",
+        None => {
+            let form = ProfileForm {
+                errors: vec![(
+                    "language".into(),
+                    "Choose one of the languages offered.".into(),
+                )],
+                ..ProfileForm::current(who)
+            };
+            return with_errors(ctx, who, form, 422);
+        }
+    };
+    users::set_language(ctx.db()?, &who.user_id, language)?;
+    Ok(Response::see_other("/profile?done=language"))
 }
 
 /// `POST /profile/email` (`email`): mails a link to the new address; nothing changes until it

@@ -1,6 +1,7 @@
 //! The profile page, and the steps of changing the sign-in address.
 
 use maud::{Markup, html};
+use pulse_core::i18n::LOCALES;
 use pulse_core::identity::Identity;
 use pulse_core::views::{Shell, csrf_field, field_error, flash, page as layout};
 
@@ -28,6 +29,7 @@ impl ProfileForm {
 fn done_message(done: Option<&str>) -> Option<&'static str> {
     Some(match done? {
         "name" => "Your name is changed.",
+        "language" => "Your language is saved.",
         "email-sent" => {
             "We emailed a link to the new address. Your sign-in address changes when you open it (within 24 hours)."
         }
@@ -35,54 +37,76 @@ fn done_message(done: Option<&str>) -> Option<&'static str> {
     })
 }
 
-/// Who the user is, the forms to change their name and sign-in address, and their accounts.
+/// Who the user is, the forms to change their name, language and sign-in address, and their
+/// accounts, in the shell's language.
 pub fn page(shell: &Shell, who: &Identity, form: &ProfileForm, done: Option<&str>) -> Markup {
+    let l = shell.locale;
     let name_error = form.errors.iter().any(|(f, _)| f == "name");
     let email_error = form.errors.iter().any(|(f, _)| f == "email");
+    let errors: Vec<(String, String)> = form
+        .errors
+        .iter()
+        .map(|(f, m)| (f.clone(), l.tr(m).to_string()))
+        .collect();
     layout(
         shell,
         "Profile",
         html! {
-            h1 { "Profile" }
-            (flash(done_message(done)))
-            @if !form.errors.is_empty() {
+            h1 { (l.tr("Profile")) }
+            (flash(done_message(done).map(|m| l.tr(m))))
+            @if !errors.is_empty() {
                 div.error-summary role="alert" aria-labelledby="profile-problems" {
-                    h2 #profile-problems { "Please check" }
-                    ul { @for (field, msg) in &form.errors { li { a href={ "#profile-" (field) } { (msg) } } } }
+                    h2 #profile-problems { (l.tr("Please check")) }
+                    ul { @for (field, msg) in &errors { li { a href={ "#profile-" (field) } { (msg) } } } }
                 }
             }
             section aria-labelledby="name-title" {
-                h2 #name-title { "Your name" }
+                h2 #name-title { (l.tr("Your name")) }
                 form.panel method="post" action="/profile/name" novalidate {
                     (csrf_field(Some(who)))
-                    label for="profile-name" { "Name" }
-                    (field_error(&form.errors, "name"))
+                    label for="profile-name" { (l.tr("Name")) }
+                    (field_error(&errors, "name"))
                     input type="text" id="profile-name" name="name" value=(form.name) autocomplete="name" required maxlength="100"
                         aria-invalid=[name_error.then_some("true")]
                         aria-describedby=[name_error.then_some("name-error")];
-                    button type="submit" { "Save name" }
+                    button type="submit" { (l.tr("Save name")) }
+                }
+            }
+            section aria-labelledby="language-title" {
+                h2 #language-title { (l.tr("Language")) }
+                form.panel method="post" action="/profile/language" {
+                    (csrf_field(Some(who)))
+                    label for="profile-language" { (l.tr("Read the portal in")) }
+                    (field_error(&errors, "language"))
+                    select id="profile-language" name="language" {
+                        option value="" selected[who.language.is_empty()] { (l.tr("My browser's language")) }
+                        @for l in LOCALES {
+                            option value=(l.tag()) lang=(l.tag()) selected[who.language == l.tag()] { (l.native_name()) }
+                        }
+                    }
+                    button type="submit" { (l.tr("Save language")) }
                 }
             }
             section aria-labelledby="email-title" {
-                h2 #email-title { "Sign-in address" }
-                p { "You sign in with " strong { (who.email) } ". To change it, enter the new address: we email it a link, and the change takes effect when you open it. We tell your current address too." }
+                h2 #email-title { (l.tr("Sign-in address")) }
+                p { (l.tr("You sign in with")) " " strong { (who.email) } ". " (l.tr("To change it, enter the new address: we email it a link, and the change takes effect when you open it. We tell your current address too.")) }
                 form.panel method="post" action="/profile/email" novalidate {
                     (csrf_field(Some(who)))
-                    label for="profile-email" { "New email address" }
-                    (field_error(&form.errors, "email"))
+                    label for="profile-email" { (l.tr("New email address")) }
+                    (field_error(&errors, "email"))
                     input type="email" id="profile-email" name="email" value=(form.email) autocomplete="email" required
                         aria-invalid=[email_error.then_some("true")]
                         aria-describedby=[email_error.then_some("email-error")];
-                    button type="submit" { "Send the link" }
+                    button type="submit" { (l.tr("Send the link")) }
                 }
             }
-            h2 { "Your accounts" }
+            h2 { (l.tr("Your accounts")) }
             ul.plain {
                 @for m in &who.memberships {
-                    li { (m.account_name) " — " (m.role.label()) @if m.account_id == who.account.account_id { " (current)" } }
+                    li { (m.account_name) " — " (l.tr(m.role.label())) @if m.account_id == who.account.account_id { " (" (l.tr("current")) ")" } }
                 }
             }
-            p { a href="/security" { "Sessions and API tokens" } }
+            p { a href="/security" { (l.tr("Sessions and API tokens")) } }
         },
     )
 }

@@ -178,6 +178,8 @@ pub struct TokenHolder {
     pub email: String,
     /// Name.
     pub display_name: String,
+    /// The language the person chose (`""`: none).
+    pub language: String,
     /// The one account the token acts in, with the user's current role there.
     pub membership: crate::identity::Membership,
     /// When the token was last used, if ever.
@@ -193,6 +195,7 @@ impl TokenHolder {
             user_id: self.user_id,
             email: self.email,
             display_name: self.display_name,
+            language: self.language,
             account: self.membership.clone(),
             memberships: vec![self.membership],
             credential: crate::identity::Credential::ApiToken,
@@ -212,7 +215,7 @@ const LAST_USED_GRANULARITY_SECONDS: i64 = 300;
 pub fn holder(db: &dyn Db, token_hash: &str) -> Result<Option<TokenHolder>, DbError> {
     let rows = db.query(
         &format!(
-            "SELECT t.id, t.scope, u.id, u.email, u.display_name, t.last_used_at, {}
+            "SELECT t.id, t.scope, u.id, u.email, u.display_name, t.last_used_at, u.language, {}
            FROM api_tokens t
            JOIN users u ON u.id = t.user_id
            JOIN memberships m ON m.user_id = u.id AND m.account_id = t.account_id
@@ -231,7 +234,8 @@ pub fn holder(db: &dyn Db, token_hash: &str) -> Result<Option<TokenHolder>, DbEr
         user_id: row.text(2)?,
         email: row.text(3)?,
         display_name: row.text(4)?,
-        membership: super::accounts::membership(row, 6)?,
+        language: row.text(6)?,
+        membership: super::accounts::membership(row, 7)?,
         last_used_at: row.opt_text(5)?,
     }))
 }

@@ -23,6 +23,8 @@ pub struct LiveSession {
     pub display_name: String,
     /// Unix seconds of the last verification.
     pub verified_at: i64,
+    /// The language the person chose (`""`: their browser's).
+    pub language: String,
     /// Every account the user belongs to, by name.
     pub memberships: Vec<Membership>,
 }
@@ -54,6 +56,7 @@ impl LiveSession {
             user_id: self.user_id,
             email: self.email,
             display_name: self.display_name,
+            language: self.language,
             account,
             memberships: self.memberships,
             credential: crate::identity::Credential::Cookie,
@@ -74,7 +77,7 @@ pub fn live(
 ) -> Result<Option<LiveSession>, DbError> {
     let rows = db.query(
         &format!(
-            "SELECT u.id, u.email, u.display_name, s.verified_at, {}
+            "SELECT u.id, u.email, u.display_name, s.verified_at, u.language, {}
            FROM sessions s
            JOIN users u ON u.id = s.user_id
            LEFT JOIN memberships m ON m.user_id = u.id
@@ -93,11 +96,12 @@ pub fn live(
         email: first.text(1)?,
         display_name: first.text(2)?,
         verified_at: first.int(3)?,
+        language: first.text(4)?,
         // A person who belongs to no account yet has one row with no account in it.
         memberships: rows
             .iter()
-            .filter(|r| r.opt_text(4).is_ok_and(|account| account.is_some()))
-            .map(|r| super::accounts::membership(r, 4))
+            .filter(|r| r.opt_text(5).is_ok_and(|account| account.is_some()))
+            .map(|r| super::accounts::membership(r, 5))
             .collect::<Result<_, _>>()?,
     }))
 }

@@ -93,6 +93,15 @@ pub fn rename(db: &dyn Db, user_id: &str, name: &str) -> Result<(), DbError> {
     Ok(())
 }
 
+/// Sets the language a user reads the portal in (`""`: their browser's).
+pub fn set_language(db: &dyn Db, user_id: &str, language: &str) -> Result<(), DbError> {
+    db.execute(
+        "UPDATE users SET language = $1 WHERE id = $2",
+        &[language.into(), user_id.into()],
+    )?;
+    Ok(())
+}
+
 /// Why a new sign-in address cannot be taken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EmailTaken {

@@ -6,13 +6,23 @@ use maud::{Markup, html};
 use super::{Shell, page as layout};
 use crate::error::AppError;
 
-/// Renders an error as a page in the shell.
+/// Renders an error as a page in the shell, in the shell's language: the headline, the
+/// portal's own explanations and the next step come from the catalog; an explanation a handler
+/// wrote for the case at hand reads as written.
 pub fn page(shell: &Shell, error: &AppError, request_id: &str) -> Markup {
+    let locale = shell.locale;
+    let detail = error.detail();
+    let next = match error {
+        AppError::RateLimited { retry_after } => locale
+            .tr("Please wait {wait} and try again.")
+            .replace("{wait}", &locale.wait_words(*retry_after)),
+        other => locale.tr(&other.next_step()).to_string(),
+    };
     let content = html! {
         section.error aria-labelledby="error-title" {
-            p.status-code { "Error " (error.status()) }
-            h1 id="error-title" { (error.title()) }
-            p { (error.detail()) }
+            p.status-code { (locale.tr("Error")) " " (error.status()) }
+            h1 id="error-title" { (locale.tr(error.title())) }
+            p { (locale.tr(&detail)) }
             @if !error.field_errors().is_empty() {
                 ul {
                     @for (field, msg) in error.field_errors() {
@@ -22,28 +32,28 @@ pub fn page(shell: &Shell, error: &AppError, request_id: &str) -> Markup {
             }
             @if let (AppError::Forbidden(_), Some(who)) = (error, shell.identity) {
                 p {
-                    "You are signed in to " strong { (who.account.account_name) }
-                    " as " (who.email) ", with the role " strong { (who.account.role.label()) } "."
+                    (locale.tr("You are signed in to")) " " strong { (who.account.account_name) }
+                    " (" (who.email) "), " (locale.tr("with the role")) " " strong { (locale.tr(who.account.role.label())) } "."
                 }
             }
-            h2 { "What to do next" }
-            p { (error.next_step()) }
+            h2 { (locale.tr("What to do next")) }
+            p { (next) }
             p.actions {
                 @if shell.identity.is_some() {
-                    a.button href="/dashboard" { "Go to your account home" }
+                    a.button href="/dashboard" { (locale.tr("Go to your account home")) }
                     @if matches!(error, AppError::Forbidden(_)) {
                         " "
-                        a href="/team" { "See who manages this account" }
+                        a href="/team" { (locale.tr("See who manages this account")) }
                     }
                 } @else {
-                    a.button href="/" { "Go to the start page" }
+                    a.button href="/" { (locale.tr("Go to the start page")) }
                     " "
-                    a href="/login" { "Sign in" }
+                    a href="/login" { (locale.tr("Sign in")) }
                 }
                 " "
-                a href="/support" { "Contact support" }
+                a href="/support" { (locale.tr("Contact support")) }
             }
-            p.muted { "Request id (quote it to support): " code { (request_id) } }
+            p.muted { (locale.tr("Request id (quote it to support):")) " " code { (request_id) } }
         }
     };
     layout(shell, error.title(), content)
@@ -106,6 +116,73 @@ mod tests {
             html.contains("ask an owner or admin of this account"),
             "{html}"
         );
+    }
+
+    #[test]
+    fn the_bulgarian_catalog_has_every_headline_explanation_and_next_step() {
+        use crate::i18n::Locale;
+        let said = "a handler's own words".to_string();
+        let every = [
+            AppError::NotFound,
+            AppError::MethodNotAllowed,
+            AppError::BadRequest(said.clone()),
+            AppError::TooLarge(65536),
+            AppError::Invalid {
+                detail: said.clone(),
+                errors: Vec::new(),
+            },
+            AppError::Unauthenticated,
+            AppError::NoAccount,
+            AppError::Forbidden(said.clone()),
+            AppError::Csrf,
+            AppError::VerificationRequired,
+            AppError::Conflict(said.clone()),
+            AppError::Gone(said.clone()),
+            AppError::RateLimited { retry_after: 5 },
+            AppError::Unavailable(said.clone()),
+            AppError::Internal(said.clone()),
+            AppError::BadGateway(said.clone()),
+            AppError::GatewayTimeout(said.clone()),
+        ];
+        let mut missing = Vec::new();
+        for error in &every {
+            let detail = error.detail();
+            let next = error.next_step();
+            let mut wanted = vec![error.title()];
+            // The portal's own explanations; a handler's words and a size are not catalogued.
+            if detail != said && !matches!(error, AppError::TooLarge(_)) {
+                wanted.push(&detail);
+            }
+            if !matches!(error, AppError::RateLimited { .. }) {
+                wanted.push(&next);
+            }
+            missing.extend(
+                wanted
+                    .into_iter()
+                    .filter(|m| !Locale::Bg.translates(m))
+                    .map(str::to_string),
+            );
+        }
+        assert!(missing.is_empty(), "not in locales/bg.po: {missing:#?}");
+    }
+
+    #[test]
+    fn error_pages_speak_the_shells_language() {
+        let shell = Shell::signed_out(false).speaking(crate::i18n::Locale::Bg);
+        for error in [
+            AppError::NotFound,
+            AppError::Forbidden("x".into()),
+            AppError::Conflict("x".into()),
+            AppError::RateLimited { retry_after: 90 },
+            AppError::Unavailable("x".into()),
+        ] {
+            let html = page(&shell, &error, "req_1").into_string();
+            assert!(html.contains("<html lang=\"bg\">"), "{html}");
+            assert!(html.contains("Какво да направите"), "{html}");
+            assert!(!html.contains(error.title()), "untranslated title: {html}");
+        }
+        let html = page(&shell, &AppError::RateLimited { retry_after: 90 }, "req_1").into_string();
+        assert!(html.contains("2 минути"), "{html}");
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod relative;
 
 use maud::{DOCTYPE, Markup, Render, html};
 
+use crate::i18n::Locale;
 use crate::identity::{AccountKind, Identity};
 use crate::money::Money;
 
@@ -42,6 +43,8 @@ pub struct Shell<'a> {
     pub active: Nav,
     /// Local development (shows a banner and the mailbox link).
     pub local: bool,
+    /// The language the page is written in.
+    pub locale: Locale,
 }
 
 impl<'a> Shell<'a> {
@@ -51,7 +54,13 @@ impl<'a> Shell<'a> {
             identity: None,
             active: Nav::None,
             local,
+            locale: Locale::En,
         }
+    }
+
+    /// The same shell in `locale`.
+    pub fn speaking(self, locale: Locale) -> Self {
+        Self { locale, ..self }
     }
 
     /// The same shell with another active section.
@@ -92,62 +101,63 @@ pub fn scroll_table(label: &str, table: Markup) -> Markup {
 
 /// A full page: head, header with navigation and account switcher, main content, footer.
 pub fn page(shell: &Shell, title: &str, content: Markup) -> Markup {
+    let l = shell.locale;
     html! {
         (DOCTYPE)
-        html lang="en" {
+        html lang=(shell.locale.tag()) {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " · Pulse Account" }
+                title { (l.tr(title)) " · Pulse Account" }
                 link rel="stylesheet" href=(assets::stylesheet_path());
                 link rel="icon" href="/static/favicon.svg" type="image/svg+xml";
             }
             body {
-                a.skip href="#main" { "Skip to content" }
+                a.skip href="#main" { (l.tr("Skip to content")) }
                 @if shell.local {
                     p.devbar role="note" {
-                        "Local development: demo data, emails go to the "
-                        a href="/dev/mailbox" { "developer mailbox" } "."
+                        (l.tr("Local development: demo data, emails go to the")) " "
+                        a href="/dev/mailbox" { (l.tr("developer mailbox")) } "."
                     }
                 }
                 header.top {
                     a.brand href=(if shell.identity.is_some() { "/dashboard" } else { "/" }) { "Pulse Account" }
                     @if let Some(id) = shell.identity {
-                        nav aria-label="Main" {
+                        nav aria-label=(l.tr("Main")) {
                             ul {
-                                (nav_link(shell, Nav::Home, "/dashboard", "Home"))
+                                (nav_link(shell, Nav::Home, "/dashboard", l.tr("Home")))
                                 @if id.account.account_kind == AccountKind::Provider {
-                                    (nav_link(shell, Nav::Msp, "/msp", "MSP"))
+                                    (nav_link(shell, Nav::Msp, "/msp", l.tr("MSP")))
                                 } @else {
                                     // Only what the account has: a licenses-only customer has
                                     // no Pulse Cloud section, a cloud-only one no Licenses; a
                                     // new account, with neither, is offered both.
                                     @let (licenses, tenants) = (id.account.has_licenses, id.account.has_tenants);
                                     @if licenses || !tenants {
-                                        (nav_link(shell, Nav::Licenses, "/licenses", "Licenses"))
+                                        (nav_link(shell, Nav::Licenses, "/licenses", l.tr("Licenses")))
                                     }
                                     @if tenants || !licenses {
-                                        (nav_link(shell, Nav::Cloud, "/cloud", "Pulse Cloud"))
+                                        (nav_link(shell, Nav::Cloud, "/cloud", l.tr("Pulse Cloud")))
                                     }
                                 }
                                 @if id.account.role.can_manage_billing() {
-                                    (nav_link(shell, Nav::Billing, "/billing", "Billing"))
+                                    (nav_link(shell, Nav::Billing, "/billing", l.tr("Billing")))
                                 }
-                                (nav_link(shell, Nav::Team, "/team", "Team"))
-                                (nav_link(shell, Nav::Support, "/support", "Support"))
+                                (nav_link(shell, Nav::Team, "/team", l.tr("Team")))
+                                (nav_link(shell, Nav::Support, "/support", l.tr("Support")))
                             }
                         }
                         div.account {
                             @if id.memberships.len() > 1 {
                                 form method="post" action="/accounts/switch" {
                                     (csrf_field(Some(id)))
-                                    label for="account-switch" { "Account" }
+                                    label for="account-switch" { (l.tr("Account")) }
                                     select id="account-switch" name="account" {
                                         @for m in &id.memberships {
                                             option value=(m.account_id) selected[m.account_id == id.account.account_id] { (m.account_name) }
                                         }
                                     }
-                                    button type="submit" { "Switch" }
+                                    button type="submit" { (l.tr("Switch")) }
                                 }
                             } @else {
                                 span.account-name { (id.account.account_name) }
@@ -155,15 +165,15 @@ pub fn page(shell: &Shell, title: &str, content: Markup) -> Markup {
                             a href="/profile" aria-current=[(shell.active == Nav::Account).then_some("page")] { (id.display_name) }
                             form method="post" action="/logout" {
                                 (csrf_field(Some(id)))
-                                button.link type="submit" { "Sign out" }
+                                button.link type="submit" { (l.tr("Sign out")) }
                             }
                         }
                     } @else {
-                        nav aria-label="Main" {
+                        nav aria-label=(l.tr("Main")) {
                             ul {
-                                li { a href="/recover" { "Recover access" } }
-                                li { a href="/support" { "Support" } }
-                                li { a.button href="/login" { "Sign in" } }
+                                li { a href="/recover" { (l.tr("Recover access")) } }
+                                li { a href="/support" { (l.tr("Support")) } }
+                                li { a.button href="/login" { (l.tr("Sign in")) } }
                             }
                         }
                     }
@@ -171,8 +181,8 @@ pub fn page(shell: &Shell, title: &str, content: Markup) -> Markup {
                 main id="main" tabindex="-1" { (content) }
                 footer {
                     p {
-                        a href="/privacy" { "Privacy and your data" } " · "
-                        a href="/support" { "Support" } " · "
+                        a href="/privacy" { (l.tr("Privacy and your data")) } " · "
+                        a href="/support" { (l.tr("Support")) } " · "
                         a href="/api/openapi.json" { "API" }
                     }
                 }
