@@ -169,6 +169,12 @@ fn pages_speak_the_persons_language_else_the_browsers() -> Result<()> {
             missing.contains("Страницата не е намерена") && missing.contains("Какво да направите"),
             "{missing}"
         );
+        let (status, sign_in) = bulgarian("/login")?;
+        ensure!(
+            status == 200
+                && sign_in.contains("Вход в Pulse Account")
+                && sign_in.contains("Служебен имейл")
+        );
         let english = expect_status(app.get("/")?, 200)?;
         ensure!(english.contains("<html lang=\"en\">"));
 
