@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 
 use anyhow::{Context, Result, ensure};
 use pulse_tests::app::{Backend, Session, TEST_SESSION_KEYS, TestApp, expect_status};
+use pulse_tests::forms::{Snapshots, changed_rows};
 use pulse_tests::workspace_root;
 use reqwest::Method;
 use reqwest::blocking::Response;
@@ -88,53 +89,6 @@ fn post_actions(html: &str, page: &str) -> Vec<String> {
         .collect()
 }
 
-/// Every row of every table, as text: what "changed nothing" is checked against.
-fn database_rows(app: &TestApp) -> Result<Vec<String>> {
-    let mut rows = Vec::new();
-    match &app.postgres {
-        Some(db) => {
-            let mut client = db.client()?;
-            let tables: Vec<String> = client
-                .query(
-                    "SELECT table_name::text FROM information_schema.tables \
-                     WHERE table_schema = current_schema() ORDER BY 1",
-                    &[],
-                )?
-                .iter()
-                .map(|r| r.get(0))
-                .collect();
-            for table in tables {
-                let q = format!("SELECT t::text FROM \"{table}\" t ORDER BY 1");
-                for r in client.query(q.as_str(), &[])? {
-                    rows.push(format!("{table}: {}", r.get::<_, String>(0)));
-                }
-            }
-        }
-        None => {
-            let conn = rusqlite::Connection::open(app.host.state_dir().join("sqlite_db.db"))?;
-            let tables: Vec<String> = conn
-                .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY 1")?
-                .query_map([], |r| r.get(0))?
-                .collect::<Result<_, _>>()?;
-            for table in tables {
-                let mut stmt = conn.prepare(&format!("SELECT * FROM \"{table}\""))?;
-                let n = stmt.column_count();
-                let mut table_rows: Vec<String> = stmt
-                    .query_map([], |r| {
-                        (0..n)
-                            .map(|i| r.get_ref(i).map(|v| format!("{v:?}")))
-                            .collect::<Result<Vec<_>, _>>()
-                            .map(|v| v.join("|"))
-                    })?
-                    .collect::<Result<_, _>>()?;
-                table_rows.sort();
-                rows.extend(table_rows.into_iter().map(|r| format!("{table}: {r}")));
-            }
-        }
-    }
-    Ok(rows)
-}
-
 /// The id of the session's own session row (from the API).
 fn own_session_id(app: &TestApp, session: &Session) -> Result<String> {
     let sessions: Value = app.get_as(session, "/api/v1/sessions")?.json()?;
@@ -196,7 +150,8 @@ fn every_state_changing_route_refuses_a_cross_site_form_post() -> Result<()> {
             }
             ensure!(targets.len() > 10, "too few routes found: {targets:?}");
 
-            let before = database_rows(app)?;
+            let mut snapshots = Snapshots::open(app)?;
+            let before = snapshots.rows()?;
             let mut accepted = Vec::new();
             for (who, method, path, public) in &targets {
                 let session = session_of(who);
@@ -241,12 +196,8 @@ fn every_state_changing_route_refuses_a_cross_site_form_post() -> Result<()> {
                 );
             }
             assert!(accepted.is_empty(), "not refused with 403: {accepted:#?}");
-            let after = database_rows(app)?;
-            let changed: Vec<_> = after
-                .iter()
-                .filter(|r| !before.contains(r))
-                .chain(before.iter().filter(|r| !after.contains(r)))
-                .collect();
+            let after = snapshots.rows()?;
+            let changed = changed_rows(&before, &after);
             assert!(
                 changed.is_empty(),
                 "refused requests changed rows: {changed:#?}"

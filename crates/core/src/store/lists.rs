@@ -34,14 +34,7 @@ impl List<'_> {
                 self.order_by.to_string(),
             ),
             Some(limit) => {
-                let inner: Vec<String> = self
-                    .columns
-                    .iter()
-                    .enumerate()
-                    .map(|(i, c)| format!("{c} AS c{i}"))
-                    .collect();
-                let outer: Vec<String> =
-                    (0..self.columns.len()).map(|i| format!("x.c{i}")).collect();
+                let (inner, outer) = self.aliased();
                 (
                     outer.join(", "),
                     format!(
@@ -168,18 +161,24 @@ impl Page {
 }
 
 impl List<'_> {
-    /// This list's page as a plain `SELECT`: the rows numbered in the list's order (its first
-    /// column, the items' id, breaking ties), those after the cursor's number, `$limit` of them.
-    /// The list's own bound, if any, gives way to the page's.
-    fn page_sql(&self, limit: usize, cursor: Option<usize>) -> String {
-        let key = self.columns.first().copied().unwrap_or("1");
-        let inner: Vec<String> = self
+    /// The columns named `c0, c1, ...` in a subquery `x`, and read back from it.
+    fn aliased(&self) -> (Vec<String>, Vec<String>) {
+        let inner = self
             .columns
             .iter()
             .enumerate()
             .map(|(i, c)| format!("{c} AS c{i}"))
             .collect();
-        let outer: Vec<String> = (0..self.columns.len()).map(|i| format!("x.c{i}")).collect();
+        let outer = (0..self.columns.len()).map(|i| format!("x.c{i}")).collect();
+        (inner, outer)
+    }
+
+    /// This list's page as a plain `SELECT`: the rows numbered in the list's order (its first
+    /// column, the items' id, breaking ties), those after the cursor's number, `$limit` of them.
+    /// The list's own bound, if any, gives way to the page's.
+    fn page_sql(&self, limit: usize, cursor: Option<usize>) -> String {
+        let key = self.columns.first().copied().unwrap_or("1");
+        let (inner, outer) = self.aliased();
         let after = cursor
             .map(|n| format!(" WHERE x.rn > (SELECT c.rn FROM x c WHERE c.c0 = ${n})"))
             .unwrap_or_default();
