@@ -637,6 +637,28 @@ try {
       await page.getByRole('button', { name: "Enter the client's context" }).waitFor();
       await shot(page, 'provider-access');
     });
+    await check('change the language to Bulgarian on the profile, and back', async () => {
+      await page.goto('/profile');
+      await page.getByLabel('Read the portal in').selectOption('bg');
+      await Promise.all([
+        page.waitForURL((u) => u.pathname === '/profile'),
+        page.getByRole('button', { name: 'Save language' }).click(),
+      ]);
+      const lang = await page.evaluate(() => document.documentElement.lang);
+      expect(lang === 'bg', `the page says lang=${lang}`);
+      await page.getByRole('heading', { level: 1, name: 'Профил' }).waitFor();
+      await page
+        .getByRole('navigation', { name: 'Основна навигация' })
+        .getByRole('link', { name: 'Начало', exact: true })
+        .waitFor();
+      await shot(page, 'profile-bulgarian');
+      await page.getByLabel('Четете портала на').selectOption('');
+      await Promise.all([
+        page.waitForURL((u) => u.pathname === '/profile'),
+        page.getByRole('button', { name: 'Запази езика' }).click(),
+      ]);
+      await expectH1(page, 'Profile');
+    });
     await check('no stylesheet, icon or other subresource failed to load', async () => {
       expect(context.broken.length === 0, context.broken.join('\n'));
     });

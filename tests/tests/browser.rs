@@ -3,7 +3,8 @@
 //! through the real forms and the developer mailbox, walks the navigation, switches account and
 //! signs out; takes the flows a person takes (Home's action list, creating a workspace, inviting
 //! a teammate who signs in and joins, printing a receipt, downloading a license file, exporting
-//! the account's data, a provider asking for access and the customer's owner approving it); runs
+//! the account's data, a provider asking for access and the customer's owner approving it,
+//! changing the language to Bulgarian and back); runs
 //! axe-core's WCAG 2.x A and AA rules on every page at 360 and 1280 pixels in light and dark,
 //! checks the phone width for horizontal scrolling, and screenshots each page and each flow's
 //! result into `target/browser/`; then signs in again with JavaScript disabled.
