@@ -59,6 +59,12 @@ fn wait_for(app: &TestApp, who: Option<&Session>, path: &str, status: &str) -> R
     }
 }
 
+/// Waits until the demo's export, asked for yesterday and queued, is prepared: the first
+/// request that touches it sets off the work.
+fn demo_export_prepared(app: &TestApp, who: &Session) -> Result<()> {
+    wait_for(app, Some(who), "/privacy/requests/drq_demo_export", "ready").map(|_| ())
+}
+
 /// Posts `form` (with the session's CSRF token) and returns the redirect's location.
 fn post_redirect(
     app: &TestApp,
@@ -99,12 +105,7 @@ fn an_owner_exports_the_account_as_a_zip_covering_every_table_of_the_live_schema
     each_backend("privacy_export_by_owner", |app| {
         let ada = app.sign_in("ada@acme.example")?;
         // The demo's export, asked for yesterday, is prepared once a request touches it.
-        wait_for(
-            app,
-            Some(&ada),
-            "/privacy/requests/drq_demo_export",
-            "ready",
-        )?;
+        demo_export_prepared(app, &ada)?;
         let page = expect_status(app.get_as(&ada, "/privacy/export")?, 200)?;
         assert!(page.contains("Prepare the export"), "{page}");
 
@@ -237,12 +238,7 @@ fn a_signed_out_request_goes_ahead_only_once_its_address_confirms_it() -> Result
         // The demo's queued export is prepared after the first request that touches data
         // requests; let that happen before comparing the work two requests do.
         let ada = app.sign_in("ada@acme.example")?;
-        wait_for(
-            app,
-            Some(&ada),
-            "/privacy/requests/drq_demo_export",
-            "ready",
-        )?;
+        demo_export_prepared(app, &ada)?;
         // The same answer, and the same work, for a known and an unknown address.
         let known = app.post_form(&[], "/privacy/export", &[("email", "ada@acme.example")])?;
         let known_calls = app.calls(&known)?;
