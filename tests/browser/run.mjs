@@ -448,19 +448,35 @@ try {
     ['msp', '/msp'],
     ['msp-client', '/msp/clients/acc_demo_initech'],
   ];
-  for (const [size, viewport] of [['360', PHONE], ['1280', DESKTOP]]) {
-    for (const scheme of ['light', 'dark']) {
-      await scenario(`pages ${size}px ${scheme}`, async (check, track) => {
+  // English at both sizes in both schemes, and Bulgarian (chosen by the browser's language) on
+  // the phone, where its longer words are most likely to break a layout.
+  const runs = [
+    ['360', PHONE, 'light', 'en'],
+    ['360', PHONE, 'dark', 'en'],
+    ['1280', DESKTOP, 'light', 'en'],
+    ['1280', DESKTOP, 'dark', 'en'],
+    ['360', PHONE, 'light', 'bg'],
+  ];
+  for (const [size, viewport, scheme, language] of runs) {
+    {
+      const suffix = language === 'en' ? '' : ` ${language}`;
+      await scenario(`pages ${size}px ${scheme}${suffix}`, async (check, track) => {
         const phone = viewport === PHONE;
-        const options = { viewport, colorScheme: scheme };
+        const options = { viewport, colorScheme: scheme, locale: language === 'bg' ? 'bg-BG' : 'en-US' };
         if (phone) Object.assign(options, { deviceScaleFactor: 2, isMobile: true, hasTouch: true });
         const pageAt = async (page, label, path) => {
-          await axeCheck(check, page, `${label} at ${size}px, ${scheme}`, path);
-          if (phone) {
-            await check(`${path} at ${size}px has no horizontal scrolling`, async () => noHorizontalScroll(page, viewport.width), { soft: true });
+          await axeCheck(check, page, `${label} at ${size}px, ${scheme}${suffix}`, path);
+          if (language !== 'en') {
+            await check(`${path} reads in ${language}`, async () => {
+              const lang = await page.evaluate(() => document.documentElement.lang);
+              expect(lang === language, `lang is ${lang}`);
+            });
           }
-          await check(`screenshot of ${path} at ${size}px, ${scheme}`, async () => {
-            const file = join(outDir, `${label}-${size}-${scheme}.png`);
+          if (phone) {
+            await check(`${path} at ${size}px${suffix} has no horizontal scrolling`, async () => noHorizontalScroll(page, viewport.width), { soft: true });
+          }
+          await check(`screenshot of ${path} at ${size}px, ${scheme}${suffix}`, async () => {
+            const file = join(outDir, `${label}-${size}-${scheme}${language === 'en' ? '' : `-${language}`}.png`);
             await page.screenshot({ path: file, fullPage: true });
             return file;
           }, { soft: true });
@@ -484,8 +500,8 @@ try {
         for (const [label, path] of acmePages) await pageAt(page, label, path);
         await check('switch to Northwind MSP', async () => {
           await page.goto('/dashboard');
-          await page.getByLabel('Account', { exact: true }).selectOption({ label: 'Northwind MSP' });
-          await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Switch' }).click()]);
+          await page.locator('#account-switch').selectOption({ label: 'Northwind MSP' });
+          await Promise.all([page.waitForNavigation(), page.locator('form[action="/accounts/switch"] button').click()]);
         });
         for (const [label, path] of providerPages) await pageAt(page, label, path);
         await context.close();

@@ -11,6 +11,7 @@ mod app {
     pub mod cloud;
     pub mod handoff;
     pub mod hostile;
+    pub mod languages;
     pub mod licenses;
     pub mod mail;
     pub mod msp;

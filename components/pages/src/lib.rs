@@ -51,6 +51,7 @@ fn route(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
         ("/profile", true) => profile::show_profile(ctx, req),
         ("/profile/name", false) if post => profile::change_name(ctx, req),
         ("/profile/language", false) if post => profile::change_language(ctx, req),
+        ("/profile/time-zone", false) if post => profile::change_time_zone(ctx, req),
         ("/profile/email", false) if post => profile::request_email_change(ctx, req),
         ("/profile/email/confirm", true) => profile::show_email_confirmation(ctx, req),
         ("/profile/email/confirm", false) if post => profile::confirm_email_change(ctx, req),
@@ -107,6 +108,7 @@ fn known(path: &str) -> bool {
             | "/profile"
             | "/profile/name"
             | "/profile/language"
+            | "/profile/time-zone"
             | "/profile/email"
             | "/profile/email/confirm"
             | "/activity"

@@ -7,9 +7,11 @@
 use pulse_core::AppError;
 use pulse_core::db::{Db, transaction};
 use pulse_core::http::Request;
+use pulse_core::i18n::Reader;
 use pulse_core::spin::Ctx;
 use pulse_core::store::outbox;
 use pulse_core::store::privacy::{self, Due};
+use pulse_core::store::users::reader_of;
 use pulse_core::time::{now_unix, rfc3339};
 use pulse_core::zip;
 use serde::Serialize;
@@ -102,7 +104,13 @@ fn export(db: &dyn Db, due: &Due, origin: &str, now: i64) -> Result<(), AppError
         let ready = privacy::get(db, &request.id)?.ok_or(AppError::NotFound)?;
         outbox::enqueue(
             db,
-            &views::mail::archive_ready(&request.email, &ready, &token, origin),
+            &views::mail::archive_ready(
+                reader_of(db, &request.email, Reader::default())?,
+                &request.email,
+                &ready,
+                &token,
+                origin,
+            ),
         )?;
         Ok::<_, AppError>(())
     })
@@ -119,7 +127,12 @@ fn erase(db: &dyn Db, due: &Due, now: i64) -> Result<bool, AppError> {
             privacy::deletion_refused(db, &request.id, &why, now)?;
             outbox::enqueue(
                 db,
-                &views::mail::deletion_refused(&request.email, request, &why),
+                &views::mail::deletion_refused(
+                    reader_of(db, &request.email, Reader::default())?,
+                    &request.email,
+                    request,
+                    &why,
+                ),
             )?;
             return Ok::<_, AppError>(false);
         }

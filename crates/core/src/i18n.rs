@@ -5,6 +5,10 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
+use crate::money::Money;
+use crate::time::{civil_date, parse_rfc3339};
+use crate::zone::Zone;
+
 /// A language the portal speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Locale {
@@ -103,6 +107,154 @@ impl Locale {
             },
         }
     }
+}
+
+/// How one person reads the portal: their language and their time zone. Every word, date,
+/// number and amount a page or an email shows to a person goes through here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Reader {
+    /// The language.
+    pub locale: Locale,
+    /// The time zone dates and times are shown in.
+    pub zone: Zone,
+}
+
+const MONTHS_EN: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+const MONTHS_BG: [&str; 12] = [
+    "януари",
+    "февруари",
+    "март",
+    "април",
+    "май",
+    "юни",
+    "юли",
+    "август",
+    "септември",
+    "октомври",
+    "ноември",
+    "декември",
+];
+
+impl Reader {
+    /// A reader of `locale` in `zone`.
+    pub fn new(locale: Locale, zone: Zone) -> Self {
+        Self { locale, zone }
+    }
+
+    /// `msgid` in the reader's language (see [`Locale::tr`]).
+    pub fn tr(self, msgid: &str) -> &str {
+        self.locale.tr(msgid)
+    }
+
+    /// The language's BCP 47 tag.
+    pub fn tag(self) -> &'static str {
+        self.locale.tag()
+    }
+
+    /// `msgid` translated, then each `{name}` in it replaced by the value paired with `name`
+    /// in `values`. The translation may put the names in another order.
+    pub fn fill(self, msgid: &str, values: &[(&str, &str)]) -> String {
+        let mut text = self.tr(msgid).to_string();
+        for (name, value) in values {
+            text = text.replace(&format!("{{{name}}}"), value);
+        }
+        text
+    }
+
+    /// A wait in words (see [`Locale::wait_words`]).
+    pub fn wait_words(self, seconds: u64) -> String {
+        self.locale.wait_words(seconds)
+    }
+
+    /// The reader's calendar date (year, month, day) at Unix second `at`.
+    pub fn civil(self, at: i64) -> (i64, i64, i64) {
+        civil_date(self.zone.local(at))
+    }
+
+    fn month(self, m: i64) -> &'static str {
+        let i = (m - 1).clamp(0, 11) as usize;
+        match self.locale {
+            Locale::En => MONTHS_EN[i],
+            Locale::Bg => MONTHS_BG[i],
+        }
+    }
+
+    /// The date of `at` with its year: "25 Nov 2026", "25 ноември 2026 г.".
+    pub fn date(self, at: i64) -> String {
+        let (y, m, d) = self.civil(at);
+        match self.locale {
+            Locale::En => format!("{d} {} {y}", self.month(m)),
+            Locale::Bg => format!("{d} {} {y} г.", self.month(m)),
+        }
+    }
+
+    /// The date of `at`, with the year only when it is not `now`'s: "25 Nov", "25 ноември".
+    pub fn short_date(self, at: i64, now: i64) -> String {
+        let (y, m, d) = self.civil(at);
+        if y == self.civil(now).0 {
+            format!("{d} {}", self.month(m))
+        } else {
+            self.date(at)
+        }
+    }
+
+    /// The date and wall-clock time of `at` in the reader's zone: "25 Nov 2026, 14:05 EET".
+    pub fn date_time(self, at: i64) -> String {
+        let local = self.zone.local(at).rem_euclid(86_400);
+        format!(
+            "{}, {:02}:{:02} {}",
+            self.date(at),
+            local / 3600,
+            (local % 3600) / 60,
+            self.zone.abbreviation(at)
+        )
+    }
+
+    /// The date of a stored RFC 3339 timestamp ([`Reader::date`]); other text as it is.
+    pub fn day(self, ts: &str) -> String {
+        parse_rfc3339(ts).map_or_else(|| ts.to_string(), |at| self.date(at))
+    }
+
+    /// The date and time of a stored RFC 3339 timestamp ([`Reader::date_time`]); other text as
+    /// it is.
+    pub fn moment(self, ts: &str) -> String {
+        parse_rfc3339(ts).map_or_else(|| ts.to_string(), |at| self.date_time(at))
+    }
+
+    /// An amount of money in the reader's way of writing it: "€1,234.50", "1 234,50 €".
+    pub fn money(self, money: &Money) -> String {
+        money.format(self.locale)
+    }
+
+    /// A whole number with the reader's digit grouping: "12,500", "12 500".
+    pub fn count(self, n: i64) -> String {
+        let group = match self.locale {
+            Locale::En => ",",
+            Locale::Bg => "\u{a0}",
+        };
+        let digits = n.unsigned_abs().to_string();
+        let mut out = String::with_capacity(digits.len() + 4);
+        if n < 0 {
+            out.push('-');
+        }
+        for (i, c) in digits.chars().enumerate() {
+            // Bulgarian groups only from five digits on ("1000", "12 500").
+            let grouping = self.locale == Locale::En || digits.len() > 4;
+            if grouping && i > 0 && (digits.len() - i).is_multiple_of(3) {
+                out.push_str(group);
+            }
+            out.push(c);
+        }
+        out
+    }
+}
+
+/// Marks a message kept in a constant or a variable and translated later with [`Reader::tr`],
+/// so the catalog test finds it as it finds `tr("…")` (gettext's `N_`).
+pub const fn msg(text: &'static str) -> &'static str {
+    text
 }
 
 fn bg() -> &'static HashMap<String, String> {
@@ -213,5 +365,43 @@ mod tests {
         assert_eq!(Locale::Bg.tr("Home"), "Начало");
         assert_eq!(Locale::Bg.tr("no such message"), "no such message");
         assert_eq!(Locale::Bg.wait_words(90), "2 минути");
+    }
+
+    #[test]
+    fn a_reader_writes_numbers_amounts_and_dates_its_languages_way() {
+        let en = Reader::default();
+        let bg = Reader::new(Locale::Bg, Zone::from_setting("Europe/Sofia"));
+        assert_eq!(en.count(12_500), "12,500");
+        assert_eq!(en.count(-1_000), "-1,000");
+        assert_eq!(bg.count(1_000), "1000");
+        assert_eq!(bg.count(12_500), "12\u{a0}500");
+        assert_eq!(en.money(&Money::new(123_450, "EUR")), "€1,234.50");
+        assert_eq!(
+            bg.money(&Money::new(123_450, "EUR")),
+            "1\u{a0}234,50\u{a0}€"
+        );
+        // 23:30 UTC on 31 December is already the new year in Sofia.
+        let at = parse_rfc3339("2026-12-31T23:30:00Z").unwrap_or_default();
+        assert_eq!(en.moment("2026-12-31T23:30:00Z"), "31 Dec 2026, 23:30 UTC");
+        assert_eq!(bg.date_time(at), "1 януари 2027 г., 01:30 EET");
+        assert_eq!(bg.day("not a date"), "not a date");
+    }
+
+    #[test]
+    fn fill_translates_then_puts_the_values_where_the_translation_wants_them() {
+        let en = Reader::default();
+        assert_eq!(
+            en.fill("{used} of {max}", &[("used", "2"), ("max", "5")]),
+            "2 of 5"
+        );
+        let bg = Reader::new(Locale::Bg, Zone::UTC);
+        assert_eq!(
+            bg.fill("{used} of {max}", &[("used", "2"), ("max", "5")]),
+            "2 от 5"
+        );
+        assert_eq!(
+            bg.fill("No such message {x}", &[("x", "1")]),
+            "No such message 1"
+        );
     }
 }

@@ -134,6 +134,8 @@ pub struct Identity {
     pub display_name: String,
     /// The language the person chose (`""`: their browser's).
     pub language: String,
+    /// The IANA time zone the person chose (`""`: UTC).
+    pub time_zone: String,
     /// The account this request acts in.
     pub account: Membership,
     /// Every account the user belongs to.

@@ -25,6 +25,7 @@ pub mod upstream;
 pub mod vat;
 pub mod views;
 pub mod zip;
+pub mod zone;
 
 #[cfg(target_arch = "wasm32")]
 pub mod spin;

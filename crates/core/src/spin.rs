@@ -12,11 +12,12 @@ use crate::db::{Db, DbError, Dialect, Row, Value, to_sqlite_placeholders};
 use crate::error::AppError;
 use crate::forward::Outcome;
 use crate::http::{Method, Request, Response};
-use crate::i18n::Locale;
+use crate::i18n::{Locale, Reader};
 use crate::identity::Identity;
 #[cfg(feature = "session-client")]
 use crate::identity::{Newcomer, Person};
 use crate::views::{Nav, Shell};
+use crate::zone::Zone;
 
 /// The session signing keys from `session_keys`; a development key (`kid` starting with
 /// `dev`) is refused in production, so nothing is signed or trusted with it there.
@@ -388,7 +389,15 @@ impl Ctx {
             identity,
             active,
             local: self.config.is_local(),
+            reader: self.reader(identity),
+        }
+    }
+
+    /// How the caller reads: their language ([`Ctx::locale`]) and their chosen time zone.
+    pub fn reader(&self, identity: Option<&Identity>) -> Reader {
+        Reader {
             locale: self.locale(identity),
+            zone: Zone::from_setting(identity.map_or("", |id| id.time_zone.as_str())),
         }
     }
 

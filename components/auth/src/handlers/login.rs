@@ -5,6 +5,7 @@ use pulse_core::AppError;
 use pulse_core::csrf;
 use pulse_core::db::transaction;
 use pulse_core::http::{Request, Response, percent_encode};
+use pulse_core::i18n::msg;
 use pulse_core::kv::{self, Kv};
 use pulse_core::spin::{Ctx, SpinKv};
 use pulse_core::store::{outbox, sessions, users};
@@ -58,7 +59,7 @@ pub fn request_link(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let Some(email) = users::normalize_email(raw) else {
         let errors = vec![(
             "email".to_string(),
-            "Enter an email address such as name@company.com.".to_string(),
+            msg("Enter an email address such as name@company.com.").to_string(),
         )];
         return Ok(Response::html(
             422,
@@ -92,6 +93,8 @@ pub(crate) fn send_link(
 
     let db = ctx.db()?;
     let origin = &ctx.config.public_origin;
+    // The address may have no user yet: then the mail reads as the asker's browser does.
+    let asker = ctx.reader(None);
     transaction(db, |db| {
         let token = pulse_core::ids::new_secret();
         kv::set_json(
@@ -108,10 +111,11 @@ pub(crate) fn send_link(
         // Everyone gets a link; an address new to Pulse is told it starts an account.
         let known =
             users::find_by_email(db, &email)?.is_some() || users::has_invitation(db, &email)?;
+        let reader = users::reader_of(db, &email, asker)?;
         let mail = if known {
-            views::mail::sign_in_link(&email, &link)
+            views::mail::sign_in_link(reader, &email, &link)
         } else {
-            views::mail::welcome_link(&email, &link)
+            views::mail::welcome_link(reader, &email, &link)
         };
         outbox::enqueue(db, &mail)?;
         Ok::<_, AppError>(())

@@ -6,6 +6,7 @@
 use pulse_core::AppError;
 use pulse_core::db::{Db, transaction};
 use pulse_core::http::{Cookie, Request, Response};
+use pulse_core::i18n::msg;
 use pulse_core::kv::{self, Kv};
 use pulse_core::oidc::{self, Discovery, Expected, IdClaims, Jwks, OidcError};
 use pulse_core::spin::{Ctx, SpinKv};
@@ -142,13 +143,16 @@ fn failure_page(ctx: &Ctx, req: &Request, failure: Failure, next: &str) -> Respo
         }
         Failure::Attempt(why) => {
             eprintln!("request_id={id} oidc attempt refused: {why}");
-            let reason = "This sign-in attempt expired, was already used, or was started in another browser.";
+            let reason = msg(
+                "This sign-in attempt expired, was already used, or was started in another browser.",
+            );
             Response::html(400, views::oidc::failed(&shell, reason, next, id))
         }
         Failure::Rejected(log) => {
             eprintln!("request_id={id} oidc sign-in rejected: {log}");
-            let reason =
-                "Your identity provider's answer could not be verified, so you are not signed in.";
+            let reason = msg(
+                "Your identity provider's answer could not be verified, so you are not signed in.",
+            );
             Response::html(401, views::oidc::failed(&shell, reason, next, id))
         }
         Failure::NoVerifiedEmail => {

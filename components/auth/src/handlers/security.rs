@@ -4,6 +4,7 @@
 use pulse_core::AppError;
 use pulse_core::error::invalid;
 use pulse_core::http::{Request, Response};
+use pulse_core::i18n::msg;
 use pulse_core::identity::Credential;
 use pulse_core::spin::Ctx;
 use pulse_core::store::{api_tokens, overview, sessions};
@@ -19,7 +20,7 @@ fn cookie_session<'a>(
     let who = ctx.require_writer(req)?;
     if who.credential != Credential::Cookie {
         return Err(AppError::Forbidden(
-            "Manage sessions and tokens from the Security page or the sessions API.".into(),
+            msg("Manage sessions and tokens from the Security page or the sessions API.").into(),
         ));
     }
     Ok(who)
@@ -63,7 +64,7 @@ pub(crate) fn not_revoked(
 ) -> Result<AppError, AppError> {
     Ok(if sessions::was_revoked_own(db, user_id, session_id)? {
         AppError::Conflict(
-            "That session was already signed out, perhaps from another tab or device, so there was nothing left to sign out.".into(),
+            msg("That session was already signed out, perhaps from another tab or device, so there was nothing left to sign out.").into(),
         )
     } else {
         AppError::NotFound
@@ -83,12 +84,12 @@ pub fn token_input(name: Option<&str>, scope: Option<&str>) -> Result<(String, S
     if name.is_empty() || name.chars().count() > 60 {
         return Err(invalid(
             "name",
-            "Give the token a name of 1 to 60 characters, such as \"CI deploys\".",
+            msg("Give the token a name of 1 to 60 characters, such as \"CI deploys\"."),
         ));
     }
     let scope = scope.unwrap_or("read");
     if scope != "read" && scope != "write" {
-        return Err(invalid("scope", "Scope must be `read` or `write`."));
+        return Err(invalid("scope", msg("Scope must be `read` or `write`.")));
     }
     Ok((name.to_string(), scope.to_string()))
 }

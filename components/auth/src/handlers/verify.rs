@@ -6,6 +6,7 @@ use pulse_core::AppError;
 use pulse_core::db::{Db, transaction};
 use pulse_core::error::invalid;
 use pulse_core::http::{Request, Response};
+use pulse_core::i18n::msg;
 use pulse_core::identity::Credential;
 use pulse_core::kv::{self, Kv};
 use pulse_core::spin::{Ctx, SpinKv};
@@ -62,7 +63,7 @@ pub fn send_code(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let who = ctx.require_writer(req)?;
     if who.credential != Credential::Cookie {
         return Err(AppError::Forbidden(
-            "Verification codes are for browser sessions.".into(),
+            msg("Verification codes are for browser sessions.").into(),
         ));
     }
     let next = safe_next(req.form().get("next"));
@@ -87,7 +88,9 @@ pub fn send_code(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     };
     transaction(ctx.db()?, |db| {
         kv::set_json(&store, &code_key(&who.session_id), &pending).map_err(kv_error)?;
-        outbox::enqueue(db, &views::mail::verification_code(&who.email, &code))?;
+        // The code goes to the person asking for it, so it reads as their pages do.
+        let mail = views::mail::verification_code(ctx.reader(Some(who)), &who.email, &code);
+        outbox::enqueue(db, &mail)?;
         Ok::<_, AppError>(())
     })?;
     crate::mail::deliver_due(ctx)?;
@@ -117,10 +120,12 @@ pub fn check_code(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let Some(mut pending) = pending.filter(|p| p.expires_at > now && p.attempts < MAX_ATTEMPTS)
     else {
         store.delete(&key).map_err(kv_error)?;
-        return wrong("This code has expired or was tried too often. Send a new code.");
+        return wrong(msg(
+            "This code has expired or was tried too often. Send a new code.",
+        ));
     };
     if given.len() != 6 || !given.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(invalid("code", "Enter the six digits from the email."));
+        return Err(invalid("code", msg("Enter the six digits from the email.")));
     }
     if !constant_time_eq(
         &hash_secret(&format!("{}:{given}", who.session_id)),
@@ -128,7 +133,9 @@ pub fn check_code(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     ) {
         pending.attempts += 1;
         kv::set_json(&store, &key, &pending).map_err(kv_error)?;
-        return wrong("That code is not right. Check the newest email and try again.");
+        return wrong(msg(
+            "That code is not right. Check the newest email and try again.",
+        ));
     }
     store.delete(&key).map_err(kv_error)?;
     ctx.db()?.execute(

@@ -13,7 +13,7 @@ pub fn form(
     sso: bool,
 ) -> Markup {
     let has_error = !errors.is_empty();
-    let l = shell.locale;
+    let l = shell.reader;
     let errors: Vec<(String, String)> = errors
         .iter()
         .map(|(f, m)| (f.clone(), l.tr(m).to_string()))
@@ -48,7 +48,7 @@ pub fn form(
 
 /// The answer to every link request, known address or not.
 pub fn sent(shell: &Shell, email: &str) -> Markup {
-    let l = shell.locale;
+    let l = shell.reader;
     page(
         shell,
         "Check your email",
@@ -64,7 +64,7 @@ pub fn sent(shell: &Shell, email: &str) -> Markup {
 
 /// Confirmation before the single-use token is spent.
 pub fn confirm(shell: &Shell, token: &str, email: &str) -> Markup {
-    let l = shell.locale;
+    let l = shell.reader;
     page(
         shell,
         "Confirm sign-in",
@@ -81,7 +81,7 @@ pub fn confirm(shell: &Shell, token: &str, email: &str) -> Markup {
 
 /// An expired, spent or unknown link.
 pub fn link_invalid(shell: &Shell) -> Markup {
-    let l = shell.locale;
+    let l = shell.reader;
     page(
         shell,
         "Link expired",
@@ -95,7 +95,7 @@ pub fn link_invalid(shell: &Shell) -> Markup {
 
 /// A hand-off link that is expired, tampered with or already used.
 pub fn handoff_invalid(shell: &Shell) -> Markup {
-    let l = shell.locale;
+    let l = shell.reader;
     page(
         shell,
         "Link expired",

@@ -1,21 +1,27 @@
-//! Email templates: an HTML part rendered with maud and a plain-text part.
+//! Email templates: an HTML part rendered with maud and a plain-text part, both in the
+//! recipient's language.
 
 use maud::html;
+use pulse_core::i18n::Reader;
 use pulse_core::store::outbox::Mail;
 
+use super::sentence;
+
 /// The sign-in link.
-pub fn sign_in_link(to: &str, link: &str) -> Mail {
+pub fn sign_in_link(r: Reader, to: &str, link: &str) -> Mail {
+    let hello = r.tr("Hello,");
+    let use_it = r
+        .tr("Use this link to sign in to Pulse Account. It works once and expires in ten minutes:");
+    let not_you = r.tr("If you did not ask to sign in, ignore this email.");
     Mail {
         to: to.to_string(),
-        subject: "Your Pulse Account sign-in link".into(),
-        text: format!(
-            "Hello,\n\nUse this link to sign in to Pulse Account. It works once and expires in ten minutes:\n\n{link}\n\nIf you did not ask to sign in, ignore this email.\n"
-        ),
+        subject: r.tr("Your Pulse Account sign-in link").into(),
+        text: format!("{hello}\n\n{use_it}\n\n{link}\n\n{not_you}\n"),
         html: html! {
-            p { "Hello," }
-            p { "Use this link to sign in to Pulse Account. It works once and expires in ten minutes:" }
-            p { a href=(link) { "Sign in to Pulse Account" } }
-            p { "If you did not ask to sign in, ignore this email." }
+            p { (hello) }
+            p { (use_it) }
+            p { a href=(link) { (r.tr("Sign in to Pulse Account")) } }
+            p { (not_you) }
         }
         .into_string(),
     }
@@ -23,36 +29,53 @@ pub fn sign_in_link(to: &str, link: &str) -> Mail {
 
 /// The link sent to an address with no user yet: the web answer is the same either way, and
 /// only the mailbox owner learns that following it starts a new account.
-pub fn welcome_link(to: &str, link: &str) -> Mail {
+pub fn welcome_link(r: Reader, to: &str, link: &str) -> Mail {
+    let hello = r.tr("Hello,");
+    let use_it = r.tr(
+        "This address has no Pulse Account yet. Use this link to sign in and set one up for your company. It works once and expires in ten minutes:",
+    );
+    let join = r.tr(
+        "If your company already uses Pulse, ask one of its account owners to invite this address instead, so you join their account.",
+    );
+    let not_you = r.tr(
+        "If you did not ask for this, ignore this email: nothing is created until the link is used.",
+    );
     Mail {
         to: to.to_string(),
-        subject: "Your link to start with Pulse Account".into(),
-        text: format!(
-            "Hello,\n\nThis address has no Pulse Account yet. Use this link to sign in and set one up for your company. It works once and expires in ten minutes:\n\n{link}\n\nIf your company already uses Pulse, ask one of its account owners to invite this address instead, so you join their account.\nIf you did not ask for this, ignore this email: nothing is created until the link is used.\n"
-        ),
+        subject: r.tr("Your link to start with Pulse Account").into(),
+        text: format!("{hello}\n\n{use_it}\n\n{link}\n\n{join}\n{not_you}\n"),
         html: html! {
-            p { "Hello," }
-            p { "This address has no Pulse Account yet. Use this link to sign in and set one up for your company. It works once and expires in ten minutes:" }
-            p { a href=(link) { "Start with Pulse Account" } }
-            p { "If your company already uses Pulse, ask one of its account owners to invite this address instead, so you join their account." }
-            p { "If you did not ask for this, ignore this email: nothing is created until the link is used." }
+            p { (hello) }
+            p { (use_it) }
+            p { a href=(link) { (r.tr("Start with Pulse Account")) } }
+            p { (join) }
+            p { (not_you) }
         }
         .into_string(),
     }
 }
 
 /// The step-up verification code.
-pub fn verification_code(to: &str, code: &str) -> Mail {
+pub fn verification_code(r: Reader, to: &str, code: &str) -> Mail {
+    let hello = r.tr("Hello,");
+    let your_code = r.tr("Your verification code is {code}. It works for ten minutes.");
+    let not_you = r.tr(
+        "If you did not ask for it, someone may be using your session: sign out everywhere from the Security page.",
+    );
     Mail {
         to: to.to_string(),
-        subject: format!("{code} is your Pulse Account verification code"),
+        subject: r.fill(
+            "{code} is your Pulse Account verification code",
+            &[("code", code)],
+        ),
         text: format!(
-            "Hello,\n\nYour verification code is {code}. It works for ten minutes.\n\nIf you did not ask for it, someone may be using your session: sign out everywhere from the Security page.\n"
+            "{hello}\n\n{}\n\n{not_you}\n",
+            your_code.replace("{code}", code)
         ),
         html: html! {
-            p { "Hello," }
-            p { "Your verification code is " strong { (code) } ". It works for ten minutes." }
-            p { "If you did not ask for it, someone may be using your session: sign out everywhere from the Security page." }
+            p { (hello) }
+            p { (sentence(your_code, &[("code", html! { strong { (code) } })])) }
+            p { (not_you) }
         }
         .into_string(),
     }

@@ -1,27 +1,40 @@
 //! The developer mailbox page.
 
 use maud::{Markup, html};
+use pulse_core::i18n::msg;
 use pulse_core::store::outbox::Message;
 use pulse_core::views::{Date, Shell, page as layout};
 
+use super::sentence;
+
 /// Every queued message, newest first, with its links clickable.
 pub fn page(shell: &Shell, messages: &[Message]) -> Markup {
+    let l = shell.reader;
     layout(
         shell,
-        "Developer mailbox",
+        msg("Developer mailbox"),
         html! {
-            h1 { "Developer mailbox" }
-            p.muted { "Local mode only: the emails the portal would have sent." }
+            h1 { (l.tr("Developer mailbox")) }
+            p.muted { (l.tr("Local mode only: the emails the portal would have sent.")) }
             @if messages.is_empty() {
-                p { "No messages yet. " a href="/login" { "Ask for a sign-in link" } " to see one." }
+                p {
+                    (l.tr("No messages yet.")) " "
+                    a href="/login" { (l.tr("Ask for a sign-in link")) }
+                    " " (l.tr("to see one."))
+                }
             }
             @for m in messages {
                 article.card {
                     h2 { (m.subject) }
-                    p.muted { "To " (m.to) " · " (Date(&m.created_at)) }
+                    p.muted {
+                        (sentence(l.tr("To {address} · {date}"), &[
+                            ("address", html! { (m.to) }),
+                            ("date", html! { (Date(&m.created_at, l)) }),
+                        ]))
+                    }
                     pre { (m.text) }
                     @if !m.links.is_empty() {
-                        ul.plain { @for l in &m.links { li { a href=(l) { (l) } } } }
+                        ul.plain { @for link in &m.links { li { a href=(link) { (link) } } } }
                     }
                 }
             }

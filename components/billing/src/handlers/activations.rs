@@ -220,7 +220,7 @@ pub fn deactivate_from_portal(ctx: &Ctx, req: &Request, id: &str) -> Result<Resp
     let who = ctx.require_writer(req)?;
     if !who.account.role.can_manage_resources() {
         return Err(AppError::Forbidden(
-            "Only owners and admins deactivate installations.".into(),
+            pulse_core::i18n::msg("Only owners and admins deactivate installations.").into(),
         ));
     }
     ctx.require_fresh_verification(who)?;

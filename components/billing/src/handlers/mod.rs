@@ -9,7 +9,10 @@ pub mod subscriptions;
 pub mod webhooks;
 
 use pulse_core::AppError;
+use pulse_core::i18n::{Reader, msg};
 use pulse_core::identity::Identity;
+
+use crate::views;
 
 /// Billing details are for owners, admins and billing members.
 pub fn require_billing(who: &Identity) -> Result<(), AppError> {
@@ -17,7 +20,17 @@ pub fn require_billing(who: &Identity) -> Result<(), AppError> {
         Ok(())
     } else {
         Err(AppError::Forbidden(
-            "Billing is visible to the account's owners, admins and billing members. Ask one of them for access.".into(),
+            msg("Billing is visible to the account's owners, admins and billing members. Ask one of them for access.").into(),
         ))
+    }
+}
+
+/// An error a form or page handler shows as an error page: a refusal with values in it (a
+/// plan's name, a date) in the reader's words. The error page translates fixed sentences
+/// itself; the API keeps the English.
+pub fn on_page(r: Reader, e: AppError) -> AppError {
+    match e {
+        AppError::Conflict(why) => AppError::Conflict(views::words(r, &why)),
+        other => other,
     }
 }

@@ -6,6 +6,7 @@
 use pulse_core::AppError;
 use pulse_core::db::transaction;
 use pulse_core::http::{Request, Response};
+use pulse_core::i18n::msg;
 use pulse_core::identity::Identity;
 use pulse_core::money::Money;
 use pulse_core::plans::{self, Plan};
@@ -16,7 +17,7 @@ use pulse_core::time::now_unix;
 use pulse_core::views::Nav;
 use serde_json::json;
 
-use super::require_billing;
+use super::{on_page, require_billing};
 use crate::provider::{Checkout, Provider, Purchase};
 use crate::views;
 
@@ -140,7 +141,8 @@ pub fn checkout_from_form(ctx: &Ctx, req: &Request) -> Result<Response, AppError
     let who = ctx.require_writer(req)?;
     let form = req.form();
     let Some(plan) = form.get("plan").and_then(plans::by_key) else {
-        return Err(AppError::BadRequest("Choose a plan from the list.".into()));
+        let why = msg("Choose a plan from the list.");
+        return Err(AppError::BadRequest(why.into()));
     };
     match buy(ctx, req, who, plan, None)? {
         Ok(Bought::Redirect(url)) => Ok(Response::see_other(&url)),
@@ -262,8 +264,7 @@ pub fn show_change(ctx: &Ctx, req: &Request, id: &str) -> Result<Response, AppEr
                 ),
             ))
         }
-        Err(Refused::NotFound) => Err(AppError::NotFound),
-        Err(Refused::State(why)) => Err(AppError::Conflict(why)),
+        Err(r) => Err(on_page(ctx.reader(Some(who)), refused(r))),
     }
 }
 
@@ -322,7 +323,7 @@ pub fn change_from_form(ctx: &Ctx, req: &Request, id: &str) -> Result<Response, 
         Ok(()) => Ok(Response::see_other(&format!(
             "/billing/subscriptions/{id}?done=changed"
         ))),
-        Err(r) => Err(refused(r)),
+        Err(r) => Err(on_page(ctx.reader(Some(who)), refused(r))),
     }
 }
 
@@ -361,7 +362,7 @@ fn portal(ctx: &Ctx, req: &Request, who: &Identity) -> Result<Option<String>, Ap
     }
     let Some(customer) = purchases::customer(ctx.db()?, &who.account.account_id)? else {
         return Err(AppError::Conflict(
-            "The account has no card on file yet: it gets one with its first purchase.".into(),
+            msg("The account has no card on file yet: it gets one with its first purchase.").into(),
         ));
     };
     let back = format!("{}/billing", ctx.config.public_origin);
@@ -419,7 +420,8 @@ fn pay(ctx: &Ctx, req: &Request, who: &Identity, id: &str) -> Result<Option<Stri
 /// `POST /billing/invoices/{id}/pay`.
 pub fn pay_from_form(ctx: &Ctx, req: &Request, id: &str) -> Result<Response, AppError> {
     let who = ctx.require_writer(req)?;
-    Ok(match pay(ctx, req, who, id)? {
+    let paid = pay(ctx, req, who, id).map_err(|e| on_page(ctx.reader(Some(who)), e))?;
+    Ok(match paid {
         Some(url) => Response::see_other(&url),
         None => Response::see_other(&format!("/billing/invoices/{id}?done=paid")),
     })
@@ -462,7 +464,9 @@ fn renew(
 /// `POST /licenses/{id}/renew`.
 pub fn renew_from_form(ctx: &Ctx, req: &Request, id: &str) -> Result<Response, AppError> {
     let who = ctx.require_writer(req)?;
-    match renew(ctx, req, who, id)?.map_err(refused)? {
+    let renewed =
+        renew(ctx, req, who, id)?.map_err(|r| on_page(ctx.reader(Some(who)), refused(r)))?;
+    match renewed {
         Bought::Redirect(url) => Ok(Response::see_other(&url)),
         Bought::Subscription(_) => Ok(Response::see_other(&format!("/licenses/{id}?done=renewed"))),
     }
@@ -520,7 +524,7 @@ fn remove_method(ctx: &Ctx, req: &Request, who: &Identity, id: &str) -> Result<(
 /// `POST /billing/payment-methods/{id}/remove`.
 pub fn remove_method_from_form(ctx: &Ctx, req: &Request, id: &str) -> Result<Response, AppError> {
     let who = ctx.require_writer(req)?;
-    remove_method(ctx, req, who, id)?;
+    remove_method(ctx, req, who, id).map_err(|e| on_page(ctx.reader(Some(who)), e))?;
     Ok(Response::see_other("/billing?done=card-removed"))
 }
 

@@ -1,6 +1,7 @@
 //! License pages.
 
 use maud::{Markup, html};
+use pulse_core::i18n::msg;
 use pulse_core::license::{KEYS_PATH, LicenseFile};
 use pulse_core::store::activations;
 use pulse_core::store::licenses::{Activation, License};
@@ -8,15 +9,18 @@ use pulse_core::time::parse_rfc3339;
 use pulse_core::views::partials::{licenses_table, list_cut};
 use pulse_core::views::{Badge, Date, Shell, csrf_field, flash, page, scroll_table};
 
+use super::fill_html;
+
 /// Every license of the account, expiries worded relative to `now` (Unix seconds).
 pub fn list(shell: &Shell, licenses: &[License], now: i64) -> Markup {
+    let r = shell.reader;
     page(
         shell,
-        "Licenses",
+        msg("Licenses"),
         html! {
-            h1 { "Licenses" }
-            (licenses_table(licenses, now))
-            p { a href="/recover/license" { "Lost a license key?" } }
+            h1 { (r.tr("Licenses")) }
+            (licenses_table(r, licenses, now))
+            p { a href="/recover/license" { (r.tr("Lost a license key?")) } }
         },
     )
 }
@@ -47,66 +51,66 @@ fn stale(a: &Activation, now: i64) -> bool {
 /// One license and its activations; the key and the license file are offered to those who
 /// may see them, and live installations can be deactivated by those who manage resources.
 pub fn detail(shell: &Shell, l: &License, activations: &[Activation], o: &DetailOptions) -> Markup {
+    let r = shell.reader;
     let can_see_key = o.can_see_key;
+    #[rustfmt::skip]
     let done = match o.done {
-        Some("deactivated") => Some("The installation was deactivated; its place is free."),
-        Some("renewed") => Some(
-            "The license was renewed for a year. Installations pick up the new expiry at their next check.",
-        ),
+        Some("deactivated") => Some(msg("The installation was deactivated; its place is free.")),
+        Some("renewed") => Some(msg("The license was renewed for a year. Installations pick up the new expiry at their next check.")),
         _ => None,
     };
+    let keys_link = html! { a href=(KEYS_PATH) { (r.tr("published public keys")) } };
     page(
         shell,
         &l.product,
         html! {
-            p { a href="/licenses" { "← Licenses" } }
-            (flash(done))
-            h1 { (l.product) " — " (l.plan) " " (Badge(&l.status)) }
+            p { a href="/licenses" { "← " (r.tr("Licenses")) } }
+            (flash(done.map(|d| r.tr(d))))
+            h1 { (l.product) " — " (l.plan) " " (Badge(&l.status, r)) }
             dl {
-                dt { "Key" } dd { "…" (l.key_hint) }
-                dt { "Seats" } dd { (l.seats) }
-                dt { "Issued" } dd { (Date(&l.issued_at)) }
-                dt { "Expires" } dd { (Date(&l.expires_at)) }
+                dt { (r.tr("Key")) } dd { "…" (l.key_hint) }
+                dt { (r.tr("Seats")) } dd { (r.count(l.seats)) }
+                dt { (r.tr("Issued")) } dd { (Date(&l.issued_at, r)) }
+                dt { (r.tr("Expires")) } dd { (Date(&l.expires_at, r)) }
             }
             @if can_see_key && expired(l, o.now) {
                 form.panel method="post" action={ "/licenses/" (l.id) "/renew" } {
                     (csrf_field(shell.identity))
-                    p { "This license has expired. Renew it for a year to keep your installations licensed." }
-                    button type="submit" { "Renew for a year" }
+                    p { (r.tr("This license has expired. Renew it for a year to keep your installations licensed.")) }
+                    button type="submit" { (r.tr("Renew for a year")) }
                 }
             }
-            h2 { "License key" }
+            h2 { (r.tr("License key")) }
             @if can_see_key {
                 p {
-                    "The license key is a signed file your installation checks offline with our "
-                    a href=(KEYS_PATH) { "published public keys" } "."
+                    (fill_html(r, msg("The license key is a signed file your installation checks offline with our {keys}."), &[("keys", keys_link)]))
                 }
                 p {
-                    a href={ "/licenses/" (l.id) "/key" } { "Show the license key" }
+                    a href={ "/licenses/" (l.id) "/key" } { (r.tr("Show the license key")) }
                     " · "
-                    a href={ "/licenses/" (l.id) "/license.json" } download { "Download the license file" }
+                    a href={ "/licenses/" (l.id) "/license.json" } download { (r.tr("Download the license file")) }
                 }
             } @else {
-                p.muted { "The account's owners, admins and billing members can show and download the license key." }
+                p.muted { (r.tr("The account's owners, admins and billing members can show and download the license key.")) }
             }
-            h2 { "Activations (" (l.active_activations) " of " (l.max_activations) ")" }
+            h2 { (r.fill("Activations ({used} of {max})", &[("used", &r.count(l.active_activations)), ("max", &r.count(l.max_activations))])) }
             @if activations.is_empty() {
-                p { "This license is not activated anywhere." }
+                p { (r.tr("This license is not activated anywhere.")) }
             } @else {
-                (scroll_table("Activations", html! {
+                (scroll_table(r.tr("Activations"), html! {
                     table {
-                        caption.visually-hidden { "Activations" }
-                        thead { tr { th scope="col" { "Instance" } th scope="col" { "Activated" } th scope="col" { "Last seen" } th scope="col" { "State" } @if o.can_deactivate { th scope="col" { span.visually-hidden { "Actions" } } } } }
+                        caption.visually-hidden { (r.tr("Activations")) }
+                        thead { tr { th scope="col" { (r.tr("Instance")) } th scope="col" { (r.tr("Activated")) } th scope="col" { (r.tr("Last seen")) } th scope="col" { (r.tr("State")) } @if o.can_deactivate { th scope="col" { span.visually-hidden { (r.tr("Actions")) } } } } }
                         tbody {
                             @for a in activations {
                                 tr {
                                     td { (a.instance_name) }
-                                    td { (Date(&a.activated_at)) }
-                                    td { (Date(&a.last_seen_at)) }
+                                    td { (Date(&a.activated_at, r)) }
+                                    td { (Date(&a.last_seen_at, r)) }
                                     td {
-                                        @if a.deactivated_at.is_some() { "Deactivated" }
-                                        @else if stale(a, o.now) { "Stale: no heartbeat for over a week" }
-                                        @else { "Active" }
+                                        @if a.deactivated_at.is_some() { (r.tr("Deactivated")) }
+                                        @else if stale(a, o.now) { (r.tr("Stale: no heartbeat for over a week")) }
+                                        @else { (r.tr("Active")) }
                                     }
                                     @if o.can_deactivate {
                                         td {
@@ -114,7 +118,7 @@ pub fn detail(shell: &Shell, l: &License, activations: &[Activation], o: &Detail
                                                 form method="post" action={ "/licenses/" (l.id) "/activations/deactivate" } {
                                                     (csrf_field(shell.identity))
                                                     input type="hidden" name="activation" value=(a.id);
-                                                    button.danger type="submit" { "Deactivate" span.visually-hidden { " " (a.instance_name) } }
+                                                    button.danger type="submit" { (r.tr("Deactivate")) span.visually-hidden { " " (a.instance_name) } }
                                                 }
                                             }
                                         }
@@ -124,7 +128,7 @@ pub fn detail(shell: &Shell, l: &License, activations: &[Activation], o: &Detail
                         }
                     }
                 }))
-                (list_cut(activations.len(), None))
+                (list_cut(r, activations.len(), None))
             }
         },
     )
@@ -132,30 +136,31 @@ pub fn detail(shell: &Shell, l: &License, activations: &[Activation], o: &Detail
 
 /// A license's signed key, to copy, and its file to download.
 pub fn key(shell: &Shell, l: &License, file: &LicenseFile) -> Markup {
+    let r = shell.reader;
+    // Translated here: the title has a value in it.
+    let title = r.fill("License key — {product}", &[("product", &l.product)]);
     page(
         shell,
-        &format!("License key — {}", l.product),
+        &title,
         html! {
             p { a href={ "/licenses/" (l.id) } { "← " (l.product) " — " (l.plan) } }
-            h1 { "License key" }
+            h1 { (r.tr("License key")) }
             p {
-                "Paste this key into your installation, or give it the license file. It verifies "
-                "offline with the public key "
-                code { (file.kid) }
-                " published at "
-                a href=(KEYS_PATH) { (file.keys_url) }
-                "."
+                (fill_html(r, msg("Paste this key into your installation, or give it the license file. It verifies offline with the public key {kid} published at {url}."), &[
+                    ("kid", html! { code { (file.kid) } }),
+                    ("url", html! { a href=(KEYS_PATH) { (file.keys_url) } }),
+                ]))
             }
-            label for="license-key" { "License key for " (l.id) }
+            label for="license-key" { (r.fill("License key for {id}", &[("id", &l.id)])) }
             textarea #license-key readonly rows="8" spellcheck="false" { (file.key) }
             dl {
-                dt { "Edition" } dd { (file.edition) }
-                dt { "Seats" } dd { (file.seats) }
-                dt { "Activations" } dd { (file.entitlements.limits.activations) }
-                dt { "Features" } dd { (file.entitlements.features.join(", ")) }
-                dt { "Expires" } dd { (Date(&file.expires_at)) }
+                dt { (r.tr("Edition")) } dd { (file.edition) }
+                dt { (r.tr("Seats")) } dd { (r.count(file.seats)) }
+                dt { (r.tr("Activations")) } dd { (r.count(file.entitlements.limits.activations)) }
+                dt { (r.tr("Features")) } dd { (file.entitlements.features.join(", ")) }
+                dt { (r.tr("Expires")) } dd { (Date(&file.expires_at, r)) }
             }
-            p { a href={ "/licenses/" (l.id) "/license.json" } download { "Download the license file" } }
+            p { a href={ "/licenses/" (l.id) "/license.json" } download { (r.tr("Download the license file")) } }
         },
     )
 }

@@ -1,20 +1,27 @@
 //! Plans on sale, and the confirmation of a plan change with what it costs now.
 
 use maud::{Markup, html};
+use pulse_core::i18n::{Reader, msg};
 use pulse_core::identity::Identity;
 use pulse_core::money::Money;
 use pulse_core::plans::{Family, PLANS, Plan};
 use pulse_core::store::billing::Subscription;
 use pulse_core::store::purchases::Changing;
-use pulse_core::views::relative::full_date;
 use pulse_core::views::{Shell, csrf_field, page};
+
+use super::{fill_html, per_interval, words};
 
 fn family_name(f: Family) -> &'static str {
     match f {
-        Family::Cloud => "Pulse Cloud",
-        Family::SelfHosted => "Self-hosted licenses",
-        Family::Msp => "For providers (MSP)",
+        Family::Cloud => msg("Pulse Cloud"),
+        Family::SelfHosted => msg("Self-hosted licenses"),
+        Family::Msp => msg("For providers (MSP)"),
     }
+}
+
+/// A plan's price and interval: "€19.00 per month".
+fn price(r: Reader, p: &Plan) -> String {
+    format!("{} {}", r.money(&p.price()), r.tr(per_interval(p.interval)))
 }
 
 /// `/billing/plans`.
@@ -24,6 +31,7 @@ pub fn plans(
     running: &[Subscription],
     problem: Option<&str>,
 ) -> Markup {
+    let l = shell.reader;
     let runs = |p: &Plan| {
         running
             .iter()
@@ -31,35 +39,35 @@ pub fn plans(
     };
     page(
         shell,
-        "Plans",
+        msg("Plans"),
         html! {
-            p { a href="/billing" { "← Billing" } }
-            h1 { "Plans" }
+            p { a href="/billing" { "← " (l.tr("Billing")) } }
+            h1 { (l.tr("Plans")) }
             @if let Some(why) = problem {
                 div.error-summary role="alert" aria-labelledby="plans-problem" {
-                    h2 id="plans-problem" { "Nothing was bought" }
-                    p { (why) }
+                    h2 id="plans-problem" { (l.tr("Nothing was bought")) }
+                    p { (words(l, why)) }
                 }
             }
-            p { "Prices exclude VAT, which is added for your country on each invoice. Payment is by card through Stripe; you can end a subscription at the end of any period." }
+            p { (l.tr("Prices exclude VAT, which is added for your country on each invoice. Payment is by card through Stripe; you can end a subscription at the end of any period.")) }
             @for family in [Family::Cloud, Family::SelfHosted, Family::Msp] {
-                h2 { (family_name(family)) }
+                h2 { (l.tr(family_name(family))) }
                 ul.plain.plans {
                     @for p in PLANS.iter().filter(|p| p.family == family) {
                         li.panel {
                             h3 { (p.name) }
-                            p { strong { (p.price()) } " per " (p.interval) }
-                            p.muted { (p.summary) }
+                            p { strong { (l.money(&p.price())) } " " (l.tr(per_interval(p.interval))) }
+                            p.muted { (words(l, p.summary)) }
                             @if runs(p) {
-                                p { "Your account has this plan." }
+                                p { (l.tr("Your account has this plan.")) }
                             } @else if family != Family::SelfHosted {
                                 form method="post" action="/billing/checkout" {
                                     (csrf_field(Some(who)))
                                     input type="hidden" name="plan" value=(p.key);
-                                    button type="submit" { "Subscribe to " (p.name) }
+                                    button type="submit" { (l.fill("Subscribe to {plan}", &[("plan", p.name)])) }
                                 }
                             } @else {
-                                p.muted { "Renew an expired license from its page under Licenses." }
+                                p.muted { (l.tr("Renew an expired license from its page under Licenses.")) }
                             }
                         }
                     }
@@ -70,19 +78,19 @@ pub fn plans(
 }
 
 /// The plans a subscription can change to, linking to each change's confirmation.
-pub fn change_options(s: &Subscription) -> Markup {
+pub fn change_options(r: Reader, s: &Subscription) -> Markup {
     let options: Vec<&Plan> = pulse_core::plans::by_name(&s.plan)
         .map(pulse_core::plans::changes_from)
         .unwrap_or_default();
     html! {
         @if !options.is_empty() && s.status == "active" && !s.cancel_at_period_end {
             section aria-labelledby="change-plan" {
-                h2 id="change-plan" { "Change plan" }
+                h2 id="change-plan" { (r.tr("Change plan")) }
                 ul.plain {
                     @for p in options {
                         li {
                             a href={ "/billing/subscriptions/" (s.id) "/change?plan=" (p.key) } { (p.name) }
-                            " — " (p.price()) " per " (p.interval) ". " span.muted { (p.summary) }
+                            " — " (price(r, p)) ". " span.muted { (words(r, p.summary)) }
                         }
                     }
                 }
@@ -102,30 +110,32 @@ pub fn change(
     due: &Money,
     now: i64,
 ) -> Markup {
+    let l = shell.reader;
     let credit = due.amount < 0;
-    let shown = Money::new(due.amount.abs(), &due.currency);
+    let shown = html! { strong { (l.money(&Money::new(due.amount.abs(), &due.currency))) } };
+    let title = l.fill("Change to {plan}", &[("plan", to.name)]);
     page(
         shell,
-        "Change plan",
+        msg("Change plan"),
         html! {
             p { a href={ "/billing/subscriptions/" (c.id) } { "← " (from.name) } }
-            h1 { "Change to " (to.name) }
+            h1 { (title) }
             dl {
-                dt { "Now" } dd { (from.name) ", " (from.price()) " per " (from.interval) }
-                dt { "After the change" } dd { (to.name) ", " (to.price()) " per " (to.interval) }
-                dt { "For the rest of this period (until " (full_date(c.period_end)) ")" }
+                dt { (l.tr("Now")) } dd { (from.name) ", " (price(l, from)) }
+                dt { (l.tr("After the change")) } dd { (to.name) ", " (price(l, to)) }
+                dt { (l.fill("For the rest of this period (until {date})", &[("date", &l.date(c.period_end))])) }
                 dd {
-                    @if credit { strong { (shown) } " credited to your next invoice" }
-                    @else if due.amount == 0 { "Nothing" }
-                    @else { strong { (shown) } " charged now" }
+                    @if credit { (fill_html(l, msg("{amount} credited to your next invoice"), &[("amount", shown)])) }
+                    @else if due.amount == 0 { (l.tr("Nothing")) }
+                    @else { (fill_html(l, msg("{amount} charged now"), &[("amount", shown)])) }
                 }
             }
-            p.muted { "The amount is prorated for the days left in the period, as the payment provider computed it. From the next period the new price applies." }
+            p.muted { (l.tr("The amount is prorated for the days left in the period, as the payment provider computed it. From the next period the new price applies.")) }
             form method="post" action={ "/billing/subscriptions/" (c.id) "/change" } {
                 (csrf_field(Some(who)))
                 input type="hidden" name="plan" value=(to.key);
                 input type="hidden" name="proration_date" value=(now);
-                button type="submit" { "Change to " (to.name) }
+                button type="submit" { (title) }
             }
         },
     )

@@ -3,6 +3,7 @@
 use pulse_core::AppError;
 use pulse_core::error::invalid;
 use pulse_core::http::{Cookie, Request, Response};
+use pulse_core::i18n::msg;
 use pulse_core::identity::Person;
 use pulse_core::spin::Ctx;
 use pulse_core::store::invitations;
@@ -16,7 +17,7 @@ pub fn switch_account(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let form = req.form();
     let target = form.get("account").unwrap_or_default();
     if !who.memberships.iter().any(|m| m.account_id == target) {
-        return Err(invalid("account", "Choose one of your own accounts."));
+        return Err(invalid("account", msg("Choose one of your own accounts.")));
     }
     Ok(Response::see_other("/dashboard").with_cookie(&account_cookie(ctx, target)))
 }

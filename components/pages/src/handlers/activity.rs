@@ -4,6 +4,7 @@
 use pulse_core::AppError;
 use pulse_core::error::invalid;
 use pulse_core::http::{Request, Response, csv_field};
+use pulse_core::i18n::msg;
 use pulse_core::spin::Ctx;
 use pulse_core::store::audit::{self, Activity, Filter, KINDS};
 use pulse_core::views::Nav;
@@ -25,14 +26,14 @@ fn day(value: &str, field: &str) -> Result<String, AppError> {
     if value.is_empty() || ok {
         Ok(value.to_string())
     } else {
-        Err(invalid(field, "Enter the date as YYYY-MM-DD."))
+        Err(invalid(field, msg("Enter the date as YYYY-MM-DD.")))
     }
 }
 
 fn filter_of(req: &Request) -> Result<Filter, AppError> {
     let kind = req.query_param("kind").unwrap_or_default();
     if !kind.is_empty() && !KINDS.iter().any(|(k, _)| *k == kind) {
-        return Err(invalid("kind", "Choose one of the kinds listed."));
+        return Err(invalid("kind", msg("Choose one of the kinds listed.")));
     }
     Ok(Filter {
         kind,
@@ -70,7 +71,7 @@ pub fn show_activity(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let who = ctx.require(req)?;
     if !who.account.role.can_manage_team() {
         return Err(AppError::Forbidden(
-            "The activity log is for the account's owners and admins.".into(),
+            msg("The activity log is for the account's owners and admins.").into(),
         ));
     }
     let filter = filter_of(req)?;
@@ -108,6 +109,6 @@ pub fn show_activity(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
             "content-disposition",
             "attachment; filename=\"activity.json\"",
         )),
-        _ => Err(invalid("format", "Export as csv or json.")),
+        _ => Err(invalid("format", msg("Export as csv or json."))),
     }
 }

@@ -5,6 +5,7 @@
 use pulse_core::AppError;
 use pulse_core::db::{Db, transaction};
 use pulse_core::http::{Request, Response};
+use pulse_core::i18n::{Reader, msg};
 use pulse_core::identity::{Identity, Role};
 use pulse_core::spin::Ctx;
 use pulse_core::store::invitations::{self, Refused};
@@ -43,14 +44,14 @@ fn invite_input(email: &str, role: &str) -> Result<(String, Role), Vec<(String, 
     if email.is_none() {
         errors.push((
             "email".into(),
-            "Enter an email address such as name@company.com.".into(),
+            msg("Enter an email address such as name@company.com.").into(),
         ));
     }
     let role = Role::parse(role);
     if role.is_none() {
         errors.push((
             "role".into(),
-            "Choose a role: owner, admin, billing or member.".into(),
+            msg("Choose a role: owner, admin, billing or member.").into(),
         ));
     }
     match (email, role) {
@@ -59,16 +60,19 @@ fn invite_input(email: &str, role: &str) -> Result<(String, Role), Vec<(String, 
     }
 }
 
-/// Queues the invitation email with its single-use link.
+/// Queues the invitation email with its single-use link, in the invited person's language
+/// (the sender's, `sender`, when the address has none yet).
 fn mail_invitation(
     db: &dyn Db,
+    sender: Reader,
     who: &Identity,
     sent: &accounts::Invitation,
     origin: &str,
     secret: &str,
 ) -> Result<(), AppError> {
     let link = format!("{origin}/team/invitations/accept?token={secret}");
-    outbox::enqueue(db, &views::mail::invitation(who, sent, &link))?;
+    let reader = users::reader_of(db, &sent.email, sender)?;
+    outbox::enqueue(db, &views::mail::invitation(reader, who, sent, &link))?;
     Ok(())
 }
 
@@ -82,6 +86,7 @@ fn send_invitation(
 ) -> Result<accounts::Invitation, AppError> {
     pulse_core::spin::limit_mail(&who.account.account_id)?;
     let origin = ctx.config.public_origin.clone();
+    let sender = ctx.reader(Some(who));
     transaction(ctx.db()?, |db| {
         let (sent, secret) = invitations::invite(
             db,
@@ -92,7 +97,7 @@ fn send_invitation(
             now_unix(),
         )?
         .map_err(refused)?;
-        mail_invitation(db, who, &sent, &origin, &secret)?;
+        mail_invitation(db, sender, who, &sent, &origin, &secret)?;
         audit_entry(
             db,
             who,
@@ -173,6 +178,7 @@ fn resend(
 ) -> Result<accounts::Invitation, AppError> {
     pulse_core::spin::limit_mail(&who.account.account_id)?;
     let origin = ctx.config.public_origin.clone();
+    let sender = ctx.reader(Some(who));
     transaction(ctx.db()?, |db| {
         let (sent, secret) = invitations::resend(
             db,
@@ -182,7 +188,7 @@ fn resend(
             now_unix(),
         )?
         .map_err(refused)?;
-        mail_invitation(db, who, &sent, &origin, &secret)?;
+        mail_invitation(db, sender, who, &sent, &origin, &secret)?;
         audit_entry(db, who, req, "invitation.resent", &sent.id, &sent.email)?;
         Ok(sent)
     })
@@ -211,8 +217,8 @@ pub fn change_role(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let user = form.get("user").unwrap_or_default().to_string();
     let role =
         Role::parse(form.get("role").unwrap_or_default()).ok_or_else(|| AppError::Invalid {
-            detail: "Choose a role: owner, admin, billing or member.".into(),
-            errors: vec![("role".into(), "Choose a role.".into())],
+            detail: msg("Choose a role: owner, admin, billing or member.").into(),
+            errors: vec![("role".into(), msg("Choose a role.").into())],
         })?;
     set_role(ctx, req, who, &user, role)?;
     Ok(Response::see_other("/team?done=role"))
@@ -266,9 +272,9 @@ pub fn accept_invitation(ctx: &Ctx, req: &Request) -> Result<Response, AppError>
     let db = ctx.db()?;
     let open = invitations::by_link(db, &token, now_unix())?.ok_or(AppError::NotFound)?;
     if open.email != who.email {
-        return Err(AppError::Forbidden(format!(
-            "This invitation is for {}. Sign out and sign in with that address to accept it.",
-            open.email
+        return Err(AppError::Forbidden(ctx.reader(Some(who)).fill(
+            "This invitation is for {email}. Sign out and sign in with that address to accept it.",
+            &[("email", &open.email)],
         )));
     }
     transaction(db, |db| {
@@ -297,7 +303,7 @@ fn require_manager(who: &Identity) -> Result<(), AppError> {
         Ok(())
     } else {
         Err(AppError::Forbidden(
-            "Only owners and admins manage the team.".into(),
+            msg("Only owners and admins manage the team.").into(),
         ))
     }
 }
@@ -360,8 +366,8 @@ pub fn api_change_role(ctx: &Ctx, req: &Request, user: &str) -> Result<Response,
     let body = req.json_body()?;
     let role = Role::parse(body["role"].as_str().unwrap_or_default()).ok_or_else(|| {
         AppError::Invalid {
-            detail: "Choose a role: owner, admin, billing or member.".into(),
-            errors: vec![("role".into(), "Choose a role.".into())],
+            detail: msg("Choose a role: owner, admin, billing or member.").into(),
+            errors: vec![("role".into(), msg("Choose a role.").into())],
         }
     })?;
     Ok(Response::json(200, &set_role(ctx, req, who, user, role)?))

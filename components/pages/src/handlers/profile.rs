@@ -4,7 +4,7 @@
 use pulse_core::AppError;
 use pulse_core::db::transaction;
 use pulse_core::http::{Request, Response};
-use pulse_core::i18n::Locale;
+use pulse_core::i18n::{Locale, Reader, msg};
 use pulse_core::identity::Identity;
 use pulse_core::spin::{Ctx, limit_mail};
 use pulse_core::store::email_links::{self, Purpose};
@@ -12,6 +12,7 @@ use pulse_core::store::users::{self, EmailTaken};
 use pulse_core::store::{audit, outbox};
 use pulse_core::time::now_unix;
 use pulse_core::views::Nav;
+use pulse_core::zone::Zone;
 
 use crate::views;
 use crate::views::profile::ProfileForm;
@@ -52,9 +53,9 @@ pub fn change_name(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
             name: entered,
             errors: vec![(
                 "name".into(),
-                format!(
-                    "Enter the name to show to your teams, at most {} characters.",
-                    users::NAME_MAX
+                ctx.reader(Some(who)).fill(
+                    "Enter the name to show to your teams, at most {max} characters.",
+                    &[("max", &users::NAME_MAX.to_string())],
                 ),
             )],
             ..ProfileForm::current(who)
@@ -85,7 +86,7 @@ pub fn change_language(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
             let form = ProfileForm {
                 errors: vec![(
                     "language".into(),
-                    "Choose one of the languages offered.".into(),
+                    msg("Choose one of the languages offered.").into(),
                 )],
                 ..ProfileForm::current(who)
             };
@@ -94,6 +95,24 @@ pub fn change_language(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     };
     users::set_language(ctx.db()?, &who.user_id, language)?;
     Ok(Response::see_other("/profile?done=language"))
+}
+
+/// `POST /profile/time-zone` (`time_zone`: an IANA name such as `Europe/Sofia`).
+pub fn change_time_zone(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
+    let who = ctx.require_writer(req)?;
+    let chosen = req.form().get("time_zone").unwrap_or_default().to_string();
+    let Some(zone) = Zone::named(&chosen) else {
+        let form = ProfileForm {
+            errors: vec![(
+                "time_zone".into(),
+                msg("Choose one of the time zones offered.").into(),
+            )],
+            ..ProfileForm::current(who)
+        };
+        return with_errors(ctx, who, form, 422);
+    };
+    users::set_time_zone(ctx.db()?, &who.user_id, zone.name())?;
+    Ok(Response::see_other("/profile?done=time-zone"))
 }
 
 /// `POST /profile/email` (`email`): mails a link to the new address; nothing changes until it
@@ -111,28 +130,35 @@ pub fn request_email_change(ctx: &Ctx, req: &Request) -> Result<Response, AppErr
         with_errors(ctx, who, form, status)
     };
     let Some(email) = users::normalize_email(&entered) else {
-        return refuse("Enter an email address, like name@example.com.", 422);
+        return refuse(msg("Enter an email address, like name@example.com."), 422);
     };
     let db = ctx.db()?;
     match users::email_free_for(db, &who.user_id, &email)? {
         Ok(()) => {}
         Err(EmailTaken::AlreadyYours) => {
-            return refuse("This already is the address you sign in with.", 422);
+            return refuse(msg("This already is the address you sign in with."), 422);
         }
         Err(EmailTaken::ByAnother) => {
             return refuse(
-                "Another Pulse sign-in uses this address. Choose another, or ask its owner to change theirs.",
+                msg(
+                    "Another Pulse sign-in uses this address. Choose another, or ask its owner to change theirs.",
+                ),
                 409,
             );
         }
     }
     limit_mail(&who.account.account_id)?;
     let origin = ctx.config.public_origin.clone();
+    // The new address is the same person's: mail to it reads as they read the portal.
+    let reader = ctx.reader(Some(who));
     transaction(db, |db| {
         let token =
             email_links::create(db, Purpose::ChangeEmail, &email, &who.user_id, now_unix())?;
         let link = format!("{origin}/profile/email/confirm?token={token}");
-        outbox::enqueue(db, &views::mail::confirm_new_email(who, &email, &link))?;
+        outbox::enqueue(
+            db,
+            &views::mail::confirm_new_email(reader, who, &email, &link),
+        )?;
         audit::record_for_person(
             db,
             &who.user_id,
@@ -167,11 +193,13 @@ pub fn confirm_email_change(ctx: &Ctx, req: &Request) -> Result<Response, AppErr
         };
         let old = users::change_email(db, &link.subject_id, &link.email)?.map_err(|taken| {
             AppError::Conflict(match taken {
-                EmailTaken::AlreadyYours => "This already is the address you sign in with.".into(),
-                EmailTaken::ByAnother => "Another Pulse sign-in took this address after the link was sent, so it cannot be yours. Ask for a link to another address from your profile.".into(),
+                EmailTaken::AlreadyYours => msg("This already is the address you sign in with.").into(),
+                EmailTaken::ByAnother => msg("Another Pulse sign-in took this address after the link was sent, so it cannot be yours. Ask for a link to another address from your profile.").into(),
             })
         })?;
-        outbox::enqueue(db, &views::mail::email_changed(&old, &link.email))?;
+        // The notice goes to the old address of the same person, written as they read.
+        let reader = users::reader_of(db, &link.email, Reader::default())?;
+        outbox::enqueue(db, &views::mail::email_changed(reader, &old, &link.email))?;
         audit::record_for_person(
             db,
             &link.subject_id,
@@ -189,6 +217,6 @@ pub fn confirm_email_change(ctx: &Ctx, req: &Request) -> Result<Response, AppErr
 
 fn link_gone() -> AppError {
     AppError::Gone(
-        "This link was used already, has expired or is not complete. Ask for a new one on your profile page.".into(),
+        msg("This link was used already, has expired or is not complete. Ask for a new one on your profile page.").into(),
     )
 }

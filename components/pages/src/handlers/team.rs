@@ -2,6 +2,7 @@
 
 use pulse_core::AppError;
 use pulse_core::http::{Request, Response};
+use pulse_core::i18n::msg;
 use pulse_core::spin::Ctx;
 use pulse_core::store::{accounts, overview};
 use pulse_core::time::now_rfc3339;
@@ -51,7 +52,7 @@ pub fn remove_member(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let who = ctx.require_writer(req)?;
     if !who.account.role.can_manage_team() {
         return Err(AppError::Forbidden(
-            "Only owners and admins manage the team.".into(),
+            msg("Only owners and admins manage the team.").into(),
         ));
     }
     ctx.require_fresh_verification(who)?;

@@ -1,9 +1,11 @@
 //! The profile page, and the steps of changing the sign-in address.
 
 use maud::{Markup, html};
-use pulse_core::i18n::LOCALES;
+use pulse_core::i18n::{LOCALES, msg};
 use pulse_core::identity::Identity;
+use pulse_core::time::now_unix;
 use pulse_core::views::{Shell, csrf_field, field_error, flash, page as layout};
+use pulse_core::zone::Zone;
 
 /// The profile forms as shown: the current values, or what was typed with what to fix.
 pub struct ProfileForm {
@@ -28,11 +30,12 @@ impl ProfileForm {
 
 fn done_message(done: Option<&str>) -> Option<&'static str> {
     Some(match done? {
-        "name" => "Your name is changed.",
-        "language" => "Your language is saved.",
-        "email-sent" => {
-            "We emailed a link to the new address. Your sign-in address changes when you open it (within 24 hours)."
-        }
+        "name" => msg("Your name is changed."),
+        "language" => msg("Your language is saved."),
+        "time-zone" => msg("Your time zone is saved."),
+        "email-sent" => msg(
+            "We emailed a link to the new address. Your sign-in address changes when you open it (within 24 hours).",
+        ),
         _ => return None,
     })
 }
@@ -40,7 +43,7 @@ fn done_message(done: Option<&str>) -> Option<&'static str> {
 /// Who the user is, the forms to change their name, language and sign-in address, and their
 /// accounts, in the shell's language.
 pub fn page(shell: &Shell, who: &Identity, form: &ProfileForm, done: Option<&str>) -> Markup {
-    let l = shell.locale;
+    let l = shell.reader;
     let name_error = form.errors.iter().any(|(f, _)| f == "name");
     let email_error = form.errors.iter().any(|(f, _)| f == "email");
     let errors: Vec<(String, String)> = form
@@ -50,7 +53,7 @@ pub fn page(shell: &Shell, who: &Identity, form: &ProfileForm, done: Option<&str
         .collect();
     layout(
         shell,
-        "Profile",
+        msg("Profile"),
         html! {
             h1 { (l.tr("Profile")) }
             (flash(done_message(done).map(|m| l.tr(m))))
@@ -87,6 +90,21 @@ pub fn page(shell: &Shell, who: &Identity, form: &ProfileForm, done: Option<&str
                     button type="submit" { (l.tr("Save language")) }
                 }
             }
+            section aria-labelledby="time-zone-title" {
+                h2 #time-zone-title { (l.tr("Time zone")) }
+                form.panel method="post" action="/profile/time-zone" {
+                    (csrf_field(Some(who)))
+                    label for="profile-time_zone" { (l.tr("Show dates and times in")) }
+                    (field_error(&errors, "time_zone"))
+                    select id="profile-time_zone" name="time_zone" aria-describedby="time-zone-now" {
+                        @for zone in Zone::all() {
+                            option value=(zone.name()) selected[zone == l.zone] { (zone.name().replace('_', " ")) }
+                        }
+                    }
+                    p.muted #time-zone-now { (l.fill("It is now {time}.", &[("time", &l.date_time(now_unix()))])) }
+                    button type="submit" { (l.tr("Save time zone")) }
+                }
+            }
             section aria-labelledby="email-title" {
                 h2 #email-title { (l.tr("Sign-in address")) }
                 p { (l.tr("You sign in with")) " " strong { (who.email) } ". " (l.tr("To change it, enter the new address: we email it a link, and the change takes effect when you open it. We tell your current address too.")) }
@@ -113,15 +131,16 @@ pub fn page(shell: &Shell, who: &Identity, form: &ProfileForm, done: Option<&str
 
 /// The last step: the new address, and the button that makes it the sign-in address.
 pub fn confirm(shell: &Shell, email: &str, token: &str) -> Markup {
+    let l = shell.reader;
     layout(
         shell,
-        "Confirm your new sign-in address",
+        msg("Confirm your new sign-in address"),
         html! {
-            h1 { "Confirm your new sign-in address" }
-            p { "From now on you will sign in with " strong { (email) } "." }
+            h1 { (l.tr("Confirm your new sign-in address")) }
+            p { (l.tr("From now on you will sign in with")) " " strong { (email) } "." }
             form.panel method="post" action="/profile/email/confirm" {
                 input type="hidden" name="token" value=(token);
-                button type="submit" { "Use this address" }
+                button type="submit" { (l.tr("Use this address")) }
             }
         },
     )
@@ -129,13 +148,14 @@ pub fn confirm(shell: &Shell, email: &str, token: &str) -> Markup {
 
 /// The change is made.
 pub fn email_changed(shell: &Shell, email: &str) -> Markup {
+    let l = shell.reader;
     layout(
         shell,
-        "Sign-in address changed",
+        msg("Sign-in address changed"),
         html! {
-            h1 { "Sign-in address changed" }
-            p { "You now sign in with " strong { (email) } ". We told your previous address." }
-            p { a href="/profile" { "Back to your profile" } }
+            h1 { (l.tr("Sign-in address changed")) }
+            p { (l.tr("You now sign in with")) " " strong { (email) } ". " (l.tr("We told your previous address.")) }
+            p { a href="/profile" { (l.tr("Back to your profile")) } }
         },
     )
 }

@@ -7,9 +7,10 @@ use pulse_core::AppError;
 use pulse_core::csrf;
 use pulse_core::db::transaction;
 use pulse_core::http::{Request, Response};
+use pulse_core::i18n::msg;
 use pulse_core::spin::Ctx;
 use pulse_core::store::email_links::{self, Purpose};
-use pulse_core::store::users::normalize_email;
+use pulse_core::store::users::{normalize_email, reader_of};
 use pulse_core::store::{billing, outbox};
 use pulse_core::time::now_unix;
 use pulse_core::views::Nav;
@@ -36,6 +37,7 @@ pub fn show(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
 pub fn send_links(ctx: &Ctx, req: &Request, email: &str) -> Result<(), AppError> {
     rate_limit(req, email)?;
     let origin = ctx.config.public_origin.clone();
+    let sender = ctx.reader(ctx.identity(req).ok().flatten());
     transaction(ctx.db()?, |db| {
         let now = now_unix();
         let mut links = Vec::new();
@@ -43,12 +45,13 @@ pub fn send_links(ctx: &Ctx, req: &Request, email: &str) -> Result<(), AppError>
             let token = email_links::create(db, Purpose::ManageSubscription, email, &sub.id, now)?;
             links.push((account, sub, token));
         }
-        outbox::enqueue(db, &views::mail::manage_links(email, &links, &origin))?;
+        let r = reader_of(db, email, sender)?;
+        outbox::enqueue(db, &views::mail::manage_links(r, email, &links, &origin))?;
         Ok::<_, AppError>(())
     })
 }
 
-const EMAIL_HINT: &str = "Enter the email of an owner or billing contact of the account.";
+const EMAIL_HINT: &str = msg("Enter the email of an owner or billing contact of the account.");
 
 /// `POST /recover/manage` (form: `email`).
 pub fn submit(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {

@@ -12,9 +12,11 @@ use pulse_core::AppError;
 use pulse_core::csrf;
 use pulse_core::db::transaction;
 use pulse_core::http::{Request, Response};
+use pulse_core::i18n::msg;
 use pulse_core::identity::{Credential, Identity, Role};
 use pulse_core::spin::Ctx;
 use pulse_core::store::privacy::{self, DataRequest, Kind, NewRequest};
+use pulse_core::store::users::reader_of;
 use pulse_core::store::{audit, outbox};
 use pulse_core::time::{now_unix, parse_rfc3339};
 use pulse_core::views::Nav;
@@ -136,6 +138,7 @@ pub fn submit(ctx: &Ctx, req: &Request, topic: Topic) -> Result<Response, AppErr
 pub fn by_email(ctx: &Ctx, req: &Request, kind: Kind, email: &str) -> Result<String, AppError> {
     rate_limit(req, email)?;
     let origin = ctx.config.public_origin.clone();
+    let sender = ctx.reader(ctx.identity(req).ok().flatten());
     transaction(ctx.db()?, |db| {
         let now = now_unix();
         let (id, token) = privacy::create(
@@ -152,7 +155,14 @@ pub fn by_email(ctx: &Ctx, req: &Request, kind: Kind, email: &str) -> Result<Str
         )?;
         outbox::enqueue(
             db,
-            &views::mail::privacy_proof(kind, email, &id, &token, &origin),
+            &views::mail::privacy_proof(
+                reader_of(db, email, sender)?,
+                kind,
+                email,
+                &id,
+                &token,
+                &origin,
+            ),
         )?;
         Ok::<_, AppError>(id)
     })
@@ -176,6 +186,7 @@ fn for_account(
     let grace = grace_days()?;
     let origin = ctx.config.public_origin.clone();
     let account = who.account.account_id.clone();
+    let sender = ctx.reader(Some(who));
     transaction(ctx.db()?, |db| {
         let now = now_unix();
         // One open request of a kind at a time: asking again shows the one under way.
@@ -206,7 +217,13 @@ fn for_account(
             let request = privacy::get(db, &id)?.ok_or(AppError::NotFound)?;
             outbox::enqueue(
                 db,
-                &views::mail::deletion_scheduled(&who.email, &request, &token, &origin),
+                &views::mail::deletion_scheduled(
+                    reader_of(db, &who.email, sender)?,
+                    &who.email,
+                    &request,
+                    &token,
+                    &origin,
+                ),
             )?;
         }
         audit::record(
@@ -345,14 +362,15 @@ fn confirm(ctx: &Ctx, request: &DataRequest) -> Result<Outcome, AppError> {
         return Ok(Outcome::Refused(
             410,
             vec![if request.status == "awaiting_proof" {
-                "This link can confirm the request for 30 minutes after it was sent, and that time has passed. Start again and use the new link promptly.".into()
+                msg("This link can confirm the request for 30 minutes after it was sent, and that time has passed. Start again and use the new link promptly.").into()
             } else {
-                "This request is already confirmed.".into()
+                msg("This request is already confirmed.").into()
             }],
         ));
     }
     let grace = grace_days()?;
     let origin = ctx.config.public_origin.clone();
+    let sender = ctx.reader(None);
     transaction(ctx.db()?, |db| {
         let accounts: Vec<String> = privacy::owned_accounts(db, &request.email)?
             .into_iter()
@@ -367,7 +385,7 @@ fn confirm(ctx: &Ctx, request: &DataRequest) -> Result<Outcome, AppError> {
         if !privacy::confirm(db, &request.id, &accounts, grace, now)? {
             return Ok(Outcome::Refused(
                 409,
-                vec!["This request is already confirmed.".into()],
+                vec![msg("This request is already confirmed.").into()],
             ));
         }
         for account in &accounts {
@@ -387,7 +405,13 @@ fn confirm(ctx: &Ctx, request: &DataRequest) -> Result<Outcome, AppError> {
             let request = privacy::get(db, &request.id)?.ok_or(AppError::NotFound)?;
             outbox::enqueue(
                 db,
-                &views::mail::deletion_scheduled(&request.email, &request, "", &origin),
+                &views::mail::deletion_scheduled(
+                    reader_of(db, &request.email, sender)?,
+                    &request.email,
+                    &request,
+                    "",
+                    &origin,
+                ),
             )?;
         }
         Ok::<_, AppError>(Outcome::Done)
@@ -400,7 +424,7 @@ fn cancel(ctx: &Ctx, req: &Request, request: &DataRequest) -> Result<Outcome, Ap
         if !privacy::cancel(db, &request.id, now_unix())? {
             return Ok(Outcome::Refused(
                 409,
-                vec!["Only a deletion that has not started can be cancelled.".into()],
+                vec![msg("Only a deletion that has not started can be cancelled.").into()],
             ));
         }
         let actor = owner(ctx, req).map(|w| w.user_id.clone());

@@ -6,9 +6,11 @@
 use pulse_core::AppError;
 use pulse_core::db::transaction;
 use pulse_core::http::{Request, Response};
+use pulse_core::i18n::msg;
 use pulse_core::identity::Identity;
 use pulse_core::spin::Ctx;
 use pulse_core::store::refunds::{self, Refund, Refused};
+use pulse_core::store::users::reader_of;
 use pulse_core::store::{audit, idempotency, outbox};
 use pulse_core::time::now_unix;
 use pulse_core::views::Nav;
@@ -42,7 +44,8 @@ fn require_billing(who: &Identity) -> Result<(), AppError> {
         Ok(())
     } else {
         Err(AppError::Forbidden(
-            "Refunds are asked for by the account's owners, admins and billing members.".into(),
+            msg("Refunds are asked for by the account's owners, admins and billing members.")
+                .into(),
         ))
     }
 }
@@ -102,13 +105,13 @@ fn reason_of(reason: &str) -> Result<String, (String, String)> {
     if reason.is_empty() {
         return Err((
             "reason".into(),
-            "Tell us why you are asking for the refund.".into(),
+            msg("Tell us why you are asking for the refund.").into(),
         ));
     }
     if reason.chars().count() > 2000 {
         return Err((
             "reason".into(),
-            "Keep the reason under 2,000 characters.".into(),
+            msg("Keep the reason under 2,000 characters.").into(),
         ));
     }
     Ok(reason.to_string())
@@ -124,6 +127,7 @@ fn request(
 ) -> Result<Result<Refund, Refused>, AppError> {
     let window = window_days()?;
     let origin = ctx.config.public_origin.clone();
+    let sender = ctx.reader(Some(who));
     transaction(ctx.db()?, |db| {
         let made = refunds::request(
             db,
@@ -139,7 +143,13 @@ fn request(
         };
         outbox::enqueue(
             db,
-            &views::mail::refund_requested(&who.email, &refund, window, &origin),
+            &views::mail::refund_requested(
+                reader_of(db, &who.email, sender)?,
+                &who.email,
+                &refund,
+                window,
+                &origin,
+            ),
         )?;
         audit::record(
             db,
@@ -183,7 +193,7 @@ pub fn submit_refund(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
             422,
             &refused(vec![(
                 "invoice".into(),
-                "Choose one of the invoices listed.".into(),
+                msg("Choose one of the invoices listed.").into(),
             )]),
         ),
         Err(Refused::Invoice(why)) => {

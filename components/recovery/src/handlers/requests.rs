@@ -8,13 +8,14 @@ use pulse_core::csrf;
 use pulse_core::db::transaction;
 use pulse_core::error::invalid;
 use pulse_core::http::{Request, Response};
+use pulse_core::i18n::msg;
 use pulse_core::kv;
 use pulse_core::license::{LicenseClaims, LicenseKeyRing};
 use pulse_core::spin::{Ctx, SpinKv, license_key_ring};
 use pulse_core::store::outbox::{self, Mail};
 use pulse_core::store::privacy::Kind as DataKind;
 use pulse_core::store::requests::{self, Kind};
-use pulse_core::store::users::normalize_email;
+use pulse_core::store::users::{normalize_email, reader_of};
 use pulse_core::time::now_unix;
 use pulse_core::views::Nav;
 use serde_json::json;
@@ -90,20 +91,20 @@ pub fn validate(topic: Topic, email: &str, message: &str) -> Result<Input, AppEr
     if normalized.is_none() {
         errors.push((
             "email".to_string(),
-            "Enter the email address you use with Pulse.".to_string(),
+            msg("Enter the email address you use with Pulse.").to_string(),
         ));
     }
     let message = message.trim();
     if topic.needs_message() && message.is_empty() {
         errors.push((
             "message".to_string(),
-            "Tell us what happened so we can help.".to_string(),
+            msg("Tell us what happened so we can help.").to_string(),
         ));
     }
     if message.chars().count() > 5000 {
         errors.push((
             "message".to_string(),
-            "Keep the message under 5,000 characters.".to_string(),
+            msg("Keep the message under 5,000 characters.").to_string(),
         ));
     }
     match normalized {
@@ -143,6 +144,7 @@ fn record(ctx: &Ctx, req: &Request, topic: Topic, input: &Input) -> Result<Strin
         Topic::License => Some(license_key_ring(ctx.config.mode == Mode::Production)?),
         _ => None,
     };
+    let sender = ctx.reader(ctx.identity(req).ok().flatten());
     let db = ctx.db()?;
     let origin = ctx.config.public_origin.clone();
     // The same statements whether or not the address is known: record, look up, queue one mail.
@@ -152,7 +154,8 @@ fn record(ctx: &Ctx, req: &Request, topic: Topic, input: &Input) -> Result<Strin
             Some(ring) => signed_keys(db, ring, &input.email, &origin)?,
             None => Vec::new(),
         };
-        let mail: Mail = views::mail::confirmation(topic, &input.email, &id, &licenses, &origin);
+        let r = reader_of(db, &input.email, sender)?;
+        let mail: Mail = views::mail::confirmation(r, topic, &input.email, &id, &licenses, &origin);
         outbox::enqueue(db, &mail)?;
         Ok::<_, AppError>(id)
     })

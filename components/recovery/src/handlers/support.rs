@@ -6,9 +6,11 @@
 use pulse_core::AppError;
 use pulse_core::db::transaction;
 use pulse_core::http::{Request, Response};
+use pulse_core::i18n::{Reader, msg};
 use pulse_core::identity::Identity;
 use pulse_core::spin::Ctx;
 use pulse_core::store::requests::{self, Kind};
+use pulse_core::store::users::reader_of;
 use pulse_core::store::{billing, outbox};
 use pulse_core::views::Nav;
 
@@ -76,7 +78,7 @@ pub fn submit(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     if trimmed.is_empty() || trimmed.chars().count() > 5000 {
         let errors = [(
             "message".to_string(),
-            "Tell us what you need, in at most 5,000 characters.".to_string(),
+            msg("Tell us what you need, in at most 5,000 characters.").to_string(),
         )];
         return render(ctx, who, 422, message, &errors, None);
     }
@@ -123,6 +125,7 @@ pub fn submit(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
         .filter(|e| !e.trim().is_empty())
         .unwrap_or_else(|| DEFAULT_SUPPORT_EMAIL.into());
     let origin = ctx.config.public_origin.clone();
+    let sender = ctx.reader(Some(who));
     transaction(db, |db| {
         let id = requests::create(
             db,
@@ -133,11 +136,24 @@ pub fn submit(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
         )?;
         outbox::enqueue(
             db,
-            &views::mail::confirmation(Topic::Support, &who.email, &id, &[], &origin),
+            &views::mail::confirmation(
+                reader_of(db, &who.email, sender)?,
+                Topic::Support,
+                &who.email,
+                &id,
+                &[],
+                &origin,
+            ),
         )?;
         outbox::enqueue(
             db,
-            &views::mail::ticket_for_support(&support, &who.email, &id, &detail),
+            &views::mail::ticket_for_support(
+                reader_of(db, &support, Reader::default())?,
+                &support,
+                &who.email,
+                &id,
+                &detail,
+            ),
         )?;
         Ok::<_, AppError>(())
     })?;

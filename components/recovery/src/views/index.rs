@@ -1,20 +1,24 @@
 //! The recovery and privacy hubs.
 
 use maud::{Markup, html};
+use pulse_core::i18n::msg;
 use pulse_core::views::{Shell, page};
+
+use super::rich;
 
 /// `/recover`.
 pub fn recover(shell: &Shell) -> Markup {
+    let l = shell.reader;
     page(
         shell,
-        "Recover access",
+        msg("Recover access"),
         html! {
-            h1 { "Recover access" }
+            h1 { (l.tr("Recover access")) }
             ul.plain {
-                li { a href="/login" { "Sign in with an email link" } " — works whenever you can read your email." }
-                li { a href="/recover/license" { "Retrieve a license" } " — we email the license keys to the purchase address." }
-                li { a href="/recover/refund" { "Ask for a refund" } }
-                li { a href="/support" { "Contact support" } " — if you can no longer reach your email." }
+                li { (rich(l, msg("{link} — works whenever you can read your email."), &[("link", html! { a href="/login" { (l.tr("Sign in with an email link")) } })])) }
+                li { (rich(l, msg("{link} — we email the license keys to the purchase address."), &[("link", html! { a href="/recover/license" { (l.tr("Retrieve a license")) } })])) }
+                li { a href="/recover/refund" { (l.tr("Ask for a refund")) } }
+                li { (rich(l, msg("{link} — if you can no longer reach your email."), &[("link", html! { a href="/support" { (l.tr("Contact support")) } })])) }
             }
         },
     )
@@ -22,14 +26,15 @@ pub fn recover(shell: &Shell) -> Markup {
 
 /// `/privacy`.
 pub fn privacy(shell: &Shell) -> Markup {
+    let l = shell.reader;
     page(
         shell,
-        "Privacy and your data",
+        msg("Privacy and your data"),
         html! {
-            h1 { "Privacy and your data" }
+            h1 { (l.tr("Privacy and your data")) }
             ul.plain {
-                li { a href="/privacy/export" { "Export your data" } " — a copy of what we hold about you." }
-                li { a href="/privacy/delete" { "Delete your data" } " — erase your personal data; we confirm by email first." }
+                li { (rich(l, msg("{link} — a copy of what we hold about you."), &[("link", html! { a href="/privacy/export" { (l.tr("Export your data")) } })])) }
+                li { (rich(l, msg("{link} — erase your personal data; we confirm by email first."), &[("link", html! { a href="/privacy/delete" { (l.tr("Delete your data")) } })])) }
             }
         },
     )

@@ -2,10 +2,13 @@
 //! and the requests made so far with their status.
 
 use maud::{Markup, html};
+use pulse_core::i18n::msg;
 use pulse_core::identity::Identity;
 use pulse_core::store::refunds::{Refund, Refundable};
 use pulse_core::views::partials::refunds_table;
 use pulse_core::views::{Date, Shell, csrf_field, field_error, flash, page};
+
+use super::{rich, translated};
 
 /// The form as the person filled it, with what to fix.
 #[derive(Debug, Default)]
@@ -29,68 +32,81 @@ pub fn page_for(
     refunds: &[Refund],
     form: &RefundForm<'_>,
 ) -> Markup {
-    let error = |field: &str| form.errors.iter().any(|(f, _)| f == field);
+    let l = shell.reader;
+    let errors = translated(l, &form.errors);
+    let error = |field: &str| errors.iter().any(|(f, _)| f == field);
     let open: Vec<&Refundable> = invoices.iter().filter(|i| i.within_window).collect();
     let done = match form.done {
-        Some("requested") => Some(
+        Some("requested") => Some(l.tr(
             "Your refund request is recorded and confirmed by email. We'll email you again when the money is on its way.",
-        ),
+        )),
         _ => None,
     };
+    let days = l.count(window_days);
     page(
         shell,
-        "Ask for a refund",
+        msg("Ask for a refund"),
         html! {
-            h1 { "Ask for a refund" }
+            h1 { (l.tr("Ask for a refund")) }
             (flash(done))
-            p { "A payment can be refunded within " (window_days) " days. Choose the invoice and tell us why." }
-            @if !form.errors.is_empty() {
+            p { (l.fill("A payment can be refunded within {days} days. Choose the invoice and tell us why.", &[("days", &days)])) }
+            @if !errors.is_empty() {
                 div.error-summary role="alert" aria-labelledby="refund-problems" {
-                    h2 id="refund-problems" { "The request was not sent" }
-                    ul { @for (field, msg) in &form.errors { li { a href={ "#refund-" (field) } { (msg) } } } }
+                    h2 id="refund-problems" { (l.tr("The request was not sent")) }
+                    ul { @for (field, message) in &errors { li { a href={ "#refund-" (field) } { (message) } } } }
                 }
             }
             @if open.is_empty() {
-                p { "No invoice of " (who.account.account_name) " was paid in the last " (window_days) " days, so there is nothing to refund here. "
-                    a href="/support" { "Contact support" } " if something went wrong with an older payment." }
+                p { (rich(l, msg("No invoice of {account} was paid in the last {days} days, so there is nothing to refund here. {contact} if something went wrong with an older payment."), &[
+                    ("account", html! { (who.account.account_name) }),
+                    ("days", html! { (days) }),
+                    ("contact", html! { a href="/support" { (l.tr("Contact support")) } }),
+                ])) }
             } @else {
                 form.panel method="post" action="/recover/refund" novalidate {
                     (csrf_field(Some(who)))
-                    label for="refund-invoice" { "Invoice" }
-                    (field_error(&form.errors, "invoice"))
+                    label for="refund-invoice" { (l.tr("Invoice")) }
+                    (field_error(&errors, "invoice"))
                     select id="refund-invoice" name="invoice" required
                         aria-invalid=[error("invoice").then_some("true")]
                         aria-describedby=[error("invoice").then_some("invoice-error")] {
                         @for i in &open {
                             option value=(i.id) selected[i.id == form.invoice] {
-                                (i.number) ", " (i.total) ", paid " (pulse_core::time::date_part(&i.paid_at))
+                                (l.fill("{number}, {total}, paid {date}", &[
+                                    ("number", &i.number),
+                                    ("total", &l.money(&i.total)),
+                                    ("date", &l.day(&i.paid_at)),
+                                ]))
                             }
                         }
                     }
-                    label for="refund-reason" { "Reason" }
-                    (field_error(&form.errors, "reason"))
+                    label for="refund-reason" { (l.tr("Reason")) }
+                    (field_error(&errors, "reason"))
                     textarea id="refund-reason" name="reason" rows="4" maxlength="2000" required
                         aria-invalid=[error("reason").then_some("true")]
                         aria-describedby=[error("reason").then_some("reason-error")] { (form.reason) }
-                    button type="submit" { "Ask for the refund" }
+                    button type="submit" { (l.tr("Ask for the refund")) }
                 }
             }
             @let closed: Vec<&Refundable> = invoices.iter().filter(|i| !i.within_window).collect();
             @if !closed.is_empty() {
                 p.muted {
-                    "Outside the refund window: "
+                    (l.tr("Outside the refund window:")) " "
                     @for (n, i) in closed.iter().enumerate() {
                         @if n > 0 { ", " }
-                        (i.number) " (window closed " (Date(&i.window_ends_at)) ")"
+                        (rich(l, msg("{number} (window closed {date})"), &[
+                            ("number", html! { (i.number) }),
+                            ("date", html! { (Date(&i.window_ends_at, l)) }),
+                        ]))
                     }
                     "."
                 }
             }
-            h2 { "Your refund requests" }
+            h2 { (l.tr("Your refund requests")) }
             @if refunds.is_empty() {
-                p { "None yet." }
+                p { (l.tr("None yet.")) }
             } @else {
-                (refunds_table(refunds))
+                (refunds_table(l, refunds))
             }
         },
     )
@@ -98,14 +114,18 @@ pub fn page_for(
 
 /// Signed out: a refund is for an invoice of the account, so sign in first.
 pub fn sign_in_first(shell: &Shell) -> Markup {
+    let l = shell.reader;
     page(
         shell,
-        "Ask for a refund",
+        msg("Ask for a refund"),
         html! {
-            h1 { "Ask for a refund" }
-            p { "Refunds are for an invoice of your account, so sign in first: we'll send a sign-in link to your email and bring you back here." }
-            p { a.button href="/login?next=/recover/refund" { "Sign in to ask for a refund" } }
-            p { "Can't sign in? " a href="/recover" { "Recover access" } " or " a href="/support" { "contact support" } "." }
+            h1 { (l.tr("Ask for a refund")) }
+            p { (l.tr("Refunds are for an invoice of your account, so sign in first: we'll send a sign-in link to your email and bring you back here.")) }
+            p { a.button href="/login?next=/recover/refund" { (l.tr("Sign in to ask for a refund")) } }
+            p { (rich(l, msg("Can't sign in? {recover} or {contact}."), &[
+                ("recover", html! { a href="/recover" { (l.tr("Recover access")) } }),
+                ("contact", html! { a href="/support" { (l.tr("contact support")) } }),
+            ])) }
         },
     )
 }

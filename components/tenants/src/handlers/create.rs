@@ -5,6 +5,7 @@
 use pulse_core::AppError;
 use pulse_core::db::transaction;
 use pulse_core::http::{Request, Response};
+use pulse_core::i18n::{Reader, msg};
 use pulse_core::identity::Identity;
 use pulse_core::spin::Ctx;
 use pulse_core::store::tenants::{self, CreateRefused, NewTenant, Tenant};
@@ -25,21 +26,26 @@ pub fn require_resource_manager(who: &Identity) -> Result<(), AppError> {
         Ok(())
     } else {
         Err(AppError::Forbidden(
-            "Only owners and admins create workspaces. Ask one of them, or ask for the admin role."
+            msg("Only owners and admins create workspaces. Ask one of them, or ask for the admin role.")
                 .into(),
         ))
     }
 }
 
-/// The refusal as field errors: a used-up allowance belongs to the form as a whole.
-fn field_errors(refused: CreateRefused) -> Vec<(String, String)> {
+/// The refusal as field errors, the allowance's in the reader's language (`r`): a used-up
+/// allowance belongs to the form as a whole.
+fn field_errors(r: Reader, refused: CreateRefused) -> Vec<(String, String)> {
     match refused {
         CreateRefused::Fields(errors) => errors,
         CreateRefused::Limit(allowed, _) => vec![(
             "plan".to_string(),
-            format!(
-                "Your plan allows {allowed} workspace{}, and all are in use. Delete one, or upgrade on the Billing page.",
-                if allowed == 1 { "" } else { "s" }
+            r.fill(
+                if allowed == 1 {
+                    msg("Your plan allows {allowed} workspace, and all are in use. Delete one, or upgrade on the Billing page.")
+                } else {
+                    msg("Your plan allows {allowed} workspaces, and all are in use. Delete one, or upgrade on the Billing page.")
+                },
+                &[("allowed", &allowed.to_string())],
             ),
         )],
     }
@@ -131,7 +137,7 @@ pub fn create_tenant(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
                 name,
                 slug,
                 template,
-                errors: field_errors(refused),
+                errors: field_errors(ctx.reader(Some(who)), refused),
                 welcome: false,
             },
         ),

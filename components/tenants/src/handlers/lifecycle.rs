@@ -97,7 +97,10 @@ pub fn take_step(ctx: &Ctx, req: &Request, id: &str, segment: &str) -> Result<Re
     if step == Step::Delete
         && req.form().get("confirm").map(str::trim) != Some(tenant.slug.as_str())
     {
-        let why = format!("Type {} to confirm the deletion.", tenant.slug);
+        let why = ctx.reader(Some(who)).fill(
+            "Type {slug} to confirm the deletion.",
+            &[("slug", &tenant.slug)],
+        );
         return Ok(confirm_page(ctx, who, &tenant, step, 422, Some(&why)));
     }
     match apply(ctx, req, who, id, step) {

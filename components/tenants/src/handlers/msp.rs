@@ -11,11 +11,12 @@
 use pulse_core::AppError;
 use pulse_core::db::{Db, transaction};
 use pulse_core::http::{Request, Response};
+use pulse_core::i18n::msg;
 use pulse_core::identity::{Identity, Role};
 use pulse_core::spin::Ctx;
 use pulse_core::store::grants::{self, NewRequest, Refused};
 use pulse_core::store::lifecycle::{self, Step};
-use pulse_core::store::users::normalize_email;
+use pulse_core::store::users::{self, normalize_email};
 use pulse_core::store::{audit, outbox, overview, tenants};
 use pulse_core::time::{now_rfc3339, now_unix};
 use pulse_core::views::Nav;
@@ -32,7 +33,7 @@ fn require_operator(who: &Identity) -> Result<(), AppError> {
         Ok(())
     } else {
         Err(AppError::Forbidden(
-            "Only the provider's owners and admins act on clients.".into(),
+            msg("Only the provider's owners and admins act on clients.").into(),
         ))
     }
 }
@@ -111,7 +112,7 @@ fn request_input(days: &str, reason: &str) -> Result<(i64, String), AppError> {
         Ok((days, reason.trim().to_string()))
     } else {
         Err(AppError::Invalid {
-            detail: "Check the days and the reason.".into(),
+            detail: msg("Check the days and the reason.").into(),
             errors,
         })
     }
@@ -131,6 +132,7 @@ fn ask(
     pulse_core::spin::limit_mail(&who.account.account_id)?;
     let now = now_unix();
     let origin = ctx.config.public_origin.clone();
+    let sender = ctx.reader(Some(who));
     transaction(ctx.db()?, |db| {
         let new = NewRequest {
             provider_id: &who.account.account_id,
@@ -159,9 +161,11 @@ fn ask(
                 &format!("Asked for {days} days of operator access: {reason}"),
             )?;
             for owner in owners(db, &client)? {
+                let reader = users::reader_of(db, &owner, sender)?;
                 outbox::enqueue(
                     db,
                     &views::msp::request_mail(
+                        reader,
                         &owner,
                         &who.account.account_name,
                         days,
@@ -229,7 +233,7 @@ pub fn ask_from_form(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
                     0,
                     (
                         "email".into(),
-                        "Enter the email address of the account's owner.".into(),
+                        msg("Enter the email address of the account's owner.").into(),
                     ),
                 );
             }
@@ -364,8 +368,9 @@ pub fn enter(ctx: &Ctx, req: &Request, id: &str) -> Result<Response, AppError> {
     transaction(ctx.db()?, |db| {
         let name = client_name(db, who, id)?;
         if !grants::operates(db, &who.account.account_id, id, now)? {
-            return Err(AppError::Forbidden(format!(
-                "{name} has not given access, or it has ended. Ask for access first."
+            return Err(AppError::Forbidden(ctx.reader(Some(who)).fill(
+                "{name} has not given access, or it has ended. Ask for access first.",
+                &[("name", &name)],
             )));
         }
         record_both(
@@ -395,9 +400,10 @@ fn operate(
     let db = ctx.db()?;
     let Some(client) = grants::operated_tenant_client(db, &who.account.account_id, tenant, now)?
     else {
-        return Ok(Err(
-            "No such workspace among the clients you have access to.".into(),
-        ));
+        return Ok(Err(msg(
+            "No such workspace among the clients you have access to.",
+        )
+        .into()));
     };
     transaction(db, |db| {
         match lifecycle::apply(db, &client, tenant, step, now)? {
@@ -413,7 +419,7 @@ fn operate(
                 )?;
                 Ok::<_, AppError>(Ok(t))
             }
-            Err(lifecycle::Refused::NotFound) => Ok(Err("No such workspace.".into())),
+            Err(lifecycle::Refused::NotFound) => Ok(Err(msg("No such workspace.").into())),
             Err(lifecycle::Refused::State(why)) => Ok(Err(why)),
         }
     })
@@ -473,7 +479,7 @@ fn bulk(
     if ids.is_empty() || ids.len() > 100 {
         return Err(pulse_core::error::invalid(
             "tenants",
-            "Choose 1 to 100 workspaces.",
+            msg("Choose 1 to 100 workspaces."),
         ));
     }
     let mut results = Vec::new();
@@ -481,12 +487,12 @@ fn bulk(
         results.push(match operate(ctx, req, who, id, step)? {
             Ok(t) => Outcome {
                 tenant: (*id).to_string(),
-                outcome: "done",
+                outcome: msg("done"),
                 detail: t.status,
             },
             Err(why) => Outcome {
                 tenant: (*id).to_string(),
-                outcome: "refused",
+                outcome: msg("refused"),
                 detail: why,
             },
         });
@@ -552,12 +558,18 @@ pub fn create_for_client(ctx: &Ctx, req: &Request, id: &str) -> Result<Response,
             &format!("{} ({})", t.name, t.hostname),
         ),
         Err(tenants::CreateRefused::Fields(errors)) => Err(AppError::Invalid {
-            detail: "Check the name, the slug and the template.".into(),
+            detail: msg("Check the name, the slug and the template.").into(),
             errors,
         }),
-        Err(tenants::CreateRefused::Limit(allowed, in_use)) => Err(AppError::Conflict(format!(
-            "The client's plan allows {allowed} workspaces and {in_use} are in use."
-        ))),
+        Err(tenants::CreateRefused::Limit(allowed, in_use)) => {
+            Err(AppError::Conflict(ctx.reader(Some(who)).fill(
+                "The client's plan allows {allowed} workspaces and {in_use} are in use.",
+                &[
+                    ("allowed", &allowed.to_string()),
+                    ("in_use", &in_use.to_string()),
+                ],
+            )))
+        }
     })?;
     provisioner::run_after(ctx, req);
     Ok(Response::see_other(&format!(
@@ -572,7 +584,7 @@ fn require_client_owner(who: &Identity) -> Result<(), AppError> {
         Ok(())
     } else {
         Err(AppError::Forbidden(
-            "Only the account's owners give or end a provider's access.".into(),
+            msg("Only the account's owners give or end a provider's access.").into(),
         ))
     }
 }

@@ -6,6 +6,7 @@
 use pulse_core::AppError;
 use pulse_core::db::transaction;
 use pulse_core::http::{Request, Response};
+use pulse_core::i18n::msg;
 use pulse_core::identity::Identity;
 use pulse_core::spin::Ctx;
 use pulse_core::store::tenants;
@@ -235,10 +236,10 @@ pub fn download_backup(
         }),
         Err(NoFile::NotFound) => Err(AppError::NotFound),
         Err(NoFile::NotReady) => Err(AppError::Conflict(
-            "This backup is not ready: it can be downloaded once it is.".into(),
+            msg("This backup is not ready: it can be downloaded once it is.").into(),
         )),
         Err(NoFile::Expired) => Err(AppError::Gone(
-            "This backup's download period is over. Ask for a new backup from the workspace's page."
+            msg("This backup's download period is over. Ask for a new backup from the workspace's page.")
                 .into(),
         )),
     }

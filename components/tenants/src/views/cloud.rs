@@ -1,59 +1,84 @@
 //! Pulse Cloud pages.
 
 use maud::{Markup, html};
+use pulse_core::i18n::{Locale, Reader, msg};
 use pulse_core::identity::Identity;
 use pulse_core::store::lifecycle::Step;
 use pulse_core::store::tenants::{Detail, Template, Tenant};
-use pulse_core::time::{date_part, parse_rfc3339};
-use pulse_core::views::{Badge, Date, Shell, csrf_field, field_error, flash, page};
+use pulse_core::time::parse_rfc3339;
+use pulse_core::views::{Badge, Date, Shell, csrf_field, field_error, flash, page, status_words};
 
 use pulse_core::views::partials::tenants_table;
 
+use super::{translated, with_code};
+
 /// The account's tenants.
 pub fn list(shell: &Shell, who: &Identity, tenants: &[Tenant]) -> Markup {
+    let l = shell.reader;
     page(
         shell,
-        "Pulse Cloud",
+        msg("Pulse Cloud"),
         html! {
-            h1 { "Pulse Cloud" }
-            p.muted { "Hosted workspaces of " (who.account.account_name) "." }
+            h1 { (l.tr("Pulse Cloud")) }
+            p.muted { (l.fill("Hosted workspaces of {account}.", &[("account", &who.account.account_name)])) }
             @if tenants.is_empty() {
-                p { "No workspaces yet." }
+                p { (l.tr("No workspaces yet.")) }
             } @else {
-                (tenants_table(tenants, true))
+                (tenants_table(l, tenants, true))
             }
-            p { a.button href="/cloud/new" { "Create a workspace" } }
+            p { a.button href="/cloud/new" { (l.tr("Create a workspace")) } }
         },
     )
 }
 
 /// What a status means, in words.
-fn status_words(t: &Tenant) -> String {
+fn status_meaning(t: &Tenant, l: Reader) -> String {
     match t.status.as_str() {
-        "provisioning" => {
-            "Being created: it opens as soon as the provisioner reports it ready.".into()
-        }
-        "active" => "Running.".into(),
-        "suspended" => "Suspended: not served, its data kept. Resume it to open it again.".into(),
-        "deleting" => format!(
-            "Waiting for deletion on {}. Until then it can be restored with its data.",
-            t.delete_after.as_deref().map(date_part).unwrap_or_default()
+        "provisioning" => l
+            .tr("Being created: it opens as soon as the provisioner reports it ready.")
+            .into(),
+        "active" => l.tr("Running.").into(),
+        "suspended" => l
+            .tr("Suspended: not served, its data kept. Resume it to open it again.")
+            .into(),
+        "deleting" => l.fill(
+            "Waiting for deletion on {date}. Until then it can be restored with its data.",
+            &[(
+                "date",
+                &t.delete_after
+                    .as_deref()
+                    .map(|d| l.day(d))
+                    .unwrap_or_default(),
+            )],
         ),
-        "failed" => {
-            "A provisioning step failed. Contact support, or delete it and start again.".into()
-        }
-        other => other.replace('_', " "),
+        "failed" => l
+            .tr("A provisioning step failed. Contact support, or delete it and start again.")
+            .into(),
+        other => status_words(other, l),
     }
 }
 
-/// The lifecycle steps a workspace in this status offers.
+const SUSPEND: (&str, &str) = ("suspend", msg("Suspend"));
+const RESUME: (&str, &str) = ("resume", msg("Resume"));
+const DELETE: (&str, &str) = ("delete", msg("Delete"));
+const RESTORE: (&str, &str) = ("restore", msg("Restore"));
+
+/// The lifecycle steps a workspace in this status offers: path segment and button label.
 fn steps(status: &str) -> &'static [(&'static str, &'static str)] {
     match status {
-        "active" => &[("suspend", "Suspend"), ("delete", "Delete")],
-        "suspended" => &[("resume", "Resume"), ("delete", "Delete")],
-        "failed" => &[("delete", "Delete")],
-        "deleting" => &[("restore", "Restore")],
+        "active" => &[SUSPEND, DELETE],
+        "suspended" => &[RESUME, DELETE],
+        "failed" => &[DELETE],
+        "deleting" => &[RESTORE],
         _ => &[],
+    }
+}
+
+/// A size in bytes: as digits in English, grouped the reader's way otherwise.
+fn byte_count(l: Reader, size: i64) -> String {
+    match l.locale {
+        Locale::En => size.to_string(),
+        Locale::Bg => l.count(size),
     }
 }
 
@@ -85,64 +110,70 @@ pub fn detail(
     form: &SettingsForm<'_>,
     now: i64,
 ) -> Markup {
+    let l = shell.reader;
     let t = &d.tenant;
     let done = match (done, t.status.as_str()) {
-        (Some("created"), "provisioning") => {
-            Some("The workspace is being created. This page shows when it is ready.")
-        }
-        (Some("created"), _) => Some("The workspace was created."),
-        (Some("suspend"), _) => Some("The workspace was suspended."),
-        (Some("resume"), _) => Some("The workspace was resumed."),
-        (Some("delete"), _) => Some(
+        (Some("created"), "provisioning") => Some(msg(
+            "The workspace is being created. This page shows when it is ready.",
+        )),
+        (Some("created"), _) => Some(msg("The workspace was created.")),
+        (Some("suspend"), _) => Some(msg("The workspace was suspended.")),
+        (Some("resume"), _) => Some(msg("The workspace was resumed.")),
+        (Some("delete"), _) => Some(msg(
             "The workspace will be deleted when the grace period ends. You can restore it until then.",
-        ),
-        (Some("restore"), _) => Some("The workspace was restored."),
-        (Some("renamed"), _) => Some("The display name was changed."),
-        (Some("alias"), _) => Some("The production alias was changed."),
-        (Some("copy"), _) => Some("The test copy is being made; outgoing mail is off in it."),
-        (Some("backup"), _) => Some("The backup is being made; it appears below when it is ready."),
+        )),
+        (Some("restore"), _) => Some(msg("The workspace was restored.")),
+        (Some("renamed"), _) => Some(msg("The display name was changed.")),
+        (Some("alias"), _) => Some(msg("The production alias was changed.")),
+        (Some("copy"), _) => Some(msg(
+            "The test copy is being made; outgoing mail is off in it.",
+        )),
+        (Some("backup"), _) => Some(msg(
+            "The backup is being made; it appears below when it is ready.",
+        )),
         _ => None,
     };
     let manage = shell
         .identity
         .is_some_and(|who| who.account.role.can_manage_resources());
-    let error = |field: &str| form.errors.iter().any(|(f, _)| f == field);
+    let errors = translated(l, &form.errors);
+    let error = |field: &str| errors.iter().any(|(f, _)| f == field);
     let current_alias = alias_label(&d.aliases, alias_domain).unwrap_or_default();
     page(
         shell,
         &t.name,
         html! {
-            p { a href="/cloud" { "← Pulse Cloud" } }
-            (flash(done))
-            @if !form.errors.is_empty() {
+            p { a href="/cloud" { "← " (l.tr("Pulse Cloud")) } }
+            (flash(done.map(|m| l.tr(m))))
+            @if !errors.is_empty() {
                 div.error-summary role="alert" aria-labelledby="settings-problems" {
-                    h2 id="settings-problems" { "Nothing was changed" }
-                    ul { @for (field, msg) in &form.errors { li { a href={ "#settings-" (field) } { (msg) } } } }
+                    h2 id="settings-problems" { (l.tr("Nothing was changed")) }
+                    ul { @for (field, msg) in &errors { li { a href={ "#settings-" (field) } { (msg) } } } }
                 }
             }
-            h1 { (t.name) " " (Badge(&t.status)) }
-            p { (status_words(t)) }
+            h1 { (t.name) " " (Badge(&t.status, l)) }
+            p { (status_meaning(t, l)) }
             @if t.provisioned_locally {
-                p.muted { "Provisioned locally: no provisioner is configured, so the portal completed the steps itself." }
+                p.muted { (l.tr("Provisioned locally: no provisioner is configured, so the portal completed the steps itself.")) }
             }
             dl {
-                dt { "Address" } dd { "https://" (t.hostname) "/" }
-                @for a in &d.aliases { dt { "Alias" } dd { "https://" (a) "/" } }
-                dt { "Plan" } dd { (t.plan) }
-                dt { "Region" } dd { (t.region) }
-                dt { "Created" } dd { (Date(&t.created_at)) }
-                dt { "Id" } dd { code { (t.id) } }
+                dt { (l.tr("Address")) } dd { "https://" (t.hostname) "/" }
+                @for a in &d.aliases { dt { (l.tr("Alias")) } dd { "https://" (a) "/" } }
+                dt { (l.tr("Plan")) } dd { (t.plan) }
+                dt { (l.tr("Region")) } dd { (t.region) }
+                dt { (l.tr("Created")) } dd { (Date(&t.created_at, l)) }
+                dt { (l.tr("Id")) } dd { code { (t.id) } }
             }
             @if t.status == "active" {
-                p { a.button href={ "https://" (t.hostname) "/" } { "Open workspace" } }
+                p { a.button href={ "https://" (t.hostname) "/" } { (l.tr("Open workspace")) } }
             }
-            p { a href={ "/cloud/" (t.id) "/integrations" } { "Integrations of this workspace" } }
+            p { a href={ "/cloud/" (t.id) "/integrations" } { (l.tr("Integrations of this workspace")) } }
             @if manage && !steps(&t.status).is_empty() {
                 section aria-labelledby="lifecycle-title" {
-                    h2 id="lifecycle-title" { "Manage" }
+                    h2 id="lifecycle-title" { (l.tr("Manage")) }
                     p {
                         @for (step, label) in steps(&t.status) {
-                            a.button.secondary href={ "/cloud/" (t.id) "/" (step) } { (label) span.visually-hidden { " " (t.name) } }
+                            a.button.secondary href={ "/cloud/" (t.id) "/" (step) } { (l.tr(label)) span.visually-hidden { " " (t.name) } }
                             " "
                         }
                     }
@@ -150,22 +181,22 @@ pub fn detail(
             }
             @if manage {
                 section aria-labelledby="settings-title" {
-                    h2 id="settings-title" { "Settings" }
+                    h2 id="settings-title" { (l.tr("Settings")) }
                     form.panel method="post" action={ "/cloud/" (t.id) "/rename" } novalidate {
                         (csrf_field(shell.identity))
-                        label for="settings-name" { "Display name" }
-                        (field_error(&form.errors, "name"))
+                        label for="settings-name" { (l.tr("Display name")) }
+                        (field_error(&errors, "name"))
                         input type="text" id="settings-name" name="name" value=(form.name.unwrap_or(&t.name)) maxlength="80" required
                             aria-invalid=[error("name").then_some("true")]
                             aria-describedby=[error("name").then_some("name-error")];
-                        button type="submit" { "Rename" }
+                        button type="submit" { (l.tr("Rename")) }
                     }
                     @if t.status == "active" {
                         form.panel method="post" action={ "/cloud/" (t.id) "/alias" } novalidate {
                             (csrf_field(shell.identity))
-                            label for="settings-alias" { "Production alias" }
-                            p.muted id="alias-hint" { "An extra address on " code { (alias_domain) } " that reads as production. Leave it empty to remove the alias." }
-                            (field_error(&form.errors, "alias"))
+                            label for="settings-alias" { (l.tr("Production alias")) }
+                            p.muted id="alias-hint" { (with_code(l.tr("An extra address on {domain} that reads as production. Leave it empty to remove the alias."), "domain", alias_domain)) }
+                            (field_error(&errors, "alias"))
                             span.input-suffix {
                                 input type="text" id="settings-alias" name="alias" value=(form.alias.unwrap_or(current_alias)) maxlength="63"
                                     autocapitalize="none" spellcheck="false"
@@ -173,27 +204,27 @@ pub fn detail(
                                     aria-describedby={ "alias-hint" @if error("alias") { " alias-error" } };
                                 " ." (alias_domain)
                             }
-                            button type="submit" { "Save alias" }
+                            button type="submit" { (l.tr("Save alias")) }
                         }
                     }
                 }
             }
             section aria-labelledby="copies-title" {
-                h2 id="copies-title" { "Test copies" }
-                p.muted { "A copy of the workspace to try things in: outgoing mail is off, and it is removed after 15 days. At most five at a time." }
+                h2 id="copies-title" { (l.tr("Test copies")) }
+                p.muted { (l.tr("A copy of the workspace to try things in: outgoing mail is off, and it is removed after 15 days. At most five at a time.")) }
                 @if d.copies.is_empty() {
-                    p { "No test copies." }
+                    p { (l.tr("No test copies.")) }
                 } @else {
                     ul.plain {
                         @for c in &d.copies {
                             li {
                                 "https://" (c.hostname) "/ "
                                 @if parse_rfc3339(&c.expires_at).is_some_and(|e| e <= now) {
-                                    (Badge("expired"))
+                                    (Badge("expired", l))
                                 } @else {
-                                    (Badge(&c.status)) " until " (Date(&c.expires_at))
+                                    (Badge(&c.status, l)) " " (l.tr("until")) " " (Date(&c.expires_at, l))
                                 }
-                                " · outgoing mail " @if c.mail_enabled { "on" } @else { "off" }
+                                " · " (l.tr(if c.mail_enabled { msg("outgoing mail on") } else { msg("outgoing mail off") }))
                             }
                         }
                     }
@@ -201,32 +232,32 @@ pub fn detail(
                 @if manage && t.status == "active" {
                     form method="post" action={ "/cloud/" (t.id) "/copies" } {
                         (csrf_field(shell.identity))
-                        (field_error(&form.errors, "copy"))
-                        button.secondary id="settings-copy" type="submit" { "Make a test copy" }
+                        (field_error(&errors, "copy"))
+                        button.secondary id="settings-copy" type="submit" { (l.tr("Make a test copy")) }
                     }
                 }
             }
             @if manage {
                 section aria-labelledby="backups-title" {
-                    h2 id="backups-title" { "Backups" }
-                    p.muted { "A backup can be downloaded for seven days after it is asked for." }
+                    h2 id="backups-title" { (l.tr("Backups")) }
+                    p.muted { (l.tr("A backup can be downloaded for seven days after it is asked for.")) }
                     @if d.backups.is_empty() {
-                        p { "No backups yet." }
+                        p { (l.tr("No backups yet.")) }
                     } @else {
                         ul.plain {
                             @for b in &d.backups {
                                 li {
-                                    (Date(&b.created_at)) " "
+                                    (Date(&b.created_at, l)) " "
                                     @if parse_rfc3339(&b.expires_at).is_some_and(|e| e <= now) {
-                                        (Badge("expired"))
+                                        (Badge("expired", l))
                                     } @else if b.status == "ready" {
-                                        (Badge("ready")) " "
+                                        (Badge("ready", l)) " "
                                         a href={ "/cloud/" (t.id) "/backups/" (b.id) "/download" } download {
-                                            "Download" @if let Some(size) = b.size_bytes { " (" (size) " bytes)" }
+                                            (l.tr("Download")) @if let Some(size) = b.size_bytes { " (" (l.fill("{size} bytes", &[("size", &byte_count(l, size))])) ")" }
                                         }
-                                        " until " (Date(&b.expires_at))
+                                        " " (l.tr("until")) " " (Date(&b.expires_at, l))
                                     } @else {
-                                        (Badge(&b.status))
+                                        (Badge(&b.status, l))
                                     }
                                 }
                             }
@@ -235,8 +266,8 @@ pub fn detail(
                     @if t.status == "active" {
                         form method="post" action={ "/cloud/" (t.id) "/backups" } {
                             (csrf_field(shell.identity))
-                            (field_error(&form.errors, "backup"))
-                            button.secondary id="settings-backup" type="submit" { "Back up now" }
+                            (field_error(&errors, "backup"))
+                            button.secondary id="settings-backup" type="submit" { (l.tr("Back up now")) }
                         }
                     }
                 }
@@ -267,7 +298,9 @@ pub fn create_form(
     templates: &[Template],
     form: &CreateForm<'_>,
 ) -> Markup {
-    let error = |field: &str| form.errors.iter().any(|(f, _)| f == field);
+    let l = shell.reader;
+    let errors = translated(l, &form.errors);
+    let error = |field: &str| errors.iter().any(|(f, _)| f == field);
     let chosen = if form.template.is_empty() {
         templates.first().map(|t| t.id.as_str()).unwrap_or_default()
     } else {
@@ -275,47 +308,47 @@ pub fn create_form(
     };
     page(
         shell,
-        "Create a workspace",
+        msg("Create a workspace"),
         html! {
-            p { a href="/cloud" { "← Pulse Cloud" } }
-            h1 { "Create a workspace" }
+            p { a href="/cloud" { "← " (l.tr("Pulse Cloud")) } }
+            h1 { (l.tr("Create a workspace")) }
             @if form.welcome {
-                p.flash role="status" { (who.account.account_name) " is ready, and you are its owner. Start your first workspace now, or later from Pulse Cloud." }
+                p.flash role="status" { (l.fill("{account} is ready, and you are its owner. Start your first workspace now, or later from Pulse Cloud.", &[("account", &who.account.account_name)])) }
             }
-            @if !form.errors.is_empty() {
+            @if !errors.is_empty() {
                 div.error-summary role="alert" aria-labelledby="create-problems" {
-                    h2 id="create-problems" { "The workspace was not created" }
-                    ul { @for (field, msg) in &form.errors { li { a href={ "#create-" (field) } { (msg) } } } }
+                    h2 id="create-problems" { (l.tr("The workspace was not created")) }
+                    ul { @for (field, msg) in &errors { li { a href={ "#create-" (field) } { (msg) } } } }
                 }
             }
             form.panel method="post" action="/cloud/new" novalidate {
                 (csrf_field(Some(who)))
                 @if error("plan") {
-                    p.field-error id="create-plan" { (form.errors.iter().find(|(f, _)| f == "plan").map(|(_, m)| m.as_str()).unwrap_or_default()) }
+                    p.field-error id="create-plan" { (errors.iter().find(|(f, _)| f == "plan").map(|(_, m)| m.as_str()).unwrap_or_default()) }
                 }
-                label for="create-name" { "Display name" }
-                (field_error(&form.errors, "name"))
+                label for="create-name" { (l.tr("Display name")) }
+                (field_error(&errors, "name"))
                 input type="text" id="create-name" name="name" value=(form.name) maxlength="80" required
                     aria-invalid=[error("name").then_some("true")]
                     aria-describedby=[error("name").then_some("name-error")];
-                label for="create-slug" { "Address" }
-                p.muted id="slug-hint" { "The workspace's web address: " code { "name.planapulse.app" } ". Lower-case letters, digits and hyphens, 3 to 63 characters." }
-                (field_error(&form.errors, "slug"))
+                label for="create-slug" { (l.tr("Address")) }
+                p.muted id="slug-hint" { (with_code(l.tr("The workspace's web address: {example}. Lower-case letters, digits and hyphens, 3 to 63 characters."), "example", "name.planapulse.app")) }
+                (field_error(&errors, "slug"))
                 input type="text" id="create-slug" name="slug" value=(form.slug) maxlength="63" required
                     autocapitalize="none" spellcheck="false" pattern="[a-z0-9]([a-z0-9-]*[a-z0-9])?"
                     aria-invalid=[error("slug").then_some("true")]
                     aria-describedby={ "slug-hint" @if error("slug") { " slug-error" } };
                 fieldset id="create-template" {
-                    legend { "Template" }
-                    (field_error(&form.errors, "template"))
+                    legend { (l.tr("Template")) }
+                    (field_error(&errors, "template"))
                     @for t in templates {
                         div.choice {
                             input type="radio" id={ "template-" (t.id) } name="template" value=(t.id) checked[t.id == chosen];
-                            label for={ "template-" (t.id) } { strong { (t.name) } " — " (t.edition) " edition on Odoo " (t.odoo_version) }
+                            label for={ "template-" (t.id) } { strong { (t.name) } " — " (l.fill("{edition} edition on Odoo {version}", &[("edition", &t.edition), ("version", &t.odoo_version)])) }
                         }
                     }
                 }
-                button type="submit" { "Create workspace" }
+                button type="submit" { (l.tr("Create workspace")) }
             }
         },
     )
@@ -329,56 +362,66 @@ pub fn confirm(
     step: Step,
     problem: Option<&str>,
 ) -> Markup {
-    let (title, what, button) = match step {
+    let l = shell.reader;
+    let (title, question, what, button) = match step {
         Step::Suspend => (
-            "Suspend",
-            "Nobody can open the workspace while it is suspended. Its data is kept, and you can resume it at any time.",
-            "Suspend workspace",
+            msg("Suspend {workspace}"),
+            msg("Suspend {workspace}?"),
+            msg(
+                "Nobody can open the workspace while it is suspended. Its data is kept, and you can resume it at any time.",
+            ),
+            msg("Suspend workspace"),
         ),
         Step::Resume => (
-            "Resume",
-            "The workspace opens again at its address, with its data as it was.",
-            "Resume workspace",
+            msg("Resume {workspace}"),
+            msg("Resume {workspace}?"),
+            msg("The workspace opens again at its address, with its data as it was."),
+            msg("Resume workspace"),
         ),
         Step::Delete => (
-            "Delete",
-            "The workspace stops at once and is deleted with its data when the seven-day grace period ends. Until then you can restore it from its page.",
-            "Delete workspace",
+            msg("Delete {workspace}"),
+            msg("Delete {workspace}?"),
+            msg(
+                "The workspace stops at once and is deleted with its data when the seven-day grace period ends. Until then you can restore it from its page.",
+            ),
+            msg("Delete workspace"),
         ),
         Step::Restore => (
-            "Restore",
-            "The deletion is cancelled and the workspace returns to the state it was in.",
-            "Restore workspace",
+            msg("Restore {workspace}"),
+            msg("Restore {workspace}?"),
+            msg("The deletion is cancelled and the workspace returns to the state it was in."),
+            msg("Restore workspace"),
         ),
     };
+    let named = [("workspace", t.name.as_str())];
     let destructive = matches!(step, Step::Suspend | Step::Delete);
     page(
         shell,
-        &format!("{title} {}", t.name),
+        &l.fill(title, &named),
         html! {
             p { a href={ "/cloud/" (t.id) } { "← " (t.name) } }
-            h1 { (title) " " (t.name) "?" }
+            h1 { (l.fill(question, &named)) }
             @if let Some(why) = problem {
                 div.error-summary role="alert" aria-labelledby="step-problem" {
-                    h2 id="step-problem" { "Nothing was changed" }
-                    p { (why) }
+                    h2 id="step-problem" { (l.tr("Nothing was changed")) }
+                    p { (l.tr(why)) }
                 }
             }
-            p { strong { (t.hostname) } " " (Badge(&t.status)) }
-            p { (what) }
+            p { strong { (t.hostname) } " " (Badge(&t.status, l)) }
+            p { (l.tr(what)) }
             @if step.needs_fresh_verification() {
-                p.muted { "For your security this needs a sign-in or an email code from the last ten minutes; we'll ask for one if needed." }
+                p.muted { (l.tr("For your security this needs a sign-in or an email code from the last ten minutes; we'll ask for one if needed.")) }
             }
             form.panel method="post" action={ "/cloud/" (t.id) "/" (step.as_str()) } {
                 (csrf_field(Some(who)))
                 @if step == Step::Delete {
-                    label for="confirm-slug" { "Type " code { (t.slug) } " to confirm" }
+                    label for="confirm-slug" { (with_code(l.tr("Type {slug} to confirm"), "slug", &t.slug)) }
                     input type="text" id="confirm-slug" name="confirm" autocomplete="off" autocapitalize="none" spellcheck="false" required
                         aria-invalid=[problem.is_some().then_some("true")];
                 }
-                button.danger[destructive] type="submit" { (button) }
+                button.danger[destructive] type="submit" { (l.tr(button)) }
                 " "
-                a href={ "/cloud/" (t.id) } { "Cancel" }
+                a href={ "/cloud/" (t.id) } { (l.tr("Cancel")) }
             }
         },
     )

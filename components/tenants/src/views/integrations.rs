@@ -1,27 +1,31 @@
 //! Integrations: the catalog, and one workspace's integrations with their forms.
 
 use maud::{Markup, html};
+use pulse_core::i18n::msg;
 use pulse_core::identity::Identity;
 use pulse_core::integrations::{CATALOG, Kind};
 use pulse_core::store::integrations::State;
 use pulse_core::store::tenants::Tenant;
 use pulse_core::views::{Badge, Date, Shell, csrf_field, field_error, flash, page};
 
+use super::translated;
+
 /// The catalog, and the workspaces to turn integrations on for.
 pub fn catalog(shell: &Shell, tenants: &[Tenant]) -> Markup {
+    let l = shell.reader;
     page(
         shell,
-        "Integrations",
+        msg("Integrations"),
         html! {
-            h1 { "Integrations" }
+            h1 { (l.tr("Integrations")) }
             div.cards {
                 @for e in CATALOG {
-                    article.card { h2 { (e.name) } p { (e.description) } }
+                    article.card { h2 { (l.tr(e.name)) } p { (l.tr(e.description)) } }
                 }
             }
-            h2 { "Turn them on for a workspace" }
+            h2 { (l.tr("Turn them on for a workspace")) }
             @if tenants.is_empty() {
-                p { "No workspaces yet. " a href="/cloud/new" { "Create one" } "." }
+                p { (l.tr("No workspaces yet.")) " " a href="/cloud/new" { (l.tr("Create one")) } "." }
             } @else {
                 ul.plain {
                     @for t in tenants {
@@ -53,31 +57,36 @@ pub fn for_tenant(
     done: Option<&str>,
     refusal: &Refusal<'_>,
 ) -> Markup {
+    let l = shell.reader;
     let manage = who.account.role.can_manage_resources();
     let done = match done {
-        Some("enabled") => Some(
+        Some("enabled") => Some(msg(
             "The integration is on. Secrets you entered are stored and will not be shown again.",
-        ),
-        Some("disabled") => Some("The integration is off; its settings are kept for next time."),
+        )),
+        Some("disabled") => Some(msg(
+            "The integration is off; its settings are kept for next time.",
+        )),
         _ => None,
     };
+    let errors = translated(l, &refusal.errors);
+    let named = [("workspace", t.name.as_str())];
     page(
         shell,
-        &format!("Integrations — {}", t.name),
+        &l.fill("Integrations — {workspace}", &named),
         html! {
             p { a href={ "/cloud/" (t.id) } { "← " (t.name) } }
-            h1 { "Integrations of " (t.name) }
-            (flash(done))
+            h1 { (l.fill("Integrations of {workspace}", &named)) }
+            (flash(done.map(|m| l.tr(m))))
             @for (e, s) in CATALOG.iter().zip(states) {
                 @let refused = refusal.integration == e.key;
                 section.panel aria-labelledby={ "int-" (e.key) } {
-                    h2 id={ "int-" (e.key) } { (e.name) " " (Badge(if s.enabled { "active" } else { "off" })) }
-                    p { (e.description) }
-                    @if let Some(at) = &s.updated_at { p.muted { "Changed " (Date(at)) } }
-                    @if refused && !refusal.errors.is_empty() {
+                    h2 id={ "int-" (e.key) } { (l.tr(e.name)) " " (Badge(if s.enabled { "active" } else { msg("off") }, l)) }
+                    p { (l.tr(e.description)) }
+                    @if let Some(at) = &s.updated_at { p.muted { (l.tr("Changed")) " " (Date(at, l)) } }
+                    @if refused && !errors.is_empty() {
                         div.error-summary role="alert" {
-                            p { "Nothing was changed:" }
-                            ul { @for (f, m) in &refusal.errors { li { a href={ "#" (e.key) "-" (f) } { (m) } } } }
+                            p { (l.tr("Nothing was changed:")) }
+                            ul { @for (f, m) in &errors { li { a href={ "#" (e.key) "-" (f) } { (m) } } } }
                         }
                     }
                     @if manage {
@@ -86,20 +95,20 @@ pub fn for_tenant(
                             input type="hidden" name="action" value="enable";
                             @for f in e.fields {
                                 @let id = format!("{}-{}", e.key, f.name);
-                                @let invalid = refused && refusal.errors.iter().any(|(n, _)| n == f.name);
+                                @let invalid = refused && errors.iter().any(|(n, _)| n == f.name);
                                 @let typed = if refused { refusal.typed.iter().find(|(n, _)| n == f.name).map(|(_, v)| v.as_str()) } else { None };
                                 @let value = typed.or(s.settings.get(f.name).map(String::as_str)).unwrap_or_default();
-                                label for=(id) { (f.label) }
-                                @if refused { (field_error(&refusal.errors, f.name)) }
+                                label for=(id) { (l.tr(f.label)) }
+                                @if refused { (field_error(&errors, f.name)) }
                                 @match f.kind {
                                     Kind::Secret => {
                                         input type="password" id=(id) name=(f.name) autocomplete="off"
-                                            placeholder=[s.secrets_set.iter().any(|n| n == f.name).then_some("Stored: leave empty to keep it")]
+                                            placeholder=[s.secrets_set.iter().any(|n| n == f.name).then_some(l.tr("Stored: leave empty to keep it"))]
                                             aria-invalid=[invalid.then_some("true")];
                                     }
                                     Kind::Choice(options) => {
                                         select id=(id) name=(f.name) aria-invalid=[invalid.then_some("true")] {
-                                            @for o in options { option value=(o) selected[*o == value] { (o) } }
+                                            @for o in options { option value=(o) selected[*o == value] { (l.tr(o)) } }
                                         }
                                     }
                                     Kind::Url => { input type="url" id=(id) name=(f.name) value=(value) aria-invalid=[invalid.then_some("true")]; }
@@ -107,13 +116,13 @@ pub fn for_tenant(
                                     Kind::Text => { input type="text" id=(id) name=(f.name) value=(value) aria-invalid=[invalid.then_some("true")]; }
                                 }
                             }
-                            button type="submit" { @if s.enabled { "Save" } @else { "Turn on" } span.visually-hidden { " " (e.name) } }
+                            button type="submit" { @if s.enabled { (l.tr("Save")) } @else { (l.tr("Turn on")) } span.visually-hidden { " " (l.tr(e.name)) } }
                         }
                         @if s.enabled {
                             form method="post" action={ "/cloud/" (t.id) "/integrations/" (e.key) } {
                                 (csrf_field(Some(who)))
                                 input type="hidden" name="action" value="disable";
-                                button.danger type="submit" { "Turn off" span.visually-hidden { " " (e.name) } }
+                                button.danger type="submit" { (l.tr("Turn off")) span.visually-hidden { " " (l.tr(e.name)) } }
                             }
                         }
                     }

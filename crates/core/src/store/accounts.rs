@@ -1,5 +1,6 @@
 //! Accounts, users, memberships and invitations.
 
+use crate::i18n::msg;
 use serde::Serialize;
 
 use super::lists::List;
@@ -226,9 +227,9 @@ pub fn remove_member(
     target: &str,
 ) -> Result<Result<Member, RemovalRefused>, DbError> {
     if !actor_role.can_manage_team() {
-        return Ok(Err(RemovalRefused::NotAllowed(
+        return Ok(Err(RemovalRefused::NotAllowed(msg(
             "Only owners and admins manage the team.",
-        )));
+        ))));
     }
     let Some(member) = members(db, account_id)?
         .into_iter()
@@ -237,20 +238,20 @@ pub fn remove_member(
         return Ok(Err(RemovalRefused::NotAMember));
     };
     if target == actor {
-        return Ok(Err(RemovalRefused::NotAllowed(
+        return Ok(Err(RemovalRefused::NotAllowed(msg(
             "You can't remove yourself; ask another owner or admin.",
-        )));
+        ))));
     }
     if member.role == Role::Owner {
         if actor_role != Role::Owner {
-            return Ok(Err(RemovalRefused::NotAllowed(
+            return Ok(Err(RemovalRefused::NotAllowed(msg(
                 "Only an owner can remove an owner.",
-            )));
+            ))));
         }
         if owner_count(db, account_id)? <= 1 {
-            return Ok(Err(RemovalRefused::NotAllowed(
+            return Ok(Err(RemovalRefused::NotAllowed(msg(
                 "An account always keeps at least one owner.",
-            )));
+            ))));
         }
     }
     db.execute(
@@ -283,23 +284,23 @@ impl NewAccount {
         if name.chars().count() < 2 {
             errors.push((
                 "name".to_string(),
-                "Enter your company's name (at least 2 characters).".to_string(),
+                msg("Enter your company's name (at least 2 characters).").to_string(),
             ));
         } else if name.chars().count() > 100 {
             errors.push((
                 "name".to_string(),
-                "Shorten the company name to at most 100 characters.".to_string(),
+                msg("Shorten the company name to at most 100 characters.").to_string(),
             ));
         } else if name.chars().any(char::is_control) {
             errors.push((
                 "name".to_string(),
-                "The company name cannot hold line breaks or control characters.".to_string(),
+                msg("The company name cannot hold line breaks or control characters.").to_string(),
             ));
         }
         if crate::countries::name(&country).is_none() {
             errors.push((
                 "country".to_string(),
-                "Choose the country your company is registered in.".to_string(),
+                msg("Choose the country your company is registered in.").to_string(),
             ));
         }
         if errors.is_empty() {

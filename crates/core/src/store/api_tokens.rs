@@ -180,6 +180,8 @@ pub struct TokenHolder {
     pub display_name: String,
     /// The language the person chose (`""`: none).
     pub language: String,
+    /// The time zone the person chose (`""`: UTC).
+    pub time_zone: String,
     /// The one account the token acts in, with the user's current role there.
     pub membership: crate::identity::Membership,
     /// When the token was last used, if ever.
@@ -196,6 +198,7 @@ impl TokenHolder {
             email: self.email,
             display_name: self.display_name,
             language: self.language,
+            time_zone: self.time_zone,
             account: self.membership.clone(),
             memberships: vec![self.membership],
             credential: crate::identity::Credential::ApiToken,
@@ -215,7 +218,7 @@ const LAST_USED_GRANULARITY_SECONDS: i64 = 300;
 pub fn holder(db: &dyn Db, token_hash: &str) -> Result<Option<TokenHolder>, DbError> {
     let rows = db.query(
         &format!(
-            "SELECT t.id, t.scope, u.id, u.email, u.display_name, t.last_used_at, u.language, {}
+            "SELECT t.id, t.scope, u.id, u.email, u.display_name, t.last_used_at, u.language, u.time_zone, {}
            FROM api_tokens t
            JOIN users u ON u.id = t.user_id
            JOIN memberships m ON m.user_id = u.id AND m.account_id = t.account_id
@@ -235,7 +238,8 @@ pub fn holder(db: &dyn Db, token_hash: &str) -> Result<Option<TokenHolder>, DbEr
         email: row.text(3)?,
         display_name: row.text(4)?,
         language: row.text(6)?,
-        membership: super::accounts::membership(row, 7)?,
+        time_zone: row.text(7)?,
+        membership: super::accounts::membership(row, 8)?,
         last_used_at: row.opt_text(5)?,
     }))
 }

@@ -1,6 +1,7 @@
 //! What an account's invoices and receipts are addressed to: company name, country, billing
 //! address and tax id, whose verification status the payment provider reports.
 
+use crate::i18n::msg;
 use serde::Serialize;
 
 use crate::db::{Db, DbError};
@@ -53,35 +54,36 @@ pub fn check(
     if address.chars().count() > 500 {
         errors.push((
             "address".into(),
-            "Shorten the address to at most 500 characters.".into(),
+            msg("Shorten the address to at most 500 characters.").into(),
         ));
     }
     let tax_id = tax_id.trim();
     let country = country.trim().to_ascii_uppercase();
-    let checked_tax_id = if tax_id.is_empty() {
-        None
-    } else if crate::vat::prefix(&country).is_some() {
-        match crate::vat::check(&country, tax_id) {
-            Ok(v) => Some(v),
-            Err(why) => {
-                errors.push(("tax_id".into(), why));
-                None
+    let checked_tax_id =
+        if tax_id.is_empty() {
+            None
+        } else if crate::vat::prefix(&country).is_some() {
+            match crate::vat::check(&country, tax_id) {
+                Ok(v) => Some(v),
+                Err(why) => {
+                    errors.push(("tax_id".into(), why));
+                    None
+                }
             }
-        }
-    } else if tax_id.len() <= 40
-        && tax_id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == ' ')
-    {
-        Some(tax_id.to_ascii_uppercase())
-    } else {
-        errors.push((
+        } else if tax_id.len() <= 40
+            && tax_id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == ' ')
+        {
+            Some(tax_id.to_ascii_uppercase())
+        } else {
+            errors.push((
             "tax_id".into(),
-            "Enter the tax id as on your registration: letters, digits and dashes, at most 40."
+            msg("Enter the tax id as on your registration: letters, digits and dashes, at most 40.")
                 .into(),
         ));
-        None
-    };
+            None
+        };
     match new {
         Ok(new) if errors.is_empty() => Ok(BillingDetails {
             name: new.name,

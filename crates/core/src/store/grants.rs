@@ -3,6 +3,7 @@
 //! ending by itself or when either side revokes it. An operator acts on a client's workspaces
 //! only under an approved grant that has not ended.
 
+use crate::i18n::msg;
 use serde::Serialize;
 
 use crate::db::{Db, DbError, Row};
@@ -171,7 +172,7 @@ pub fn check(days: i64, reason: &str) -> Vec<(String, String)> {
     if reason.is_empty() || reason.chars().count() > 500 {
         errors.push((
             "reason".to_string(),
-            "Say in at most 500 characters why you need access; the client's owner reads it."
+            msg("Say in at most 500 characters why you need access; the client's owner reads it.")
                 .to_string(),
         ));
     }
@@ -285,7 +286,7 @@ pub fn decide(
         match r.opt_text(10)? {
             Some(current) if current != g.provider_id => {
                 return Ok(Err(Refused::State(
-                    "Another provider manages this account. Revoke its access first, or ask support to move the account."
+                    msg("Another provider manages this account. Revoke its access first, or ask support to move the account.")
                         .into(),
                 )));
             }
@@ -310,7 +311,9 @@ pub fn decide(
         ],
     )?;
     if changed != 1 {
-        return Ok(Err(Refused::State("This request was just decided.".into())));
+        return Ok(Err(Refused::State(
+            msg("This request was just decided.").into(),
+        )));
     }
     Ok(Ok(Grant {
         status: if approve { "approved" } else { "declined" }.into(),
@@ -339,7 +342,9 @@ pub fn revoke(
     };
     let g = grant(&r)?;
     if !(g.status == "requested" || g.active(now)) {
-        return Ok(Err(Refused::State("This access has already ended.".into())));
+        return Ok(Err(Refused::State(
+            msg("This access has already ended.").into(),
+        )));
     }
     db.execute(
         "UPDATE access_grants SET status = 'revoked', ended_at = $1 WHERE id = $2",

@@ -8,6 +8,7 @@
 
 use super::accounts::{self, Invitation, Member};
 use crate::db::{Db, DbError};
+use crate::i18n::msg;
 use crate::identity::{AccountKind, Role};
 use crate::ids::{new_id, new_secret};
 use crate::time::rfc3339;
@@ -46,14 +47,14 @@ pub enum Refused {
 
 fn may_grant(actor: Role, role: Role) -> Result<(), Refused> {
     if !actor.can_manage_team() {
-        return Err(Refused::NotAllowed(
+        return Err(Refused::NotAllowed(msg(
             "Only owners and admins manage the team.",
-        ));
+        )));
     }
     if role == Role::Owner && actor != Role::Owner {
-        return Err(Refused::NotAllowed(
+        return Err(Refused::NotAllowed(msg(
             "Only an owner can make someone an owner.",
-        ));
+        )));
     }
     Ok(())
 }
@@ -77,9 +78,9 @@ pub fn invite(
         &[account_id.into(), email.into()],
     )?;
     if member.is_some() {
-        return Ok(Err(Refused::Conflict(
+        return Ok(Err(Refused::Conflict(msg(
             "This person is already a member of the account.",
-        )));
+        ))));
     }
     let secret = new_secret();
     let sent = Invitation {
@@ -250,14 +251,14 @@ pub fn change_role(
     };
     if member.role == Role::Owner && role != Role::Owner {
         if actor != Role::Owner {
-            return Ok(Err(Refused::NotAllowed(
+            return Ok(Err(Refused::NotAllowed(msg(
                 "Only an owner can change an owner's role.",
-            )));
+            ))));
         }
         if accounts::owner_count(db, account_id)? <= 1 {
-            return Ok(Err(Refused::Conflict(
+            return Ok(Err(Refused::Conflict(msg(
                 "An account always keeps at least one owner: make someone else an owner first.",
-            )));
+            ))));
         }
     }
     db.execute(

@@ -3,6 +3,7 @@
 //! one transaction the caller opens; a step that does not fit the tenant's state is refused
 //! with the reason, and a workspace a live subscription pays for is never deleted.
 
+use crate::i18n::msg;
 use serde_json::json;
 
 use super::provisioning::{self, Action};
@@ -75,14 +76,16 @@ pub enum Refused {
 
 fn refused_state(step: Step, status: &str) -> Refused {
     let why = match (step, status) {
-        (Step::Suspend, "suspended") => "The workspace is already suspended.".to_string(),
-        (Step::Resume, "active") => "The workspace is already running.".to_string(),
-        (Step::Restore, _) => "Only a workspace waiting for deletion can be restored.".to_string(),
+        (Step::Suspend, "suspended") => msg("The workspace is already suspended.").to_string(),
+        (Step::Resume, "active") => msg("The workspace is already running.").to_string(),
+        (Step::Restore, _) => {
+            msg("Only a workspace waiting for deletion can be restored.").to_string()
+        }
         (_, "provisioning") => {
-            "The workspace is still being created. Try again once it is active.".to_string()
+            msg("The workspace is still being created. Try again once it is active.").to_string()
         }
         (_, "deleting") => {
-            "The workspace is waiting for deletion. Restore it first to change it.".to_string()
+            msg("The workspace is waiting for deletion. Restore it first to change it.").to_string()
         }
         (step, status) => format!("A {status} workspace cannot be {}d.", step.as_str()),
     };
@@ -129,7 +132,7 @@ pub fn apply(
             )?
             else {
                 return Ok(Err(Refused::State(
-                    "The deletion has already started and can no longer be undone.".into(),
+                    msg("The deletion has already started and can no longer be undone.").into(),
                 )));
             };
             db.execute(

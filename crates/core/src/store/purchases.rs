@@ -3,6 +3,7 @@
 //! first (see the billing area); with the offline provider of local mode these complete here.
 
 use crate::db::{Db, DbError};
+use crate::i18n::msg;
 use crate::ids::new_id;
 use crate::plans::Plan;
 use crate::time::{parse_rfc3339, rfc3339};
@@ -106,11 +107,17 @@ pub fn check_change(
     let status = r.text(2)?;
     let period_end = parse_rfc3339(&r.text(4)?).unwrap_or_default();
     let refusal = if status == "cancelled" || period_end <= now {
-        Some("This subscription has ended. Start a new one from Plans.")
+        Some(msg(
+            "This subscription has ended. Start a new one from Plans.",
+        ))
     } else if r.flag(3)? {
-        Some("This subscription is set to end. Resume it before changing its plan.")
+        Some(msg(
+            "This subscription is set to end. Resume it before changing its plan.",
+        ))
     } else if status != "active" && status != "trialing" {
-        Some("Only a subscription in good standing can change plan. Pay what is due first.")
+        Some(msg(
+            "Only a subscription in good standing can change plan. Pay what is due first.",
+        ))
     } else {
         None
     };
@@ -188,7 +195,7 @@ pub fn expired_license(
     let expired = status == "expired" || parse_rfc3339(&r.text(2)?).is_some_and(|at| at <= now);
     if !expired {
         return Ok(Err(Refused::State(
-            "This license has not expired; it renews with its subscription.".into(),
+            msg("This license has not expired; it renews with its subscription.").into(),
         )));
     }
     Ok(Ok(label))

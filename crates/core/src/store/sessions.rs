@@ -25,6 +25,8 @@ pub struct LiveSession {
     pub verified_at: i64,
     /// The language the person chose (`""`: their browser's).
     pub language: String,
+    /// The time zone the person chose (`""`: UTC).
+    pub time_zone: String,
     /// Every account the user belongs to, by name.
     pub memberships: Vec<Membership>,
 }
@@ -57,6 +59,7 @@ impl LiveSession {
             email: self.email,
             display_name: self.display_name,
             language: self.language,
+            time_zone: self.time_zone,
             account,
             memberships: self.memberships,
             credential: crate::identity::Credential::Cookie,
@@ -77,7 +80,7 @@ pub fn live(
 ) -> Result<Option<LiveSession>, DbError> {
     let rows = db.query(
         &format!(
-            "SELECT u.id, u.email, u.display_name, s.verified_at, u.language, {}
+            "SELECT u.id, u.email, u.display_name, s.verified_at, u.language, u.time_zone, {}
            FROM sessions s
            JOIN users u ON u.id = s.user_id
            LEFT JOIN memberships m ON m.user_id = u.id
@@ -97,11 +100,12 @@ pub fn live(
         display_name: first.text(2)?,
         verified_at: first.int(3)?,
         language: first.text(4)?,
+        time_zone: first.text(5)?,
         // A person who belongs to no account yet has one row with no account in it.
         memberships: rows
             .iter()
-            .filter(|r| r.opt_text(5).is_ok_and(|account| account.is_some()))
-            .map(|r| super::accounts::membership(r, 5))
+            .filter(|r| r.opt_text(6).is_ok_and(|account| account.is_some()))
+            .map(|r| super::accounts::membership(r, 6))
             .collect::<Result<_, _>>()?,
     }))
 }

@@ -2,6 +2,7 @@
 //! before then. The payment provider is told first (see the billing area); this records it.
 
 use crate::db::{Db, DbError};
+use crate::i18n::msg;
 use crate::time::{parse_rfc3339, rfc3339};
 
 /// Why someone ends a subscription: the choices the form offers.
@@ -54,14 +55,14 @@ pub fn check(
     let period_end = r.text(4)?;
     let over = parse_rfc3339(&period_end).is_some_and(|end| end <= now);
     let refusal = if status == "cancelled" || over {
-        Some("This subscription has ended. Start a new one from the Billing page.".to_string())
+        Some(msg("This subscription has ended. Start a new one from the Billing page.").to_string())
     } else if cancel && ending {
         Some(format!(
             "This subscription already ends on {}.",
             crate::time::date_part(&period_end)
         ))
     } else if !cancel && !ending {
-        Some("This subscription is not set to end, so there is nothing to resume.".to_string())
+        Some(msg("This subscription is not set to end, so there is nothing to resume.").to_string())
     } else {
         None
     };

@@ -1,5 +1,6 @@
 //! Cloud tenants: one tenant is one hosted workspace at `{slug}.planapulse.app`.
 
+use crate::i18n::msg;
 use serde::Serialize;
 
 use super::lists::List;
@@ -171,22 +172,26 @@ pub const RESERVED_SLUGS: &[&str] = &[
 /// reserved. (Whether it is free is the database's to say.)
 pub fn slug_problem(slug: &str) -> Option<&'static str> {
     if slug.len() < 3 || slug.len() > 63 {
-        return Some("Use 3 to 63 characters.");
+        return Some(msg("Use 3 to 63 characters."));
     }
     if !slug
         .bytes()
         .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
     {
-        return Some("Use only lower-case letters a to z, digits and hyphens.");
+        return Some(msg(
+            "Use only lower-case letters a to z, digits and hyphens.",
+        ));
     }
     if slug.starts_with('-') || slug.ends_with('-') {
-        return Some("Start and end with a letter or a digit, not a hyphen.");
+        return Some(msg("Start and end with a letter or a digit, not a hyphen."));
     }
     if slug.contains("--") {
-        return Some("Use single hyphens: a double hyphen is kept for test copies.");
+        return Some(msg(
+            "Use single hyphens: a double hyphen is kept for test copies.",
+        ));
     }
     if RESERVED_SLUGS.contains(&slug) {
-        return Some("This name is reserved by Pulse. Choose another one.");
+        return Some(msg("This name is reserved by Pulse. Choose another one."));
     }
     None
 }
@@ -370,7 +375,7 @@ pub fn check_new(name: &str, slug: &str, template_id: &str) -> Vec<(String, Stri
     if name.is_empty() || name.chars().count() > 80 || name.chars().any(char::is_control) {
         errors.push((
             "name".to_string(),
-            "Enter a display name of at most 80 characters.".to_string(),
+            msg("Enter a display name of at most 80 characters.").to_string(),
         ));
     }
     if let Some(problem) = slug_problem(slug) {
@@ -379,7 +384,7 @@ pub fn check_new(name: &str, slug: &str, template_id: &str) -> Vec<(String, Stri
     if template_id.is_empty() {
         errors.push((
             "template".to_string(),
-            "Choose the template to start from.".to_string(),
+            msg("Choose the template to start from.").to_string(),
         ));
     }
     errors
@@ -432,7 +437,7 @@ pub fn create(
     else {
         return Ok(Err(CreateRefused::Fields(vec![(
             "template".to_string(),
-            "Choose one of the templates listed.".to_string(),
+            msg("Choose one of the templates listed.").to_string(),
         )])));
     };
     let plan = match template.text(0)?.as_str() {

@@ -1,8 +1,10 @@
 //! Users, found by email or created on their first sign-in (joining what they were invited to).
 
 use crate::db::{Db, DbError};
+use crate::i18n::{Locale, Reader};
 use crate::ids::new_id;
 use crate::time::now_rfc3339;
+use crate::zone::Zone;
 
 /// Normalises an email for lookup and storage, or `None` if it is not a plausible address.
 pub fn normalize_email(input: &str) -> Option<String> {
@@ -100,6 +102,34 @@ pub fn set_language(db: &dyn Db, user_id: &str, language: &str) -> Result<(), Db
         &[language.into(), user_id.into()],
     )?;
     Ok(())
+}
+
+/// Sets the IANA time zone a user reads dates in (`""`: UTC).
+pub fn set_time_zone(db: &dyn Db, user_id: &str, zone: &str) -> Result<(), DbError> {
+    db.execute(
+        "UPDATE users SET time_zone = $1 WHERE id = $2",
+        &[zone.into(), user_id.into()],
+    )?;
+    Ok(())
+}
+
+/// How the person who signs in with `email` reads: their chosen language and time zone. Mail
+/// to them is written that way, in UTC if they chose no zone (as their pages are); for an
+/// address nobody signs in with yet, or a person who chose no language, `fallback` (the
+/// sender's) decides.
+pub fn reader_of(db: &dyn Db, email: &str, fallback: Reader) -> Result<Reader, DbError> {
+    let rows = db.query(
+        "SELECT language, time_zone FROM users WHERE email = $1",
+        &[email.into()],
+    )?;
+    let Some(row) = rows.first() else {
+        return Ok(fallback);
+    };
+    let (language, zone) = (row.text(0)?, row.text(1)?);
+    Ok(Reader {
+        locale: Locale::from_tag(&language).unwrap_or(fallback.locale),
+        zone: Zone::from_setting(&zone),
+    })
 }
 
 /// Why a new sign-in address cannot be taken.

@@ -4,6 +4,7 @@
 //! alias, each copy and each backup are provisioning jobs, written in the transaction that
 //! records them.
 
+use crate::i18n::msg;
 use serde::Serialize;
 use serde_json::json;
 
@@ -144,7 +145,7 @@ pub fn rename(
     if name.is_empty() || name.chars().count() > 80 || name.chars().any(char::is_control) {
         return Ok(Err(Refused::Field(
             "name",
-            "Enter a display name of at most 80 characters.".into(),
+            msg("Enter a display name of at most 80 characters.").into(),
         )));
     }
     let Some(t) = locked(db, account_id, id)? else {
@@ -312,7 +313,8 @@ pub fn request_backup(
     {
         return Ok(Err(Refused::Field(
             "backup",
-            "A backup of this workspace is being made; it appears here when it is ready.".into(),
+            msg("A backup of this workspace is being made; it appears here when it is ready.")
+                .into(),
         )));
     }
     let b = Backup {

@@ -10,7 +10,7 @@ use crate::error::AppError;
 /// portal's own explanations and the next step come from the catalog; an explanation a handler
 /// wrote for the case at hand reads as written.
 pub fn page(shell: &Shell, error: &AppError, request_id: &str) -> Markup {
-    let locale = shell.locale;
+    let locale = shell.reader.locale;
     let detail = error.detail();
     let next = match error {
         AppError::RateLimited { retry_after } => locale
@@ -26,7 +26,7 @@ pub fn page(shell: &Shell, error: &AppError, request_id: &str) -> Markup {
             @if !error.field_errors().is_empty() {
                 ul {
                     @for (field, msg) in error.field_errors() {
-                        li { strong { (field) } ": " (msg) }
+                        li { strong { (field) } ": " (locale.tr(msg)) }
                     }
                 }
             }

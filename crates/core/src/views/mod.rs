@@ -7,9 +7,8 @@ pub mod relative;
 
 use maud::{DOCTYPE, Markup, Render, html};
 
-use crate::i18n::Locale;
+use crate::i18n::{Locale, Reader, msg};
 use crate::identity::{AccountKind, Identity};
-use crate::money::Money;
 
 /// The navigation section a page belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,8 +42,8 @@ pub struct Shell<'a> {
     pub active: Nav,
     /// Local development (shows a banner and the mailbox link).
     pub local: bool,
-    /// The language the page is written in.
-    pub locale: Locale,
+    /// The language and time zone the page is written in.
+    pub reader: Reader,
 }
 
 impl<'a> Shell<'a> {
@@ -54,13 +53,19 @@ impl<'a> Shell<'a> {
             identity: None,
             active: Nav::None,
             local,
-            locale: Locale::En,
+            reader: Reader::default(),
         }
     }
 
     /// The same shell in `locale`.
     pub fn speaking(self, locale: Locale) -> Self {
-        Self { locale, ..self }
+        Self {
+            reader: Reader {
+                locale,
+                ..self.reader
+            },
+            ..self
+        }
     }
 
     /// The same shell with another active section.
@@ -101,10 +106,10 @@ pub fn scroll_table(label: &str, table: Markup) -> Markup {
 
 /// A full page: head, header with navigation and account switcher, main content, footer.
 pub fn page(shell: &Shell, title: &str, content: Markup) -> Markup {
-    let l = shell.locale;
+    let l = shell.reader;
     html! {
         (DOCTYPE)
-        html lang=(shell.locale.tag()) {
+        html lang=(l.tag()) {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
@@ -191,8 +196,8 @@ pub fn page(shell: &Shell, title: &str, content: Markup) -> Markup {
     }
 }
 
-/// A status shown as text with a colour class (never colour alone).
-pub struct Badge<'a>(pub &'a str);
+/// A status shown as words in the reader's language with a colour class (never colour alone).
+pub struct Badge<'a>(pub &'a str, pub Reader);
 
 impl Render for Badge<'_> {
     fn render(&self) -> Markup {
@@ -204,22 +209,52 @@ impl Render for Badge<'_> {
             | "failed" => "bad",
             _ => "neutral",
         };
-        html! { span class={ "badge " (tone) } { (self.0.replace('_', " ")) } }
+        html! { span class={ "badge " (tone) } { (status_words(self.0, self.1)) } }
     }
 }
 
-impl Render for Money {
-    fn render(&self) -> Markup {
-        html! { (self.to_string()) }
-    }
+/// Every status a badge shows, as the catalog knows them (stored with underscores).
+pub const STATUSES: [&str; 24] = [
+    msg("active"),
+    msg("paid"),
+    msg("resolved"),
+    msg("trialing"),
+    msg("ready"),
+    msg("refunded"),
+    msg("provisioning"),
+    msg("deleting"),
+    msg("open"),
+    msg("pending"),
+    msg("past due"),
+    msg("draft"),
+    msg("received"),
+    msg("suspended"),
+    msg("expired"),
+    msg("cancelled"),
+    msg("void"),
+    msg("uncollectible"),
+    msg("deleted"),
+    msg("failed"),
+    msg("incomplete"),
+    msg("unpaid"),
+    msg("queued"),
+    msg("approved"),
+];
+
+/// A stored status (`past_due`) in the reader's words ("past due", "просрочена"); a status the
+/// catalog does not know reads as stored, underscores as spaces.
+pub fn status_words(status: &str, r: Reader) -> String {
+    let words = status.replace('_', " ");
+    r.tr(&words).to_string()
 }
 
-/// A `<time>` element for an RFC 3339 timestamp, showing the date.
-pub struct Date<'a>(pub &'a str);
+/// A `<time>` element for an RFC 3339 timestamp, showing the date in the reader's zone and
+/// language.
+pub struct Date<'a>(pub &'a str, pub Reader);
 
 impl Render for Date<'_> {
     fn render(&self) -> Markup {
-        html! { time datetime=(self.0) { (crate::time::date_part(self.0)) } }
+        html! { time datetime=(self.0) { (self.1.day(self.0)) } }
     }
 }
 
