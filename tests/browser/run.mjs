@@ -236,9 +236,12 @@ async function noHorizontalScroll(page, width) {
   const m = await page.evaluate(() => {
     const wide = [];
     for (const el of document.querySelectorAll('body *')) {
+      // What a scrolling table box clips does not widen the page.
+      if (el.closest('.table-scroll') && !el.classList.contains('table-scroll')) continue;
       const r = el.getBoundingClientRect();
       if (r.right > document.documentElement.clientWidth + 0.5 && wide.length < 5) {
-        wide.push(`${el.tagName.toLowerCase()}${el.className ? '.' + el.className : ''} ends at ${Math.round(r.right)}px`);
+        const name = (e) => `${e.tagName.toLowerCase()}${e.className ? '.' + e.className : ''}`;
+        wide.push(`${name(el)} in ${name(el.parentElement)} ends at ${Math.round(r.right)}px`);
       }
     }
     return { scroll: document.scrollingElement.scrollWidth, inner: window.innerWidth, wide };
