@@ -140,7 +140,7 @@ pub fn invoice(shell: &Shell, d: &InvoiceDetail, done: Option<&str>) -> Markup {
                 p {
                     strong { (to.name) }
                     @if let Some(address) = &to.address { @for line in address.lines() { br; (line) } }
-                    @if let Some(country) = to.country.as_deref().and_then(pulse_core::countries::name) { br; (country) }
+                    @if let Some(country) = to.country.as_deref().and_then(|c| pulse_core::countries::name_in(c, l)) { br; (country) }
                 }
                 @if let Some(tax_id) = &to.tax_id {
                     p { (l.fill("Tax id {tax_id}", &[("tax_id", tax_id)])) " " (Badge(tax_id_state(to.tax_id_status.as_deref().unwrap_or("unverified")), l)) }
@@ -225,8 +225,7 @@ pub fn details(
         d.tax_id.as_deref().unwrap_or_default(),
     ));
     let l = shell.reader;
-    let mut countries: Vec<&(&str, &str)> = pulse_core::countries::COUNTRIES.iter().collect();
-    countries.sort_by_key(|(_, n)| *n);
+    let countries = pulse_core::countries::choices(l);
     #[rustfmt::skip]
     let done = match form.done {
         Some("saved") => Some(l.tr("The billing details were saved; invoices from now on carry them.")),

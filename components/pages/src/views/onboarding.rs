@@ -2,7 +2,7 @@
 //! start a customer account of their own.
 
 use maud::{Markup, html};
-use pulse_core::countries::COUNTRIES;
+use pulse_core::countries::choices;
 use pulse_core::i18n::msg;
 use pulse_core::store::invitations::Open;
 use pulse_core::views::{Shell, field_error, page as layout};
@@ -35,8 +35,7 @@ pub fn page(
     let name_error = form.errors.iter().any(|(f, _)| f == "name");
     let country_error = form.errors.iter().any(|(f, _)| f == "country");
     let errors = translated(l, &form.errors);
-    let mut countries: Vec<&(&str, &str)> = COUNTRIES.iter().collect();
-    countries.sort_by_key(|(_, name)| *name);
+    let countries = choices(l);
     layout(
         shell,
         if member {

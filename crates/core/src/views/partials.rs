@@ -169,7 +169,7 @@ pub fn clients_table(r: Reader, clients: &[Client]) -> Markup {
                         @for c in clients {
                             tr {
                                 td { a href={ "/msp/clients/" (c.id) } { (c.name) } }
-                                td { (c.country.as_deref().unwrap_or("—")) }
+                                td { (c.country.as_deref().map_or("—", |code| crate::countries::name_in(code, r).unwrap_or(code))) }
                                 td.num { (c.tenant_count) }
                             }
                         }
