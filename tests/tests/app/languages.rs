@@ -266,3 +266,58 @@ fn dates_and_times_read_on_the_persons_own_clock() -> Result<()> {
         Ok(())
     })
 }
+
+#[test]
+fn mail_reads_in_its_recipients_language() -> Result<()> {
+    each_backend("mail_reads_in_its_recipients_language", |app| {
+        let ada = app.sign_in("ada@acme.example")?;
+        let chosen = app.post_as(&ada, "/profile/language", &[("language", "bg")])?;
+        ensure!(chosen.status() == 303);
+        let subject_and_text = |to: &str| -> Result<(String, String)> {
+            let newest = app
+                .mailbox(to)?
+                .into_iter()
+                .next()
+                .with_context(|| format!("no message to {to}"))?;
+            Ok((
+                newest["subject"].as_str().unwrap_or_default().to_string(),
+                newest["text"].as_str().unwrap_or_default().to_string(),
+            ))
+        };
+
+        // Nobody signs in with this address yet: the invitation reads in the inviter's language.
+        let invited = app.post_as(
+            &ada,
+            "/team/invitations",
+            &[("email", "eve@acme.example"), ("role", "member")],
+        )?;
+        ensure!(invited.status() == 303, "{}", invited.status());
+        let (subject, text) = subject_and_text("eve@acme.example")?;
+        ensure!(
+            subject.contains("Acme Robotics") && !subject.contains("invited you"),
+            "{subject}"
+        );
+        ensure!(
+            text.chars().filter(|c| ('\u{400}'..='\u{4ff}').contains(c)).count() > 40,
+            "the invitation is not in Bulgarian:\n{text}"
+        );
+
+        // Bob chose no language: a sign-in link he asks for from an English browser is in
+        // English; once he chooses Bulgarian, in Bulgarian whatever the browser says.
+        app.request_link("bob@acme.example")?;
+        let (english, _) = subject_and_text("bob@acme.example")?;
+        let bob = app.sign_in("bob@acme.example")?;
+        let chosen = app.post_as(&bob, "/profile/language", &[("language", "bg")])?;
+        ensure!(chosen.status() == 303);
+        app.request_link("bob@acme.example")?;
+        let (bulgarian, text) = subject_and_text("bob@acme.example")?;
+        ensure!(english != bulgarian, "{english} / {bulgarian}");
+        ensure!(
+            bulgarian.chars().any(|c| ('\u{400}'..='\u{4ff}').contains(&c))
+                && !english.chars().any(|c| ('\u{400}'..='\u{4ff}').contains(&c)),
+            "{english} / {bulgarian}"
+        );
+        ensure!(text.contains("/login/verify"), "{text}");
+        Ok(())
+    })
+}
