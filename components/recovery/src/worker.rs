@@ -123,16 +123,14 @@ fn erase(db: &dyn Db, due: &Due, now: i64) -> Result<bool, AppError> {
     transaction(db, |db| {
         let blockers = privacy::blockers(db, &request.account_ids)?;
         if !blockers.is_empty() {
-            let why = blockers.join(" ");
+            // Kept in English with the request; told to the requester in their language.
+            let why = privacy::blockers_in_words(&blockers, Reader::default()).join(" ");
             privacy::deletion_refused(db, &request.id, &why, now)?;
+            let reader = reader_of(db, &request.email, Reader::default())?;
+            let told = privacy::blockers_in_words(&blockers, reader).join(" ");
             outbox::enqueue(
                 db,
-                &views::mail::deletion_refused(
-                    reader_of(db, &request.email, Reader::default())?,
-                    &request.email,
-                    request,
-                    &why,
-                ),
+                &views::mail::deletion_refused(reader, &request.email, request, &told),
             )?;
             return Ok::<_, AppError>(false);
         }

@@ -298,7 +298,10 @@ fn mail_reads_in_its_recipients_language() -> Result<()> {
             "{subject}"
         );
         ensure!(
-            text.chars().filter(|c| ('\u{400}'..='\u{4ff}').contains(c)).count() > 40,
+            text.chars()
+                .filter(|c| ('\u{400}'..='\u{4ff}').contains(c))
+                .count()
+                > 40,
             "the invitation is not in Bulgarian:\n{text}"
         );
 
@@ -313,8 +316,12 @@ fn mail_reads_in_its_recipients_language() -> Result<()> {
         let (bulgarian, text) = subject_and_text("bob@acme.example")?;
         ensure!(english != bulgarian, "{english} / {bulgarian}");
         ensure!(
-            bulgarian.chars().any(|c| ('\u{400}'..='\u{4ff}').contains(&c))
-                && !english.chars().any(|c| ('\u{400}'..='\u{4ff}').contains(&c)),
+            bulgarian
+                .chars()
+                .any(|c| ('\u{400}'..='\u{4ff}').contains(&c))
+                && !english
+                    .chars()
+                    .any(|c| ('\u{400}'..='\u{4ff}').contains(&c)),
             "{english} / {bulgarian}"
         );
         ensure!(text.contains("/login/verify"), "{text}");

@@ -12,7 +12,7 @@ use pulse_core::AppError;
 use pulse_core::csrf;
 use pulse_core::db::transaction;
 use pulse_core::http::{Request, Response};
-use pulse_core::i18n::msg;
+use pulse_core::i18n::{Reader, msg};
 use pulse_core::identity::{Credential, Identity, Role};
 use pulse_core::spin::Ctx;
 use pulse_core::store::privacy::{self, DataRequest, Kind, NewRequest};
@@ -103,7 +103,13 @@ pub fn submit(ctx: &Ctx, req: &Request, topic: Topic) -> Result<Response, AppErr
         csrf::check(req, &ctx.config, Some(who))?;
         return match for_account(ctx, req, who, kind)? {
             Ok(id) => Ok(Response::see_other(&format!("/privacy/requests/{id}"))),
-            Err(blockers) => owner_page(ctx, who, kind, 409, &blockers),
+            Err(blockers) => owner_page(
+                ctx,
+                who,
+                kind,
+                409,
+                &privacy::blockers_in_words(&blockers, ctx.reader(Some(who))),
+            ),
         };
     }
     let who = ctx.identity(req).ok().flatten();
@@ -174,7 +180,7 @@ fn for_account(
     req: &Request,
     who: &Identity,
     kind: Kind,
-) -> Result<Result<String, Vec<String>>, AppError> {
+) -> Result<Result<String, Vec<privacy::Blocker>>, AppError> {
     if !who.can_write {
         return Err(AppError::Forbidden(
             "This API token is read-only. Create a token with write scope to make changes.".into(),
@@ -379,7 +385,10 @@ fn confirm(ctx: &Ctx, request: &DataRequest) -> Result<Outcome, AppError> {
         if request.kind == Kind::Deletion.as_str() {
             let blockers = privacy::blockers(db, &accounts)?;
             if !blockers.is_empty() {
-                return Ok(Outcome::Refused(409, blockers));
+                return Ok(Outcome::Refused(
+                    409,
+                    privacy::blockers_in_words(&blockers, sender),
+                ));
             }
         }
         if !privacy::confirm(db, &request.id, &accounts, grace, now)? {
@@ -570,7 +579,9 @@ pub fn api_create(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
             let request = privacy::get(ctx.db()?, &id)?.ok_or(AppError::NotFound)?;
             Ok(Response::json(201, &request))
         }
-        Err(blockers) => Err(AppError::Conflict(blockers.join(" "))),
+        Err(blockers) => Err(AppError::Conflict(
+            privacy::blockers_in_words(&blockers, Reader::default()).join(" "),
+        )),
     }
 }
 

@@ -6,7 +6,7 @@
 use pulse_core::AppError;
 use pulse_core::db::transaction;
 use pulse_core::http::{Request, Response};
-use pulse_core::i18n::msg;
+use pulse_core::i18n::{Reader, msg};
 use pulse_core::identity::Identity;
 use pulse_core::spin::Ctx;
 use pulse_core::store::refunds::{self, Refund, Refused};
@@ -117,13 +117,15 @@ fn reason_of(reason: &str) -> Result<String, (String, String)> {
     Ok(reason.to_string())
 }
 
-/// Records the request with its confirmation email and audit entry, all or nothing.
+/// Records the request with its confirmation email and audit entry, all or nothing; a refusal
+/// is worded for `refusal_reader`.
 fn request(
     ctx: &Ctx,
     req: &Request,
     who: &Identity,
     invoice: &str,
     reason: &str,
+    refusal_reader: Reader,
 ) -> Result<Result<Refund, Refused>, AppError> {
     let window = window_days()?;
     let origin = ctx.config.public_origin.clone();
@@ -137,6 +139,7 @@ fn request(
             reason,
             window,
             now_unix(),
+            refusal_reader,
         )?;
         let Ok(refund) = made else {
             return Ok(made);
@@ -185,7 +188,7 @@ pub fn submit_refund(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
         Ok(r) => r,
         Err(e) => return render(ctx, who, 422, &refused(vec![e])),
     };
-    match request(ctx, req, who, invoice, &checked)? {
+    match request(ctx, req, who, invoice, &checked, ctx.reader(Some(who)))? {
         Ok(_) => Ok(Response::see_other("/recover/refund?done=requested")),
         Err(Refused::NotFound) => render(
             ctx,
@@ -232,6 +235,7 @@ pub fn api_create(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
             who,
             body["invoice"].as_str().unwrap_or_default(),
             &reason,
+            Reader::default(),
         )? {
             Ok(refund) => Ok(Response::json(201, &refund)),
             Err(Refused::NotFound) => Err(AppError::NotFound),

@@ -5,9 +5,11 @@
 use serde_json::{Map, Value as Json, json};
 
 use crate::db::{Db, DbError, Dialect, Row, Value};
+use crate::i18n::Reader;
 use crate::ids::{new_id, new_secret};
 use crate::time::{parse_rfc3339, rfc3339};
 use crate::token::hash_secret;
+use crate::views::status_words;
 
 /// Days within which a request is answered (one month, Article 12(3)).
 pub const DEADLINE_DAYS: i64 = 30;
@@ -305,9 +307,49 @@ pub fn owned_accounts(db: &dyn Db, email: &str) -> Result<Vec<(String, String)>,
     .collect()
 }
 
-/// What stops the accounts' data from being erased, in words: subscriptions that still run and
+/// Something that stops an account's data from being erased.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Blocker {
+    /// A subscription that still runs.
+    Subscription {
+        /// Its plan.
+        plan: String,
+        /// Its status (`active`, `past_due`, ...).
+        status: String,
+    },
+    /// A workspace not yet deleted.
+    Workspace {
+        /// Its name.
+        name: String,
+        /// Its status.
+        status: String,
+    },
+}
+
+impl Blocker {
+    /// What stops the erasure and what to do, in the reader's language.
+    pub fn words(&self, r: Reader) -> String {
+        match self {
+            Blocker::Subscription { plan, status } => r.fill(
+                "The subscription {name} is {status}: cancel it and wait for its period to end.",
+                &[("name", plan), ("status", &status_words(status, r))],
+            ),
+            Blocker::Workspace { name, status } => r.fill(
+                "The workspace {name} is {status}: delete it first.",
+                &[("name", name), ("status", &status_words(status, r))],
+            ),
+        }
+    }
+}
+
+/// Every blocker in the reader's words, one sentence after another.
+pub fn blockers_in_words(blockers: &[Blocker], r: Reader) -> Vec<String> {
+    blockers.iter().map(|b| b.words(r)).collect()
+}
+
+/// What stops the accounts' data from being erased: subscriptions that still run and
 /// workspaces not yet deleted.
-pub fn blockers(db: &dyn Db, account_ids: &[String]) -> Result<Vec<String>, DbError> {
+pub fn blockers(db: &dyn Db, account_ids: &[String]) -> Result<Vec<Blocker>, DbError> {
     let (accounts, mut params) = placeholders(account_ids, 0);
     let (accounts_again, more) = placeholders(account_ids, params.len());
     params.extend(more);
@@ -326,10 +368,8 @@ pub fn blockers(db: &dyn Db, account_ids: &[String]) -> Result<Vec<String>, DbEr
     .map(|r| {
         let (what, name, status) = (r.text(0)?, r.text(1)?, r.text(2)?);
         Ok(match what.as_str() {
-            "subscription" => format!(
-                "The subscription {name} is {status}: cancel it and wait for its period to end."
-            ),
-            _ => format!("The workspace {name} is {status}: delete it first."),
+            "subscription" => Blocker::Subscription { plan: name, status },
+            _ => Blocker::Workspace { name, status },
         })
     })
     .collect()
@@ -957,4 +997,36 @@ pub fn erase(db: &dyn Db, request_id: &str, subject: &Subject, now: i64) -> Resu
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Locale;
+    use crate::zone::Zone;
+
+    #[test]
+    fn a_blocker_says_what_stops_the_erasure_in_the_readers_words() {
+        let running = Blocker::Subscription {
+            plan: "Cloud Pro".into(),
+            status: "past_due".into(),
+        };
+        assert_eq!(
+            running.words(Reader::default()),
+            "The subscription Cloud Pro is past due: cancel it and wait for its period to end."
+        );
+        let bg = Reader::new(Locale::Bg, Zone::UTC);
+        assert_eq!(
+            running.words(bg),
+            "Абонаментът Cloud Pro е със състояние „просрочена“: прекратете го и изчакайте да изтече периодът му."
+        );
+        let workspace = Blocker::Workspace {
+            name: "acme".into(),
+            status: "active".into(),
+        };
+        assert_eq!(
+            blockers_in_words(&[workspace], bg),
+            ["Работното пространство acme е със състояние „активен“: първо го изтрийте."]
+        );
+    }
 }

@@ -7,9 +7,10 @@ use serde::Serialize;
 use super::lists::List;
 use super::outbox::Mail;
 use crate::db::{Db, DbError, Row};
+use crate::i18n::Reader;
 use crate::ids::new_id;
 use crate::money::Money;
-use crate::time::{date_part, parse_rfc3339, rfc3339};
+use crate::time::{parse_rfc3339, rfc3339};
 
 /// A refund request.
 #[derive(Debug, Clone, Serialize)]
@@ -148,7 +149,9 @@ pub enum Refused {
     Invoice(String),
 }
 
-/// Records a refund request for the account's invoice `invoice_id`. Call inside a transaction.
+/// Records a refund request for the account's invoice `invoice_id`; a refusal says why in
+/// `r`'s words. Call inside a transaction.
+#[allow(clippy::too_many_arguments)]
 pub fn request(
     db: &dyn Db,
     account_id: &str,
@@ -157,6 +160,7 @@ pub fn request(
     reason: &str,
     window_days: i64,
     now: i64,
+    r: Reader,
 ) -> Result<Result<Refund, Refused>, DbError> {
     let Some(inv) = db.query_opt(
         "SELECT number, status, paid_at, total, currency, amount_refunded FROM invoices
@@ -170,21 +174,27 @@ pub fn request(
     let paid_at = inv.opt_text(2)?;
     let is_paid = inv.text(1)? == "paid";
     let Some(paid) = paid_at.as_deref().filter(|_| is_paid) else {
-        return Ok(Err(Refused::Invoice(format!(
-            "Invoice {number} is not paid, so there is nothing to refund."
+        return Ok(Err(Refused::Invoice(r.fill(
+            "Invoice {number} is not paid, so there is nothing to refund.",
+            &[("number", &number)],
         ))));
     };
     let ends = parse_rfc3339(paid).unwrap_or(0) + window_days * 86_400;
     if ends < now {
-        return Ok(Err(Refused::Invoice(format!(
-            "Invoice {number} was paid on {}, more than {window_days} days ago: refunds can be asked for within {window_days} days of payment. Contact support if something went wrong.",
-            date_part(paid)
+        return Ok(Err(Refused::Invoice(r.fill(
+            "Invoice {number} was paid on {date}, more than {days} days ago: refunds can be asked for within {days} days of payment. Contact support if something went wrong.",
+            &[
+                ("number", &number),
+                ("date", &r.day(paid)),
+                ("days", &window_days.to_string()),
+            ],
         ))));
     }
     let amount = inv.int(3)? - inv.int(5)?;
     if amount <= 0 {
-        return Ok(Err(Refused::Invoice(format!(
-            "Invoice {number} has already been refunded in full."
+        return Ok(Err(Refused::Invoice(r.fill(
+            "Invoice {number} has already been refunded in full.",
+            &[("number", &number)],
         ))));
     }
     let id = new_id("ref");
@@ -205,8 +215,9 @@ pub fn request(
     match inserted {
         Ok(_) => {}
         Err(DbError::Constraint(_)) => {
-            return Ok(Err(Refused::Invoice(format!(
-                "A refund of invoice {number} has already been asked for; its status is below."
+            return Ok(Err(Refused::Invoice(r.fill(
+                "A refund of invoice {number} has already been asked for; its status is below.",
+                &[("number", &number)],
             ))));
         }
         Err(e) => return Err(e),
