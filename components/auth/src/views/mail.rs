@@ -5,7 +5,7 @@ use maud::html;
 use pulse_core::i18n::Reader;
 use pulse_core::store::outbox::Mail;
 
-use super::sentence;
+use pulse_core::views::fill_html;
 
 /// The sign-in link.
 pub fn sign_in_link(r: Reader, to: &str, link: &str) -> Mail {
@@ -74,7 +74,7 @@ pub fn verification_code(r: Reader, to: &str, code: &str) -> Mail {
         ),
         html: html! {
             p { (hello) }
-            p { (sentence(your_code, &[("code", html! { strong { (code) } })])) }
+            p { (fill_html(r, your_code, &[("code", html! { strong { (code) } })])) }
             p { (not_you) }
         }
         .into_string(),

@@ -5,7 +5,7 @@ use pulse_core::i18n::msg;
 use pulse_core::store::outbox::Message;
 use pulse_core::views::{Date, Shell, page as layout};
 
-use super::sentence;
+use pulse_core::views::fill_html;
 
 /// Every queued message, newest first, with its links clickable.
 pub fn page(shell: &Shell, messages: &[Message]) -> Markup {
@@ -27,7 +27,7 @@ pub fn page(shell: &Shell, messages: &[Message]) -> Markup {
                 article.card {
                     h2 { (m.subject) }
                     p.muted {
-                        (sentence(l.tr("To {address} · {date}"), &[
+                        (fill_html(l, msg("To {address} · {date}"), &[
                             ("address", html! { (m.to) }),
                             ("date", html! { (Date(&m.created_at, l)) }),
                         ]))

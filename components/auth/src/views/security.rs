@@ -9,7 +9,7 @@ use pulse_core::views::partials::list_cut;
 use pulse_core::views::relative::moment;
 use pulse_core::views::{Date, Shell, csrf_field, flash, page as layout, scroll_table};
 
-use super::sentence;
+use pulse_core::views::fill_html;
 
 fn done_message(done: Option<&str>) -> Option<&'static str> {
     match done? {
@@ -73,7 +73,7 @@ pub fn page(
                                 td {
                                     (s.user_agent) br;
                                     small.muted {
-                                        (sentence(l.tr("Signed in by {method} on {date}"), &[
+                                        (fill_html(l, msg("Signed in by {method} on {date}"), &[
                                             ("method", html! { (method_words(l, &s.method)) }),
                                             ("date", html! { (moment(l, &s.created_at)) }),
                                         ]))
@@ -106,7 +106,7 @@ pub fn page(
             }
             h2 { (l.tr("Personal API tokens")) }
             p.muted {
-                (sentence(l.tr("Tokens authenticate the JSON API as {header} in the account you create them in."), &[
+                (fill_html(l, msg("Tokens authenticate the JSON API as {header} in the account you create them in."), &[
                     ("header", html! { code { "Authorization: Bearer <token>" } }),
                 ]))
             }

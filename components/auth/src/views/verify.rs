@@ -5,7 +5,7 @@ use pulse_core::i18n::msg;
 use pulse_core::identity::Identity;
 use pulse_core::views::{Shell, csrf_field, field_error, page as layout};
 
-use super::sentence;
+use pulse_core::views::fill_html;
 
 /// Offers to send a code and, once sent, asks for it.
 pub fn page(
@@ -27,7 +27,7 @@ pub fn page(
         html! {
             h1 { (l.tr("Confirm it's you")) }
             p {
-                (sentence(l.tr("Some actions — deleting a workspace, removing a member, cancelling, erasing data — need a fresh check that it's really you. We'll email a six-digit code to {email}."), &[
+                (fill_html(l, msg("Some actions — deleting a workspace, removing a member, cancelling, erasing data — need a fresh check that it's really you. We'll email a six-digit code to {email}."), &[
                     ("email", html! { strong { (who.email) } }),
                 ]))
             }

@@ -11,7 +11,9 @@ use pulse_core::views::partials::{invoices_table, refunds_table, subscriptions_l
 use pulse_core::views::relative::day;
 use pulse_core::views::{Badge, Date, Shell, csrf_field, field_error, flash, page as layout};
 
-use super::{card, fill_html, per_interval, words};
+use super::{card, words};
+use pulse_core::views::fill_html;
+use pulse_core::views::partials::per_interval;
 
 /// Subscriptions, invoices and refund requests, due dates worded relative to `now` (Unix
 /// seconds).

@@ -9,7 +9,7 @@ use pulse_core::time::parse_rfc3339;
 use pulse_core::views::partials::{licenses_table, list_cut};
 use pulse_core::views::{Badge, Date, Shell, csrf_field, flash, page, scroll_table};
 
-use super::fill_html;
+use pulse_core::views::fill_html;
 
 /// Every license of the account, expiries worded relative to `now` (Unix seconds).
 pub fn list(shell: &Shell, licenses: &[License], now: i64) -> Markup {

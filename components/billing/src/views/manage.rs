@@ -7,7 +7,9 @@ use pulse_core::store::billing::Subscription;
 use pulse_core::views::relative::day;
 use pulse_core::views::{Badge, Shell, page};
 
-use super::{fill_html, per_interval, words};
+use super::words;
+use pulse_core::views::fill_html;
+use pulse_core::views::partials::per_interval;
 
 /// The cancel or resume step of one subscription.
 pub fn step(

@@ -5,55 +5,11 @@ pub mod licenses;
 pub mod manage;
 pub mod purchases;
 
-use maud::{Markup, PreEscaped, html};
 use pulse_core::i18n::{Reader, msg};
 use pulse_core::store::payment_methods::PaymentMethod;
 use pulse_core::time::parse_rfc3339;
 use pulse_core::views::status_words;
 use pulse_core::zone::Zone;
-
-/// `r.fill` for a sentence with markup in it (a link, a date, a strong amount): the translated
-/// sentence is escaped, then each `{name}` is replaced by its markup.
-pub fn fill_html(r: Reader, msgid: &str, values: &[(&str, Markup)]) -> Markup {
-    let text = html! { (r.tr(msgid)) }.into_string();
-    // One pass, so a value that happens to hold `{name}` stays as it is.
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text.as_str();
-    while let Some(open) = rest.find('{') {
-        out.push_str(&rest[..open]);
-        rest = &rest[open..];
-        let value = rest.find('}').and_then(|close| {
-            let name = &rest[1..close];
-            values
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, v)| (close, v))
-        });
-        match value {
-            Some((close, v)) => {
-                out.push_str(&v.0);
-                rest = &rest[close + 1..];
-            }
-            None => {
-                out.push('{');
-                rest = &rest[1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    PreEscaped(out)
-}
-
-/// "per month", "per year": the words after a price for a billing interval.
-pub fn per_interval(interval: &str) -> &'static str {
-    match interval {
-        "month" => msg("per month"),
-        "year" => msg("per year"),
-        "week" => msg("per week"),
-        "day" => msg("per day"),
-        _ => msg("per period"),
-    }
-}
 
 /// A card as the reader reads it: "Visa ending 4242, expires 12/2026".
 pub fn card(r: Reader, m: &PaymentMethod) -> String {

@@ -9,7 +9,9 @@ use pulse_core::store::billing::Subscription;
 use pulse_core::store::purchases::Changing;
 use pulse_core::views::{Shell, csrf_field, page};
 
-use super::{fill_html, per_interval, words};
+use super::words;
+use pulse_core::views::fill_html;
+use pulse_core::views::partials::per_interval;
 
 fn family_name(f: Family) -> &'static str {
     match f {

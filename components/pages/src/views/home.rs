@@ -12,7 +12,7 @@ use pulse_core::views::partials::{
 use pulse_core::views::relative::{Due, Expiry, days_between, within_days};
 use pulse_core::views::{Shell, page as layout};
 
-use super::rich;
+use pulse_core::views::fill_html;
 
 /// What Home shows, by account kind.
 pub enum Summary {
@@ -86,14 +86,14 @@ fn attention(r: Reader, summary: &Summary, now: i64, viewer: &Viewer) -> Vec<Mar
                         html! { a href=(link) { (r.tr("Cancel the deletion")) } },
                     );
                     let words = match &d.execute_after {
-                        Some(at) => rich(
+                        Some(at) => fill_html(
                             r,
                             msg(
                                 "The account's data will be erased after {when}. {cancel} if that is a mistake.",
                             ),
                             &[("when", expiry(at)), cancel],
                         ),
-                        None => rich(
+                        None => fill_html(
                             r,
                             msg(
                                 "The account's data will be erased soon. {cancel} if that is a mistake.",
@@ -109,12 +109,12 @@ fn attention(r: Reader, summary: &Summary, now: i64, viewer: &Viewer) -> Vec<Mar
                         html! { a href=(link) { (r.tr("download the archive")) } },
                     );
                     let words = match &d.archive_expires_at {
-                        Some(at) => rich(
+                        Some(at) => fill_html(
                             r,
                             msg("Your data export is ready: {download} (the link {when})."),
                             &[download, ("when", expiry(at))],
                         ),
-                        None => rich(
+                        None => fill_html(
                             r,
                             msg("Your data export is ready: {download}."),
                             &[download],
@@ -124,7 +124,7 @@ fn attention(r: Reader, summary: &Summary, now: i64, viewer: &Viewer) -> Vec<Mar
                 }
                 ("export", _) => (
                     5,
-                    rich(
+                    fill_html(
                         r,
                         msg(
                             "Your data export is being prepared; we email you when it is ready. {see}.",
@@ -139,7 +139,7 @@ fn attention(r: Reader, summary: &Summary, now: i64, viewer: &Viewer) -> Vec<Mar
         for i in invitations.iter().filter(|_| team) {
             items.push((
                 5,
-                rich(
+                fill_html(
                     r,
                     msg("The invitation to {email} is not accepted yet (its link {when}). {resend}."),
                     &[
@@ -153,7 +153,7 @@ fn attention(r: Reader, summary: &Summary, now: i64, viewer: &Viewer) -> Vec<Mar
         for g in access_requests.iter().filter(|_| owner) {
             items.push((
                 1,
-                rich(
+                fill_html(
                     r,
                     msg("{provider} asks for {days} days of access to your workspaces: {reason} {decide}."),
                     &[
@@ -171,7 +171,7 @@ fn attention(r: Reader, summary: &Summary, now: i64, viewer: &Viewer) -> Vec<Mar
         {
             items.push((
                 2,
-                rich(
+                fill_html(
                     r,
                     msg("The card {card}: {add} before the end of that month so payments do not fail."),
                     &[
@@ -187,7 +187,7 @@ fn attention(r: Reader, summary: &Summary, now: i64, viewer: &Viewer) -> Vec<Mar
         {
             items.push((
                 0,
-                rich(
+                fill_html(
                     r,
                     msg("The last payment for {plan} failed. {update} to keep it running."),
                     &[
@@ -226,7 +226,7 @@ fn attention(r: Reader, summary: &Summary, now: i64, viewer: &Viewer) -> Vec<Mar
             };
             items.push((
                 urgency,
-                rich(
+                fill_html(
                     r,
                     what,
                     &[(
@@ -243,7 +243,7 @@ fn attention(r: Reader, summary: &Summary, now: i64, viewer: &Viewer) -> Vec<Mar
         }) {
             items.push((
                 4,
-                rich(
+                fill_html(
                     r,
                     msg("All {max} activations of license {license} ({plan}) are in use: deactivate an installation before adding another."),
                     &[
@@ -257,7 +257,7 @@ fn attention(r: Reader, summary: &Summary, now: i64, viewer: &Viewer) -> Vec<Mar
         for f in refunds.iter().filter(|f| f.status == "requested") {
             items.push((
                 5,
-                rich(
+                fill_html(
                     r,
                     msg("Your refund of {amount} for invoice {invoice} is being processed."),
                     &[
@@ -271,7 +271,7 @@ fn attention(r: Reader, summary: &Summary, now: i64, viewer: &Viewer) -> Vec<Mar
             let overdue = parse_rfc3339(&i.due_at).is_some_and(|at| days_between(r, now, at) < 0);
             items.push((
                 if overdue { 0 } else { 3 },
-                rich(
+                fill_html(
                     r,
                     msg("Invoice {invoice} for {total} is {due}."),
                     &[
@@ -288,7 +288,7 @@ fn attention(r: Reader, summary: &Summary, now: i64, viewer: &Viewer) -> Vec<Mar
         for t in tenants.iter().filter(|t| t.status == "suspended") {
             items.push((
                 1,
-                rich(
+                fill_html(
                     r,
                     msg("Workspace {workspace} is suspended."),
                     &[(
@@ -307,7 +307,7 @@ fn attention(r: Reader, summary: &Summary, now: i64, viewer: &Viewer) -> Vec<Mar
             if expired || expiring {
                 items.push((
                     if expired { 2 } else { 4 },
-                    rich(
+                    fill_html(
                         r,
                         msg("License {license} ({plan}) {when}."),
                         &[
@@ -327,7 +327,7 @@ fn attention(r: Reader, summary: &Summary, now: i64, viewer: &Viewer) -> Vec<Mar
         for t in tenants.iter().filter(|t| t.status == "suspended") {
             items.push((
                 1,
-                rich(
+                fill_html(
                     r,
                     msg("Client workspace {workspace} is suspended."),
                     &[("workspace", html! { (t.slug) })],

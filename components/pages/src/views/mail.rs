@@ -1,12 +1,12 @@
 //! Emails the pages area sends, each written in its recipient's language.
 
 use maud::html;
-use pulse_core::i18n::Reader;
+use pulse_core::i18n::{Reader, msg};
 use pulse_core::identity::Identity;
 use pulse_core::store::accounts::Invitation;
 use pulse_core::store::outbox::Mail;
 
-use super::rich;
+use pulse_core::views::fill_html;
 
 /// The invitation, with its single-use link, as `r` (the invited person) reads it.
 pub fn invitation(r: Reader, from: &Identity, sent: &Invitation, link: &str) -> Mail {
@@ -34,7 +34,7 @@ pub fn invitation(r: Reader, from: &Identity, sent: &Invitation, link: &str) -> 
         html: html! {
             p { (hello) }
             p {
-                (rich(r, "{who} invited you to join {account} on Pulse Account as {role}.", &[
+                (fill_html(r, msg("{who} invited you to join {account} on Pulse Account as {role}."), &[
                     ("who", html! { (sender) }),
                     ("account", html! { strong { (account) } }),
                     ("role", html! { (role) }),
@@ -91,7 +91,7 @@ pub fn email_changed(r: Reader, old_email: &str, new_email: &str) -> Mail {
         html: html! {
             p { (hello) }
             p {
-                (rich(r, "The Pulse Account sign-in address that was {old} is now {new}.", &[
+                (fill_html(r, msg("The Pulse Account sign-in address that was {old} is now {new}."), &[
                     ("old", html! { (old_email) }),
                     ("new", html! { strong { (new_email) } }),
                 ]))

@@ -8,39 +8,7 @@ pub mod onboarding;
 pub mod profile;
 pub mod team;
 
-use maud::{Markup, PreEscaped, html};
 use pulse_core::i18n::{Reader, msg};
-
-/// `msgid` translated, its text escaped, and each `{name}` in it replaced by the markup given
-/// for it, so a sentence with a link or emphasis inside can be reordered by the translation.
-pub fn rich(r: Reader, msgid: &str, values: &[(&str, Markup)]) -> Markup {
-    let mut out = String::new();
-    let mut rest = r.tr(msgid);
-    while let Some(open) = rest.find('{') {
-        let Some(len) = rest[open..].find('}') else {
-            break;
-        };
-        let name = &rest[open + 1..open + len];
-        match values.iter().find(|(n, _)| *n == name) {
-            Some((_, value)) => {
-                out.push_str(&html! { (rest[..open]) }.into_string());
-                out.push_str(&value.0);
-            }
-            None => out.push_str(&html! { (rest[..open + len + 1]) }.into_string()),
-        }
-        rest = &rest[open + len + 1..];
-    }
-    out.push_str(&html! { (rest) }.into_string());
-    PreEscaped(out)
-}
-
-/// Field errors as the reader reads them (handlers and the store keep them in English).
-pub fn translated(r: Reader, errors: &[(String, String)]) -> Vec<(String, String)> {
-    errors
-        .iter()
-        .map(|(field, message)| (field.clone(), r.tr(message).to_string()))
-        .collect()
-}
 
 /// Sentences the core writes in English and these pages show (refusals of the store, form
 /// problems, the activity log's kinds), for the catalog; [`words`] translates them.

@@ -7,7 +7,7 @@ use pulse_core::i18n::msg;
 use pulse_core::store::invitations::Open;
 use pulse_core::views::{Shell, field_error, page as layout};
 
-use super::{rich, translated};
+use pulse_core::views::{fill_html, translated_errors};
 
 /// The new-account form as the person filled it, with what to fix.
 #[derive(Debug, Default)]
@@ -34,7 +34,7 @@ pub fn page(
     let l = shell.reader;
     let name_error = form.errors.iter().any(|(f, _)| f == "name");
     let country_error = form.errors.iter().any(|(f, _)| f == "country");
-    let errors = translated(l, &form.errors);
+    let errors = translated_errors(l, &form.errors);
     let countries = choices(l);
     layout(
         shell,
@@ -48,7 +48,7 @@ pub fn page(
                 h1 { (l.tr("Start another customer account")) }
             } @else {
                 h1 { (l.tr("Welcome to Pulse Account")) }
-                p { (rich(l, msg("You are signed in as {email}, and no Pulse account has this address as a member yet."), &[
+                p { (fill_html(l, msg("You are signed in as {email}, and no Pulse account has this address as a member yet."), &[
                     ("email", html! { strong { (email) } }),
                 ])) }
             }

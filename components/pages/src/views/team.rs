@@ -10,7 +10,7 @@ use pulse_core::views::{
     Date, Shell, csrf_field, field_error, flash, page as layout, scroll_table,
 };
 
-use super::{rich, translated};
+use pulse_core::views::{fill_html, translated_errors};
 
 /// The invite form as the person filled it, with what to fix.
 #[derive(Debug, Default)]
@@ -73,7 +73,7 @@ pub fn page(
     let owner = who.account.role == Role::Owner;
     let email_error = form.errors.iter().any(|(f, _)| f == "email");
     let role_error = form.errors.iter().any(|(f, _)| f == "role");
-    let errors = translated(l, &form.errors);
+    let errors = translated_errors(l, &form.errors);
     layout(
         shell,
         msg("Team"),
@@ -88,7 +88,7 @@ pub fn page(
             }
             p.muted { (l.fill("{count} members of {account}", &[("count", &l.count(members.len() as i64)), ("account", &who.account.account_name)])) }
             @if manage {
-                p { (rich(l, msg("{log}: every change in the account, by whom and when."), &[("log", html! { a href="/activity" { (l.tr("Activity log")) } })])) }
+                p { (fill_html(l, msg("{log}: every change in the account, by whom and when."), &[("log", html! { a href="/activity" { (l.tr("Activity log")) } })])) }
             }
             (scroll_table(l.tr("Members"), html! {
                 table {
@@ -156,7 +156,7 @@ pub fn page(
                         ul.plain {
                             @for i in invitations {
                                 li {
-                                    (rich(l, msg("{email} as {role}, link works until {date}"), &[
+                                    (fill_html(l, msg("{email} as {role}, link works until {date}"), &[
                                         ("email", html! { (i.email) }),
                                         ("role", html! { (l.tr(i.role.label())) }),
                                         ("date", html! { (Date(&i.expires_at, l)) }),
@@ -193,7 +193,7 @@ pub fn invitation(
     let l = shell.reader;
     let join = |open: &Open| l.fill("Join {account}", &[("account", &open.account_name)]);
     let invited = |open: &Open| {
-        rich(
+        fill_html(
             l,
             msg("You are invited to join {account} as {role}."),
             &[
@@ -210,7 +210,7 @@ pub fn invitation(
                 (None, _) => {
                     h1 { (l.tr("This invitation link no longer works")) }
                     p { (l.tr("It was already used, revoked, replaced by a newer one, or it is more than seven days old.")) }
-                    p { (rich(l, msg("Ask the person who invited you to send it again. If you already joined, {sign_in} to see the account."), &[
+                    p { (fill_html(l, msg("Ask the person who invited you to send it again. If you already joined, {sign_in} to see the account."), &[
                         ("sign_in", html! { a href="/login?next=/dashboard" { (l.tr("sign in")) } }),
                     ])) }
                 }
@@ -225,7 +225,7 @@ pub fn invitation(
                 }
                 (Some(open), Some(who)) => {
                     h1 { (l.tr("This invitation is for someone else")) }
-                    p { (rich(l, msg("It was sent to {invited}, and you are signed in as {email}."), &[
+                    p { (fill_html(l, msg("It was sent to {invited}, and you are signed in as {email}."), &[
                         ("invited", html! { strong { (open.email) } }),
                         ("email", html! { (who.email) }),
                     ])) }
@@ -234,7 +234,7 @@ pub fn invitation(
                 (Some(open), None) => {
                     h1 { (join(open)) }
                     p { (invited(open)) }
-                    p { (rich(l, msg("Sign in with {email} to accept: we'll email you a sign-in link, and you join as soon as you use it."), &[
+                    p { (fill_html(l, msg("Sign in with {email} to accept: we'll email you a sign-in link, and you join as soon as you use it."), &[
                         ("email", html! { strong { (open.email) } }),
                     ])) }
                     p { a.button href={ "/login?email=" (open.email) "&next=/dashboard%3Faccount%3D" (open.account_id) } { (l.tr("Sign in to accept")) } }

@@ -4,8 +4,8 @@ use maud::{Markup, html};
 use pulse_core::i18n::msg;
 use pulse_core::views::{Shell, csrf_field, field_error, page};
 
-use super::{rich, translated};
 use crate::handlers::requests::Topic;
+use pulse_core::views::{fill_html, translated_errors};
 
 fn copy(topic: Topic) -> (&'static str, &'static str, &'static str) {
     match topic {
@@ -48,7 +48,7 @@ pub fn form(
 ) -> Markup {
     let l = shell.reader;
     let (title, action, intro) = copy(topic);
-    let errors = translated(l, errors);
+    let errors = translated_errors(l, errors);
     let email_error = errors.iter().any(|(f, _)| f == "email");
     let message_error = errors.iter().any(|(f, _)| f == "message");
     page(
@@ -85,7 +85,7 @@ pub fn received(shell: &Shell, topic: Topic, email: &str, id: &str) -> Markup {
         html! {
             h1 { (l.tr("Request received")) }
             p role="status" {
-                (rich(l, msg("{what}: we've recorded your request and will write to {email}."), &[
+                (fill_html(l, msg("{what}: we've recorded your request and will write to {email}."), &[
                     ("what", html! { (l.tr(title)) }),
                     ("email", html! { strong { (email) } }),
                 ]))
@@ -98,7 +98,7 @@ pub fn received(shell: &Shell, topic: Topic, email: &str, id: &str) -> Markup {
 /// `/recover/manage`: ask for links to manage subscriptions without signing in.
 pub fn manage_form(shell: &Shell, email: &str, errors: &[(String, String)]) -> Markup {
     let l = shell.reader;
-    let errors = translated(l, errors);
+    let errors = translated_errors(l, errors);
     let email_error = errors.iter().any(|(f, _)| f == "email");
     page(
         shell,
@@ -115,7 +115,7 @@ pub fn manage_form(shell: &Shell, email: &str, errors: &[(String, String)]) -> M
                 p { button type="submit" { (l.tr("Email me the links")) } }
             }
             p.muted {
-                (rich(l, msg("Signed in? Manage subscriptions from {billing}."), &[
+                (fill_html(l, msg("Signed in? Manage subscriptions from {billing}."), &[
                     ("billing", html! { a href="/billing" { (l.tr("Billing")) } }),
                 ]))
             }
@@ -132,7 +132,7 @@ pub fn manage_sent(shell: &Shell, email: &str) -> Markup {
         html! {
             h1 { (l.tr("Check your email")) }
             p role="status" {
-                (rich(l, msg("If {email} is an owner or billing contact of an account with a subscription, we've sent a link for each subscription. Each works once, for a day."), &[
+                (fill_html(l, msg("If {email} is an owner or billing contact of an account with a subscription, we've sent a link for each subscription. Each works once, for a day."), &[
                     ("email", html! { strong { (email) } }),
                 ]))
             }

@@ -9,8 +9,8 @@ use pulse_core::store::privacy::{DataRequest, Kind};
 use pulse_core::store::refunds::Refund;
 use pulse_core::views::status_words;
 
-use super::rich;
 use crate::handlers::requests::Topic;
+use pulse_core::views::fill_html;
 
 /// A license a retrieval mails: its account's name, the row, and its signed key.
 pub struct MailedLicense {
@@ -111,7 +111,7 @@ pub fn confirmation(
                         }
                     }
                     p {
-                        (rich(r, msg("Paste a key into your Pulse instance's license settings, or {sign_in} and open Licenses to download the license file and manage activations. Keep keys private: anyone with a key can activate it."), &[
+                        (fill_html(r, msg("Paste a key into your Pulse instance's license settings, or {sign_in} and open Licenses to download the license file and manage activations. Keep keys private: anyone with a key can activate it."), &[
                             ("sign_in", html! { a href={ (origin) "/login" } { (r.tr("sign in")) } }),
                         ]))
                     }
@@ -159,13 +159,13 @@ pub fn refund_requested(
         ),
         html: html! {
             p { (hello) }
-            p { (rich(r, msg("We received your request (reference {id}) to refund {amount} for invoice {number}."), &[
+            p { (fill_html(r, msg("We received your request (reference {id}) to refund {amount} for invoice {number}."), &[
                 ("id", html! { code { (refund.id) } }),
                 ("amount", html! { (amount) }),
                 ("number", html! { (refund.invoice_number) }),
             ])) }
             p { (reason) }
-            p { (rich(r, msg("Refunds of payments made within the last {days} days are paid back to the card or account that was charged. We'll email you when it is on its way; the status is also on {link}."), &[
+            p { (fill_html(r, msg("Refunds of payments made within the last {days} days are paid back to the card or account that was charged. We'll email you when it is on its way; the status is also on {link}."), &[
                 ("days", html! { (days) }),
                 ("link", html! { a href={ (origin) "/recover/refund" } { (r.tr("the refund page")) } }),
             ])) }
@@ -189,7 +189,7 @@ pub fn ticket_for_support(r: Reader, to: &str, from: &str, id: &str, detail: &st
             r.fill("Ticket {id} from {from}:", &[("id", id), ("from", from)])
         ),
         html: html! {
-            p { (rich(r, msg("Ticket {id} from {from}:"), &[
+            p { (fill_html(r, msg("Ticket {id} from {from}:"), &[
                 ("id", html! { code { (id) } }),
                 ("from", html! { (from) }),
             ])) }
@@ -228,11 +228,11 @@ pub fn privacy_proof(r: Reader, kind: Kind, to: &str, id: &str, token: &str, ori
         ),
         html: html! {
             p { (hello) }
-            p { (rich(r, msg("Someone, hopefully you, asked for the {what} held by Pulse for this address (reference {id})."), &[
+            p { (fill_html(r, msg("Someone, hopefully you, asked for the {what} held by Pulse for this address (reference {id})."), &[
                 ("what", html! { (what) }),
                 ("id", html! { code { (id) } }),
             ])) }
-            p { (rich(r, msg("{confirm} within 30 minutes. The same link shows its status afterwards; keep it private."), &[
+            p { (fill_html(r, msg("{confirm} within 30 minutes. The same link shows its status afterwards; keep it private."), &[
                 ("confirm", html! { a href=(link) { (r.tr("Confirm the request")) } }),
             ])) }
             p { (ignore) }
@@ -291,11 +291,11 @@ pub fn deletion_scheduled(
         ),
         html: html! {
             p { (hello) }
-            p { (rich(r, msg("The deletion you asked for (reference {id}) is confirmed. The data is erased after {date}."), &[
+            p { (fill_html(r, msg("The deletion you asked for (reference {id}) is confirmed. The data is erased after {date}."), &[
                 ("id", html! { code { (request.id) } }),
                 ("date", html! { strong { (moment) } }),
             ])) }
-            p { (rich(r, how_html, &[("link", html! { a href=(link) { (link) } })])) }
+            p { (fill_html(r, how_html, &[("link", html! { a href=(link) { (link) } })])) }
             p { (kept) }
         }
         .into_string(),
@@ -336,10 +336,10 @@ pub fn archive_ready(
         ),
         html: html! {
             p { (hello) }
-            p { (rich(r, msg("The export of your data (reference {id}) is ready."), &[
+            p { (fill_html(r, msg("The export of your data (reference {id}) is ready."), &[
                 ("id", html! { code { (request.id) } }),
             ])) }
-            p { (rich(r, msg("{download} (a zip of JSON files, with a README saying what each holds) until {date}."), &[
+            p { (fill_html(r, msg("{download} (a zip of JSON files, with a README saying what each holds) until {date}."), &[
                 ("download", html! { a href=(link) { (r.tr("Download the archive")) } }),
                 ("date", html! { strong { (until) } }),
             ])) }
@@ -369,7 +369,7 @@ pub fn deletion_refused(r: Reader, to: &str, request: &DataRequest, why: &str) -
         ),
         html: html! {
             p { (hello) }
-            p { (rich(r, msg("We could not erase the data (reference {id}): {why}"), &[
+            p { (fill_html(r, msg("We could not erase the data (reference {id}): {why}"), &[
                 ("id", html! { code { (request.id) } }),
                 ("why", html! { (why) }),
             ])) }

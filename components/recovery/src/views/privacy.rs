@@ -8,7 +8,7 @@ use pulse_core::store::privacy::{ARCHIVE_DAYS, DataRequest, Kind};
 use pulse_core::views::relative::span;
 use pulse_core::views::{Badge, Shell, csrf_field, page, scroll_table};
 
-use super::rich;
+use pulse_core::views::fill_html;
 
 fn kind_title(kind: &str) -> &'static str {
     if kind == "deletion" {
@@ -69,11 +69,11 @@ pub fn owner_page(
             (problems(l, problem))
             @match kind {
                 Kind::Export => {
-                    p { (rich(l, msg("A zip archive of everything {account} holds with us — the account, its people and memberships, invitations, sessions, workspaces and integrations, licenses and activations, subscriptions, invoices, requests, the activity log and the emails we sent — as JSON files, with a README saying what each holds and why we keep it."), &[("account", account.clone())])) }
+                    p { (fill_html(l, msg("A zip archive of everything {account} holds with us — the account, its people and memberships, invitations, sessions, workspaces and integrations, licenses and activations, subscriptions, invoices, requests, the activity log and the emails we sent — as JSON files, with a README saying what each holds and why we keep it."), &[("account", account.clone())])) }
                     p { (l.fill("We prepare it in the background and email you a download link that works for {days}. We answer every request within one month.", &[("days", &span(l, ARCHIVE_DAYS))])) }
                 }
                 Kind::Deletion => {
-                    p { (rich(l, msg("Erases the personal data of {account}: its name and billing details, the people who belong to no other account, memberships, invitations, sessions, API tokens, activations, the emails we sent and the details of the activity log."), &[("account", account.clone())])) }
+                    p { (fill_html(l, msg("Erases the personal data of {account}: its name and billing details, the people who belong to no other account, memberships, invitations, sessions, API tokens, activations, the emails we sent and the details of the activity log."), &[("account", account.clone())])) }
                     p { (l.tr("Invoices are kept, as tax law requires, without the name and address they were issued to. Subscriptions must have ended and workspaces must be deleted first.")) }
                     p { (l.fill("Erasure starts {span} after you confirm; until then you can cancel it here or from the email we send. You will be asked to verify it is you if you signed in more than ten minutes ago.", &[("span", &span(l, grace_days))])) }
                 }
@@ -163,7 +163,7 @@ pub fn status(
                     }
                 }
                 "awaiting_proof" => {
-                    p { (rich(l, msg("The link in our email could confirm this request for 30 minutes, and that time has passed. {ask_again} and use the new link promptly."), &[
+                    p { (fill_html(l, msg("The link in our email could confirm this request for 30 minutes, and that time has passed. {ask_again} and use the new link promptly."), &[
                         ("ask_again", html! { a href={ "/privacy/" (if deletion { "delete" } else { "export" }) } { (l.tr("Ask again")) } }),
                     ])) }
                 }
@@ -180,12 +180,12 @@ pub fn status(
                     }
                 }
                 "expired" => {
-                    p { (rich(l, msg("The archive's download period has ended and it was removed. {link}."), &[
+                    p { (fill_html(l, msg("The archive's download period has ended and it was removed. {link}."), &[
                         ("link", html! { a href="/privacy/export" { (l.tr("Ask for a new export")) } }),
                     ])) }
                 }
                 "scheduled" => {
-                    p { (rich(l, msg("The data is erased after {date}. Until then you can cancel."), &[
+                    p { (fill_html(l, msg("The data is erased after {date}. Until then you can cancel."), &[
                         ("date", html! { strong { (r.execute_after.as_deref().map(|at| l.day(at)).unwrap_or_default()) } }),
                     ])) }
                     form method="post" action={ "/privacy/requests/" (r.id) "/cancel" } {
@@ -202,7 +202,7 @@ pub fn status(
                     p { (l.fill("This request could not be completed: {error}", &[
                         ("error", r.last_error.as_deref().unwrap_or(l.tr("an error occurred"))),
                     ])) }
-                    p { (rich(l, msg("{contact} if you need help."), &[
+                    p { (fill_html(l, msg("{contact} if you need help."), &[
                         ("contact", html! { a href="/support" { (l.tr("Contact support")) } }),
                     ])) }
                 }
@@ -222,7 +222,7 @@ pub fn link_invalid(shell: &Shell) -> Markup {
         html! {
             h1 { (l.tr("This link does not work")) }
             p { (l.tr("The link is incomplete, or the request it was for no longer exists. Links in our emails work only as sent: copy the whole address.")) }
-            p { (rich(l, msg("Start again: {export} or {delete}."), &[
+            p { (fill_html(l, msg("Start again: {export} or {delete}."), &[
                 ("export", html! { a href="/privacy/export" { (l.tr("export your data")) } }),
                 ("delete", html! { a href="/privacy/delete" { (l.tr("delete your data")) } }),
             ])) }
@@ -241,7 +241,7 @@ pub fn archive_gone(shell: &Shell, r: &DataRequest) -> Markup {
             @if r.status == "queued" || r.status == "awaiting_proof" {
                 p { (l.tr("It is not ready yet. We'll email a download link when it is.")) }
             } @else {
-                p { (rich(l, msg("Its download period has ended and it was removed. {link}."), &[
+                p { (fill_html(l, msg("Its download period has ended and it was removed. {link}."), &[
                     ("link", html! { a href="/privacy/export" { (l.tr("Ask for a new export")) } }),
                 ])) }
             }

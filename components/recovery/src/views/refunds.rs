@@ -8,7 +8,7 @@ use pulse_core::store::refunds::{Refund, Refundable};
 use pulse_core::views::partials::refunds_table;
 use pulse_core::views::{Date, Shell, csrf_field, field_error, flash, page};
 
-use super::{rich, translated};
+use pulse_core::views::{fill_html, translated_errors};
 
 /// The form as the person filled it, with what to fix.
 #[derive(Debug, Default)]
@@ -33,7 +33,7 @@ pub fn page_for(
     form: &RefundForm<'_>,
 ) -> Markup {
     let l = shell.reader;
-    let errors = translated(l, &form.errors);
+    let errors = translated_errors(l, &form.errors);
     let error = |field: &str| errors.iter().any(|(f, _)| f == field);
     let open: Vec<&Refundable> = invoices.iter().filter(|i| i.within_window).collect();
     let done = match form.done {
@@ -57,7 +57,7 @@ pub fn page_for(
                 }
             }
             @if open.is_empty() {
-                p { (rich(l, msg("No invoice of {account} was paid in the last {days} days, so there is nothing to refund here. {contact} if something went wrong with an older payment."), &[
+                p { (fill_html(l, msg("No invoice of {account} was paid in the last {days} days, so there is nothing to refund here. {contact} if something went wrong with an older payment."), &[
                     ("account", html! { (who.account.account_name) }),
                     ("days", html! { (days) }),
                     ("contact", html! { a href="/support" { (l.tr("Contact support")) } }),
@@ -94,7 +94,7 @@ pub fn page_for(
                     (l.tr("Outside the refund window:")) " "
                     @for (n, i) in closed.iter().enumerate() {
                         @if n > 0 { ", " }
-                        (rich(l, msg("{number} (window closed {date})"), &[
+                        (fill_html(l, msg("{number} (window closed {date})"), &[
                             ("number", html! { (i.number) }),
                             ("date", html! { (Date(&i.window_ends_at, l)) }),
                         ]))
@@ -122,7 +122,7 @@ pub fn sign_in_first(shell: &Shell) -> Markup {
             h1 { (l.tr("Ask for a refund")) }
             p { (l.tr("Refunds are for an invoice of your account, so sign in first: we'll send a sign-in link to your email and bring you back here.")) }
             p { a.button href="/login?next=/recover/refund" { (l.tr("Sign in to ask for a refund")) } }
-            p { (rich(l, msg("Can't sign in? {recover} or {contact}."), &[
+            p { (fill_html(l, msg("Can't sign in? {recover} or {contact}."), &[
                 ("recover", html! { a href="/recover" { (l.tr("Recover access")) } }),
                 ("contact", html! { a href="/support" { (l.tr("contact support")) } }),
             ])) }

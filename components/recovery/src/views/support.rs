@@ -9,7 +9,7 @@ use pulse_core::store::requests::Ticket;
 use pulse_core::store::tenants::Tenant;
 use pulse_core::views::{Badge, Date, Shell, csrf_field, field_error, flash, page};
 
-use super::{rich, translated};
+use pulse_core::views::{fill_html, translated_errors};
 
 /// What the page shows.
 pub struct SupportPage<'a> {
@@ -30,7 +30,7 @@ pub struct SupportPage<'a> {
 /// The page.
 pub fn page_for(shell: &Shell, who: &Identity, p: &SupportPage<'_>) -> Markup {
     let l = shell.reader;
-    let errors = translated(l, p.errors);
+    let errors = translated_errors(l, p.errors);
     let message_error = errors.iter().any(|(f, _)| f == "message");
     let done = match p.done {
         Some("sent") => {
@@ -50,7 +50,7 @@ pub fn page_for(shell: &Shell, who: &Identity, p: &SupportPage<'_>) -> Markup {
                     ul { @for (field, message) in &errors { li { a href={ "#support-" (field) } { (message) } } } }
                 }
             }
-            p { (rich(l, msg("We answer at {email}. Your account, {account}, and its plan go with the ticket."), &[
+            p { (fill_html(l, msg("We answer at {email}. Your account, {account}, and its plan go with the ticket."), &[
                 ("email", html! { strong { (who.email) } }),
                 ("account", html! { (who.account.account_name) }),
             ])) }

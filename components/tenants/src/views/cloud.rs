@@ -10,7 +10,7 @@ use pulse_core::views::{Badge, Date, Shell, csrf_field, field_error, flash, page
 
 use pulse_core::views::partials::tenants_table;
 
-use super::{translated, with_code};
+use pulse_core::views::{fill_html, translated_errors};
 
 /// The account's tenants.
 pub fn list(shell: &Shell, who: &Identity, tenants: &[Tenant]) -> Markup {
@@ -136,7 +136,7 @@ pub fn detail(
     let manage = shell
         .identity
         .is_some_and(|who| who.account.role.can_manage_resources());
-    let errors = translated(l, &form.errors);
+    let errors = translated_errors(l, &form.errors);
     let error = |field: &str| errors.iter().any(|(f, _)| f == field);
     let current_alias = alias_label(&d.aliases, alias_domain).unwrap_or_default();
     page(
@@ -195,7 +195,7 @@ pub fn detail(
                         form.panel method="post" action={ "/cloud/" (t.id) "/alias" } novalidate {
                             (csrf_field(shell.identity))
                             label for="settings-alias" { (l.tr("Production alias")) }
-                            p.muted id="alias-hint" { (with_code(l.tr("An extra address on {domain} that reads as production. Leave it empty to remove the alias."), "domain", alias_domain)) }
+                            p.muted id="alias-hint" { (fill_html(l, msg("An extra address on {domain} that reads as production. Leave it empty to remove the alias."), &[("domain", html! { code { (alias_domain) } })])) }
                             (field_error(&errors, "alias"))
                             span.input-suffix {
                                 input type="text" id="settings-alias" name="alias" value=(form.alias.unwrap_or(current_alias)) maxlength="63"
@@ -299,7 +299,7 @@ pub fn create_form(
     form: &CreateForm<'_>,
 ) -> Markup {
     let l = shell.reader;
-    let errors = translated(l, &form.errors);
+    let errors = translated_errors(l, &form.errors);
     let error = |field: &str| errors.iter().any(|(f, _)| f == field);
     let chosen = if form.template.is_empty() {
         templates.first().map(|t| t.id.as_str()).unwrap_or_default()
@@ -332,7 +332,7 @@ pub fn create_form(
                     aria-invalid=[error("name").then_some("true")]
                     aria-describedby=[error("name").then_some("name-error")];
                 label for="create-slug" { (l.tr("Address")) }
-                p.muted id="slug-hint" { (with_code(l.tr("The workspace's web address: {example}. Lower-case letters, digits and hyphens, 3 to 63 characters."), "example", "name.planapulse.app")) }
+                p.muted id="slug-hint" { (fill_html(l, msg("The workspace's web address: {example}. Lower-case letters, digits and hyphens, 3 to 63 characters."), &[("example", html! { code { ("name.planapulse.app") } })])) }
                 (field_error(&errors, "slug"))
                 input type="text" id="create-slug" name="slug" value=(form.slug) maxlength="63" required
                     autocapitalize="none" spellcheck="false" pattern="[a-z0-9]([a-z0-9-]*[a-z0-9])?"
@@ -415,7 +415,7 @@ pub fn confirm(
             form.panel method="post" action={ "/cloud/" (t.id) "/" (step.as_str()) } {
                 (csrf_field(Some(who)))
                 @if step == Step::Delete {
-                    label for="confirm-slug" { (with_code(l.tr("Type {slug} to confirm"), "slug", &t.slug)) }
+                    label for="confirm-slug" { (fill_html(l, msg("Type {slug} to confirm"), &[("slug", html! { code { (&t.slug) } })])) }
                     input type="text" id="confirm-slug" name="confirm" autocomplete="off" autocapitalize="none" spellcheck="false" required
                         aria-invalid=[problem.is_some().then_some("true")];
                 }

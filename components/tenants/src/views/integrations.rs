@@ -8,7 +8,7 @@ use pulse_core::store::integrations::State;
 use pulse_core::store::tenants::Tenant;
 use pulse_core::views::{Badge, Date, Shell, csrf_field, field_error, flash, page};
 
-use super::translated;
+use pulse_core::views::translated_errors;
 
 /// The catalog, and the workspaces to turn integrations on for.
 pub fn catalog(shell: &Shell, tenants: &[Tenant]) -> Markup {
@@ -68,7 +68,7 @@ pub fn for_tenant(
         )),
         _ => None,
     };
-    let errors = translated(l, &refusal.errors);
+    let errors = translated_errors(l, &refusal.errors);
     let named = [("workspace", t.name.as_str())];
     page(
         shell,

@@ -13,8 +13,8 @@ use pulse_core::views::{
     Badge, Date, Shell, csrf_field, field_error, flash, page, scroll_table, status_words,
 };
 
-use super::translated;
 use crate::handlers::msp::Outcome;
+use pulse_core::views::translated_errors;
 
 fn done_words(done: Option<&str>) -> Option<&'static str> {
     Some(match done? {
@@ -165,7 +165,7 @@ pub fn clients(
 ) -> Markup {
     let l = shell.reader;
     let operator = who.account.role.can_manage_resources();
-    let errors = translated(l, errors);
+    let errors = translated_errors(l, errors);
     let count = i64::try_from(p.clients.len()).unwrap_or(i64::MAX);
     page(
         shell,

@@ -5,7 +5,7 @@ pub mod error;
 pub mod partials;
 pub mod relative;
 
-use maud::{DOCTYPE, Markup, Render, html};
+use maud::{DOCTYPE, Markup, PreEscaped, Render, html};
 
 use crate::i18n::{Locale, Reader, msg};
 use crate::identity::{AccountKind, Identity};
@@ -72,6 +72,48 @@ impl<'a> Shell<'a> {
     pub fn at(self, active: Nav) -> Self {
         Self { active, ..self }
     }
+}
+
+/// [`Reader::fill`] for a sentence with markup in it (a link, a date, a strong amount): the
+/// translated sentence is escaped as text, then each `{name}` is replaced by its markup, so the
+/// translation may move the pieces. Pass the msgid as `msg("…")` for the catalog test.
+pub fn fill_html(r: Reader, msgid: &str, values: &[(&str, Markup)]) -> Markup {
+    let text = html! { (r.tr(msgid)) }.into_string();
+    // One pass, so a value that happens to hold `{name}` stays as it is.
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        rest = &rest[open..];
+        let value = rest.find('}').and_then(|close| {
+            let name = &rest[1..close];
+            values
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| (close, v))
+        });
+        match value {
+            Some((close, v)) => {
+                out.push_str(&v.0);
+                rest = &rest[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    PreEscaped(out)
+}
+
+/// Form field errors `(field, message)` with each message in the reader's language (handlers
+/// and the store keep them in English, marked with `msg`).
+pub fn translated_errors(r: Reader, errors: &[(String, String)]) -> Vec<(String, String)> {
+    errors
+        .iter()
+        .map(|(field, message)| (field.clone(), r.tr(message).to_string()))
+        .collect()
 }
 
 /// The hidden CSRF field every state-changing form carries.
@@ -275,5 +317,33 @@ pub fn field_error(errors: &[(String, String)], field: &str) -> Markup {
                 p.field-error id={ (field) "-error" } { (msg) }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Locale;
+    use crate::zone::Zone;
+
+    #[test]
+    fn markup_goes_where_the_translation_puts_it_and_the_words_are_escaped() {
+        let code = html! { strong { "123456" } };
+        let s = fill_html(
+            Reader::default(),
+            "Code {code} <ok> {other}.",
+            &[("code", code)],
+        );
+        assert_eq!(
+            s.into_string(),
+            "Code <strong>123456</strong> &lt;ok&gt; {other}."
+        );
+        let bg = Reader::new(Locale::Bg, Zone::UTC);
+        let s = fill_html(
+            bg,
+            "{used} of {max}",
+            &[("max", html! { b { "5" } }), ("used", html! { "2" })],
+        );
+        assert_eq!(s.into_string(), "2 от <b>5</b>");
     }
 }

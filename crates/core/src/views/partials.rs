@@ -110,7 +110,7 @@ pub fn subscriptions_list(r: Reader, subscriptions: &[Subscription]) -> Markup {
 }
 
 /// "per month", "per year": the words after a price for a billing interval.
-fn per_interval(interval: &str) -> &'static str {
+pub fn per_interval(interval: &str) -> &'static str {
     match interval {
         "month" => msg("per month"),
         "year" => msg("per year"),
