@@ -477,7 +477,7 @@ pub fn create(
         Err(DbError::Constraint(_)) => {
             return Ok(Err(CreateRefused::Fields(vec![(
                 "slug".to_string(),
-                format!("{} is already taken. Choose another name.", new.slug),
+                msg("This address is already taken. Choose another name.").to_string(),
             )])));
         }
         Err(other) => return Err(other),

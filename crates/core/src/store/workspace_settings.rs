@@ -197,7 +197,7 @@ pub fn set_alias(
             Err(DbError::Constraint(_)) => {
                 return Ok(Err(Refused::Field(
                     "alias",
-                    format!("{hostname} is already taken. Choose another name."),
+                    msg("This address is already taken. Choose another name.").to_string(),
                 )));
             }
             Err(e) => return Err(e),

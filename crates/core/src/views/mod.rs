@@ -76,7 +76,7 @@ impl<'a> Shell<'a> {
 
 /// [`Reader::fill`] for a sentence with markup in it (a link, a date, a strong amount): the
 /// translated sentence is escaped as text, then each `{name}` is replaced by its markup, so the
-/// translation may move the pieces. Pass the msgid as `msg("…")` for the catalog test.
+/// translation may move the pieces. Write the msgid inside `msg` so the catalog test finds it.
 pub fn fill_html(r: Reader, msgid: &str, values: &[(&str, Markup)]) -> Markup {
     let text = html! { (r.tr(msgid)) }.into_string();
     // One pass, so a value that happens to hold `{name}` stays as it is.
