@@ -235,7 +235,8 @@ fn dates_and_times_read_on_the_persons_own_clock() -> Result<()> {
         ensure!(refused.status() == 422, "{}", refused.status());
         let page = refused.text()?;
         ensure!(
-            page.contains("Choose one of the time zones offered."),
+            page.contains("Choose one of the time zones offered.")
+                && page.contains("aria-describedby=\"time_zone-error time-zone-now\""),
             "{page}"
         );
         let unchanged = app.strings(

@@ -46,6 +46,7 @@ pub fn page(shell: &Shell, who: &Identity, form: &ProfileForm, done: Option<&str
     let l = shell.reader;
     let name_error = form.errors.iter().any(|(f, _)| f == "name");
     let email_error = form.errors.iter().any(|(f, _)| f == "email");
+    let zone_error = form.errors.iter().any(|(f, _)| f == "time_zone");
     let errors: Vec<(String, String)> = form
         .errors
         .iter()
@@ -96,7 +97,9 @@ pub fn page(shell: &Shell, who: &Identity, form: &ProfileForm, done: Option<&str
                     (csrf_field(Some(who)))
                     label for="profile-time_zone" { (l.tr("Show dates and times in")) }
                     (field_error(&errors, "time_zone"))
-                    select id="profile-time_zone" name="time_zone" aria-describedby="time-zone-now" {
+                    select id="profile-time_zone" name="time_zone"
+                        aria-invalid=[zone_error.then_some("true")]
+                        aria-describedby=(if zone_error { "time_zone-error time-zone-now" } else { "time-zone-now" }) {
                         @for zone in Zone::all() {
                             option value=(zone.name()) selected[zone == l.zone] { (zone.name().replace('_', " ")) }
                         }
