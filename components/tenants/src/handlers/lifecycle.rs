@@ -5,6 +5,7 @@
 use pulse_core::AppError;
 use pulse_core::db::transaction;
 use pulse_core::http::{Request, Response};
+use pulse_core::i18n::Reader;
 use pulse_core::identity::{Credential, Identity};
 use pulse_core::spin::Ctx;
 use pulse_core::store::audit;
@@ -111,7 +112,8 @@ pub fn take_step(ctx: &Ctx, req: &Request, id: &str, segment: &str) -> Result<Re
         ))),
         Err(Failed::App(e)) => Err(e),
         Err(Failed::Refused(Refused::NotFound)) => Err(AppError::NotFound),
-        Err(Failed::Refused(Refused::State(why))) => {
+        Err(Failed::Refused(refused)) => {
+            let why = refused.words(ctx.reader(Some(who)));
             Ok(confirm_page(ctx, who, &tenant, step, 409, Some(&why)))
         }
     }
@@ -131,6 +133,6 @@ pub fn api_take_step(
         Ok(tenant) => Ok(Response::json(200, &tenant)),
         Err(Failed::App(e)) => Err(e),
         Err(Failed::Refused(Refused::NotFound)) => Err(AppError::NotFound),
-        Err(Failed::Refused(Refused::State(why))) => Err(AppError::Conflict(why)),
+        Err(Failed::Refused(refused)) => Err(AppError::Conflict(refused.words(Reader::default()))),
     }
 }

@@ -11,7 +11,7 @@
 use pulse_core::AppError;
 use pulse_core::db::{Db, transaction};
 use pulse_core::http::{Request, Response};
-use pulse_core::i18n::msg;
+use pulse_core::i18n::{Reader, msg};
 use pulse_core::identity::{Identity, Role};
 use pulse_core::spin::Ctx;
 use pulse_core::store::grants::{self, NewRequest, Refused};
@@ -419,8 +419,7 @@ fn operate(
                 )?;
                 Ok::<_, AppError>(Ok(t))
             }
-            Err(lifecycle::Refused::NotFound) => Ok(Err(msg("No such workspace.").into())),
-            Err(lifecycle::Refused::State(why)) => Ok(Err(why)),
+            Err(refused) => Ok(Err(refused.words(Reader::default()))),
         }
     })
 }

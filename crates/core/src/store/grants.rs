@@ -159,14 +159,15 @@ pub struct NewRequest<'a> {
     pub reason: &'a str,
 }
 
+/// What a request for too few or too many days is told ([`MAX_DAYS`] written out, so the
+/// catalog has the sentence whole; a test keeps the two alike).
+const DAYS_ASKED: &str = msg("Ask for 1 to 90 days of access.");
+
 /// Checks a request's days and reason, naming each field that is wrong.
 pub fn check(days: i64, reason: &str) -> Vec<(String, String)> {
     let mut errors = Vec::new();
     if !(1..=MAX_DAYS).contains(&days) {
-        errors.push((
-            "days".to_string(),
-            format!("Ask for 1 to {MAX_DAYS} days of access."),
-        ));
+        errors.push(("days".to_string(), DAYS_ASKED.to_string()));
     }
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 500 {
@@ -277,10 +278,14 @@ pub fn decide(
     };
     let g = grant(&r)?;
     if g.status != "requested" {
-        return Ok(Err(Refused::State(format!(
-            "This request was already {}.",
-            g.status
-        ))));
+        return Ok(Err(Refused::State(
+            match g.status.as_str() {
+                "approved" => msg("This request was already approved."),
+                "declined" => msg("This request was already declined."),
+                _ => msg("This request was already decided."),
+            }
+            .into(),
+        )));
     }
     if approve {
         match r.opt_text(10)? {
@@ -390,4 +395,16 @@ pub fn operates(
             &[provider_id.into(), rfc3339(now).into(), client_id.into()],
         )?
         .is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_days_refusal_names_the_limit_in_force() {
+        assert!(DAYS_ASKED.contains(&format!("1 to {MAX_DAYS} days")));
+        assert_eq!(check(0, "why")[0].1, DAYS_ASKED);
+        assert!(check(MAX_DAYS, "why").is_empty());
+    }
 }

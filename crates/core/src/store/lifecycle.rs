@@ -3,7 +3,7 @@
 //! one transaction the caller opens; a step that does not fit the tenant's state is refused
 //! with the reason, and a workspace a live subscription pays for is never deleted.
 
-use crate::i18n::msg;
+use crate::i18n::{Reader, msg};
 use serde_json::json;
 
 use super::provisioning::{self, Action};
@@ -72,6 +72,27 @@ pub enum Refused {
     NotFound,
     /// The workspace's state does not allow the step.
     State(String),
+    /// A subscription that still runs pays for the workspace.
+    PaidFor {
+        /// The subscription's plan.
+        plan: String,
+        /// `sub_...`
+        subscription: String,
+    },
+}
+
+impl Refused {
+    /// Why the step was refused and what to do, in the reader's words.
+    pub fn words(&self, r: Reader) -> String {
+        match self {
+            Refused::NotFound => r.tr("No such workspace.").to_string(),
+            Refused::State(why) => r.tr(why).to_string(),
+            Refused::PaidFor { plan, subscription } => r.fill(
+                "The {plan} subscription ({subscription}) pays for this workspace and is still active. Cancel it on the Billing page first, then delete the workspace.",
+                &[("plan", plan), ("subscription", subscription)],
+            ),
+        }
+    }
 }
 
 fn refused_state(step: Step, status: &str) -> Refused {
@@ -87,7 +108,9 @@ fn refused_state(step: Step, status: &str) -> Refused {
         (_, "deleting") => {
             msg("The workspace is waiting for deletion. Restore it first to change it.").to_string()
         }
-        (step, status) => format!("A {status} workspace cannot be {}d.", step.as_str()),
+        (Step::Suspend, _) => msg("The workspace cannot be suspended now.").to_string(),
+        (Step::Resume, _) => msg("The workspace cannot be resumed now.").to_string(),
+        (Step::Delete, _) => msg("The workspace cannot be deleted now.").to_string(),
     };
     Refused::State(why)
 }
@@ -115,11 +138,10 @@ pub fn apply(
                   WHERE tenant_id = $1 AND status IN ('trialing', 'active', 'past_due')",
                 &[tenant_id.into()],
             )? {
-                return Ok(Err(Refused::State(format!(
-                    "The {} subscription ({}) pays for this workspace and is still active. Cancel it on the Billing page first, then delete the workspace.",
-                    paying.text(1)?,
-                    paying.text(0)?
-                ))));
+                return Ok(Err(Refused::PaidFor {
+                    plan: paying.text(1)?,
+                    subscription: paying.text(0)?,
+                }));
             }
             ("deleting", Some(now + GRACE_SECONDS))
         }

@@ -122,13 +122,26 @@ fn locked(db: &dyn Db, account_id: &str, id: &str) -> Result<Option<Tenant>, DbE
     Ok(tenants::find_for_account(db, account_id, id)?.map(|(t, _)| t))
 }
 
+/// What a sixth test copy is told ([`MAX_COPIES`] written out, so the catalog has the sentence
+/// whole; a test keeps the two alike).
+const COPIES_KEPT: &str = msg(
+    "A workspace keeps at most 5 test copies. Wait for one to expire, or ask support to remove one.",
+);
+
 fn require_active(t: &Tenant, field: &'static str) -> Result<(), Refused> {
     if t.status == "active" {
         Ok(())
     } else {
         Err(Refused::Field(
             field,
-            format!("The workspace is {}; this needs it running.", t.status),
+            match t.status.as_str() {
+                "suspended" => msg("The workspace is suspended; this needs it running."),
+                "provisioning" => {
+                    msg("The workspace is still being created. Try again once it is active.")
+                }
+                _ => msg("The workspace is waiting for deletion. Restore it first to change it."),
+            }
+            .to_string(),
         ))
     }
 }
@@ -238,12 +251,7 @@ pub fn make_copy(
         .transpose()?
         .unwrap_or(0);
     if live >= MAX_COPIES {
-        return Ok(Err(Refused::Field(
-            "copy",
-            format!(
-                "A workspace keeps at most {MAX_COPIES} test copies. Wait for one to expire, or ask support to remove one."
-            ),
-        )));
+        return Ok(Err(Refused::Field("copy", COPIES_KEPT.to_string())));
     }
     let made = db
         .query_opt(
@@ -450,4 +458,14 @@ pub fn local_backup_archive(db: &dyn Db, tenant_id: &str, now: i64) -> Result<Ve
         ],
         now,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_copies_refusal_names_the_limit_in_force() {
+        assert!(COPIES_KEPT.contains(&format!("at most {MAX_COPIES} test copies")));
+    }
 }
