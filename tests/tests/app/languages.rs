@@ -5,7 +5,9 @@
 use std::collections::HashMap;
 
 use anyhow::{Context, Result, ensure};
-use pulse_core::i18n::{BG_CATALOG, parse_po};
+use pulse_core::i18n::{BG_CATALOG, Locale, Reader, parse_po};
+use pulse_core::time::{civil_date, parse_rfc3339};
+use pulse_core::zone::Zone;
 use pulse_tests::app::{Session, TestApp, expect_status, location};
 
 use super::each_backend;
@@ -176,25 +178,29 @@ fn every_page_reads_in_the_chosen_language_with_its_dates_and_amounts() -> Resul
             billing.contains(",00\u{a0}€") && !billing.contains(">€"),
             "amounts on /billing are not written the Bulgarian way"
         );
-        // Dates with the month's name and the year's "г.".
-        const MONTHS: [&str; 12] = [
-            "януари",
-            "февруари",
-            "март",
-            "април",
-            "май",
-            "юни",
-            "юли",
-            "август",
-            "септември",
-            "октомври",
-            "ноември",
-            "декември",
-        ];
+        // Dates with the month's name and the year's "г." ("25 септември 2026 г.").
+        let issued = app.strings(
+            "SELECT issued_at FROM invoices WHERE id = 'inv_demo_0009'",
+            "SELECT issued_at FROM invoices WHERE id = 'inv_demo_0009'",
+        )?;
+        let issued = issued
+            .first()
+            .and_then(|ts| parse_rfc3339(ts))
+            .context("issued_at")?;
+        let (_, _, day) = civil_date(issued);
         let invoice = page("/billing/invoices/inv_demo_0009");
+        let written = Reader::new(Locale::Bg, Zone::UTC).date(issued);
         ensure!(
-            MONTHS.iter().any(|m| invoice.contains(&format!(" {m} 20"))) && invoice.contains(" г."),
-            "the invoice's dates are not written the Bulgarian way"
+            written.starts_with(&format!("{day} "))
+                && written.ends_with(" г.")
+                && written
+                    .chars()
+                    .any(|c| ('\u{430}'..='\u{44f}').contains(&c)),
+            "{written}"
+        );
+        ensure!(
+            invoice.contains(&written),
+            "the invoice's dates are not written the Bulgarian way ({written})"
         );
 
         let mia = app.sign_in("mia@northwind.example")?;
