@@ -2,6 +2,52 @@
 //! them: the country prefix, then the national pattern. A number in the right format is not yet
 //! a verified one; verification is the payment provider's to report.
 
+use crate::i18n::Reader;
+
+/// Why a VAT number is not well formed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Malformed {
+    /// The country has no EU VAT number.
+    OutsideTheArea {
+        /// Its ISO code.
+        country: String,
+    },
+    /// The number does not start with the country's prefix.
+    Prefix {
+        /// The prefix it should start with.
+        prefix: &'static str,
+        /// A well-formed number of the country.
+        example: String,
+    },
+    /// The national part does not match the country's format.
+    Format {
+        /// The country's prefix.
+        prefix: &'static str,
+        /// A well-formed number of the country.
+        example: String,
+    },
+}
+
+impl Malformed {
+    /// What is wrong and what a right one looks like, in the reader's words.
+    pub fn words(&self, r: Reader) -> String {
+        match self {
+            Malformed::OutsideTheArea { country } => r.fill(
+                "{country} is not in the EU VAT area.",
+                &[("country", country)],
+            ),
+            Malformed::Prefix { prefix, example } => r.fill(
+                "A VAT number of this country starts with {prefix}, such as {example}.",
+                &[("prefix", prefix), ("example", example)],
+            ),
+            Malformed::Format { prefix, example } => r.fill(
+                "This is not the format of a {prefix} VAT number, which looks like {example}.",
+                &[("prefix", prefix), ("example", example)],
+            ),
+        }
+    }
+}
+
 /// Each country's prefix and its patterns: `9` a digit, `A` a letter, `X` a letter or digit,
 /// anything else itself.
 const FORMATS: &[(&str, &[&str])] = &[
@@ -67,21 +113,23 @@ pub fn prefix(country: &str) -> Option<&'static str> {
 
 /// The number written without spaces, dots or dashes and upper-cased, if it is a well-formed
 /// VAT number of `country` (ISO code); otherwise why not.
-pub fn check(country: &str, input: &str) -> Result<String, String> {
+pub fn check(country: &str, input: &str) -> Result<String, Malformed> {
     let Some(prefix) = prefix(country) else {
-        return Err(format!("{country} is not in the EU VAT area."));
+        return Err(Malformed::OutsideTheArea {
+            country: country.to_string(),
+        });
     };
     let value: String = input
         .chars()
         .filter(|c| !matches!(c, ' ' | '.' | '-'))
         .collect::<String>()
         .to_ascii_uppercase();
-    let national = value.strip_prefix(prefix).ok_or_else(|| {
-        format!(
-            "A VAT number of this country starts with {prefix}, such as {prefix}{}.",
-            example(prefix)
-        )
-    })?;
+    let national = value
+        .strip_prefix(prefix)
+        .ok_or_else(|| Malformed::Prefix {
+            prefix,
+            example: format!("{prefix}{}", example(prefix)),
+        })?;
     let ok = FORMATS
         .iter()
         .find(|(p, _)| *p == prefix)
@@ -89,10 +137,10 @@ pub fn check(country: &str, input: &str) -> Result<String, String> {
     if ok {
         Ok(value)
     } else {
-        Err(format!(
-            "This is not the format of a {prefix} VAT number, which looks like {prefix}{}.",
-            example(prefix)
-        ))
+        Err(Malformed::Format {
+            prefix,
+            example: format!("{prefix}{}", example(prefix)),
+        })
     }
 }
 

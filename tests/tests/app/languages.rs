@@ -203,6 +203,24 @@ fn every_page_reads_in_the_chosen_language_with_its_dates_and_amounts() -> Resul
             "the invoice's dates are not written the Bulgarian way ({written})"
         );
 
+        // A refusal with values in it reads in Bulgarian too, the values in their places.
+        let bad = app.post_as(
+            &ada,
+            "/billing/details",
+            &[
+                ("name", "Acme Robotics GmbH"),
+                ("country", "DE"),
+                ("address", "Hauptstr. 1"),
+                ("tax_id", "DE12345"),
+            ],
+        )?;
+        ensure!(bad.status() == 422, "{}", bad.status());
+        let page = bad.text()?;
+        ensure!(
+            page.contains("Това не е форматът на ДДС номер с префикс DE, който изглежда като DE"),
+            "{page}"
+        );
+
         let mia = app.sign_in("mia@northwind.example")?;
         let chosen = app.post_as(&mia, "/profile/language", &[("language", "bg")])?;
         ensure!(chosen.status() == 303);

@@ -118,7 +118,8 @@ pub fn save_details(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
         form.get("address").unwrap_or_default(),
         form.get("tax_id").unwrap_or_default(),
     );
-    match billing_details::check(typed.0, typed.1, typed.2, typed.3) {
+    let r = ctx.reader(Some(who));
+    match billing_details::check(typed.0, typed.1, typed.2, typed.3, r) {
         Ok(details) => {
             transaction(ctx.db()?, |db| {
                 billing_details::save(db, &who.account.account_id, &details)?;

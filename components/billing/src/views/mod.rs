@@ -77,8 +77,6 @@ const PATTERNS: &[&str] = &[
     msg("Invoice {number} is {status}: only an open invoice can be paid."),
     msg("This subscription already ends on {date}."),
     msg("This is the only payment method and the {plan} subscription is paid with it. Add another card first, or end the subscription."),
-    msg("A VAT number of this country starts with {prefix}, such as {example}."),
-    msg("This is not the format of a {prefix} VAT number, which looks like {example}."),
 ];
 
 /// The values of `text` written as `pattern` (`{name}` placeholders between fixed parts), or

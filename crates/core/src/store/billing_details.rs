@@ -1,7 +1,7 @@
 //! What an account's invoices and receipts are addressed to: company name, country, billing
 //! address and tax id, whose verification status the payment provider reports.
 
-use crate::i18n::msg;
+use crate::i18n::{Reader, msg};
 use serde::Serialize;
 
 use crate::db::{Db, DbError};
@@ -41,12 +41,14 @@ pub fn find(db: &dyn Db, account_id: &str) -> Result<Option<BillingDetails>, DbE
 
 /// Checks what was typed: a company name, a real country, an address of at most 500
 /// characters, and a tax id that is a well-formed VAT number of an EU country (elsewhere, up to
-/// 40 letters, digits and dashes). Each problem names its field.
+/// 40 letters, digits and dashes). Each problem names its field; a malformed VAT number is told
+/// in `r`'s words.
 pub fn check(
     name: &str,
     country: &str,
     address: &str,
     tax_id: &str,
+    r: Reader,
 ) -> Result<BillingDetails, Vec<(String, String)>> {
     let new = super::accounts::NewAccount::parse(name, country);
     let mut errors = new.as_ref().err().cloned().unwrap_or_default();
@@ -66,7 +68,7 @@ pub fn check(
             match crate::vat::check(&country, tax_id) {
                 Ok(v) => Some(v),
                 Err(why) => {
-                    errors.push(("tax_id".into(), why));
+                    errors.push(("tax_id".into(), why.words(r)));
                     None
                 }
             }
