@@ -461,55 +461,53 @@ try {
     ['360', PHONE, 'light', 'bg'],
   ];
   for (const [size, viewport, scheme, language] of runs) {
-    {
-      const suffix = language === 'en' ? '' : ` ${language}`;
-      await scenario(`pages ${size}px ${scheme}${suffix}`, async (check, track) => {
-        const phone = viewport === PHONE;
-        const options = { viewport, colorScheme: scheme, locale: language === 'bg' ? 'bg-BG' : 'en-US' };
-        if (phone) Object.assign(options, { deviceScaleFactor: 2, isMobile: true, hasTouch: true });
-        const pageAt = async (page, label, path) => {
-          await axeCheck(check, page, `${label} at ${size}px, ${scheme}${suffix}`, path);
-          if (language !== 'en') {
-            await check(`${path} reads in ${language}`, async () => {
-              const lang = await page.evaluate(() => document.documentElement.lang);
-              expect(lang === language, `lang is ${lang}`);
-            });
-          }
-          if (phone) {
-            await check(`${path} at ${size}px${suffix} has no horizontal scrolling`, async () => noHorizontalScroll(page, viewport.width), { soft: true });
-          }
-          await check(`screenshot of ${path} at ${size}px, ${scheme}${suffix}`, async () => {
-            const file = join(outDir, `${label}-${size}-${scheme}${language === 'en' ? '' : `-${language}`}.png`);
-            await page.screenshot({ path: file, fullPage: true });
-            return file;
-          }, { soft: true });
-        };
-        const anonymous = await newContext(browser, options);
-        const out = track(await anonymous.newPage());
-        if (scheme === 'dark') {
-          await check('the page turns dark with the system setting', async () => {
-            await out.goto('/login');
-            const rgb = await out.evaluate(() => getComputedStyle(document.body).backgroundColor);
-            const [r, g, b] = rgb.match(/\d+/g).map(Number);
-            expect(r + g + b < 150, `body background is ${rgb}`);
-            return rgb;
+    const suffix = language === 'en' ? '' : ` ${language}`;
+    await scenario(`pages ${size}px ${scheme}${suffix}`, async (check, track) => {
+      const phone = viewport === PHONE;
+      const options = { viewport, colorScheme: scheme, locale: language === 'bg' ? 'bg-BG' : 'en-US' };
+      if (phone) Object.assign(options, { deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+      const pageAt = async (page, label, path) => {
+        await axeCheck(check, page, `${label} at ${size}px, ${scheme}${suffix}`, path);
+        if (language !== 'en') {
+          await check(`${path} reads in ${language}`, async () => {
+            const lang = await page.evaluate(() => document.documentElement.lang);
+            expect(lang === language, `lang is ${lang}`);
           });
         }
-        for (const [label, path] of signedOutPages) await pageAt(out, label, path);
-        await anonymous.close();
-        const context = await newContext(browser, { ...options, storageState: shared ?? undefined });
-        const page = track(await context.newPage());
-        await signedIn(check, page);
-        for (const [label, path] of acmePages) await pageAt(page, label, path);
-        await check('switch to Northwind MSP', async () => {
-          await page.goto('/dashboard');
-          await page.locator('#account-switch').selectOption({ label: 'Northwind MSP' });
-          await Promise.all([page.waitForNavigation(), page.locator('form[action="/accounts/switch"] button').click()]);
+        if (phone) {
+          await check(`${path} at ${size}px${suffix} has no horizontal scrolling`, async () => noHorizontalScroll(page, viewport.width), { soft: true });
+        }
+        await check(`screenshot of ${path} at ${size}px, ${scheme}${suffix}`, async () => {
+          const file = join(outDir, `${label}-${size}-${scheme}${language === 'en' ? '' : `-${language}`}.png`);
+          await page.screenshot({ path: file, fullPage: true });
+          return file;
+        }, { soft: true });
+      };
+      const anonymous = await newContext(browser, options);
+      const out = track(await anonymous.newPage());
+      if (scheme === 'dark') {
+        await check('the page turns dark with the system setting', async () => {
+          await out.goto('/login');
+          const rgb = await out.evaluate(() => getComputedStyle(document.body).backgroundColor);
+          const [r, g, b] = rgb.match(/\d+/g).map(Number);
+          expect(r + g + b < 150, `body background is ${rgb}`);
+          return rgb;
         });
-        for (const [label, path] of providerPages) await pageAt(page, label, path);
-        await context.close();
+      }
+      for (const [label, path] of signedOutPages) await pageAt(out, label, path);
+      await anonymous.close();
+      const context = await newContext(browser, { ...options, storageState: shared ?? undefined });
+      const page = track(await context.newPage());
+      await signedIn(check, page);
+      for (const [label, path] of acmePages) await pageAt(page, label, path);
+      await check('switch to Northwind MSP', async () => {
+        await page.goto('/dashboard');
+        await page.locator('#account-switch').selectOption({ label: 'Northwind MSP' });
+        await Promise.all([page.waitForNavigation(), page.locator('form[action="/accounts/switch"] button').click()]);
       });
-    }
+      for (const [label, path] of providerPages) await pageAt(page, label, path);
+      await context.close();
+    });
   }
 
   // The flows a person takes, each end to end through the pages as a person would.

@@ -156,11 +156,7 @@ impl Reader {
     /// `msgid` translated, then each `{name}` in it replaced by the value paired with `name`
     /// in `values`. The translation may put the names in another order.
     pub fn fill(self, msgid: &str, values: &[(&str, &str)]) -> String {
-        let mut text = self.tr(msgid).to_string();
-        for (name, value) in values {
-            text = text.replace(&format!("{{{name}}}"), value);
-        }
-        text
+        substitute(self.tr(msgid), values)
     }
 
     /// A wait in words (see [`Locale::wait_words`]).
@@ -235,20 +231,57 @@ impl Reader {
             Locale::Bg => "\u{a0}",
         };
         let digits = n.unsigned_abs().to_string();
-        let mut out = String::with_capacity(digits.len() + 4);
-        if n < 0 {
-            out.push('-');
+        let sign = if n < 0 { "-" } else { "" };
+        // Bulgarian groups only from five digits on ("1000", "12 500").
+        if self.locale == Locale::Bg && digits.len() <= 4 {
+            return format!("{sign}{digits}");
         }
-        for (i, c) in digits.chars().enumerate() {
-            // Bulgarian groups only from five digits on ("1000", "12 500").
-            let grouping = self.locale == Locale::En || digits.len() > 4;
-            if grouping && i > 0 && (digits.len() - i).is_multiple_of(3) {
-                out.push_str(group);
-            }
-            out.push(c);
-        }
-        out
+        format!("{sign}{}", group_digits(&digits, group))
     }
+}
+
+/// `digits` with `separator` between each group of three from the right ("1234567" with ","
+/// is "1,234,567").
+pub fn group_digits(digits: &str, separator: &str) -> String {
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 * separator.len());
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push_str(separator);
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `text` with each `{name}` that `values` names replaced by its value, in one pass: a value
+/// that itself holds `{name}` (a workspace someone called "{days}") stays as it is, and braces
+/// no value names are kept.
+pub fn substitute(text: &str, values: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        rest = &rest[open..];
+        let value = rest.find('}').and_then(|close| {
+            let name = &rest[1..close];
+            values
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| (close, *v))
+        });
+        match value {
+            Some((close, v)) => {
+                out.push_str(v);
+                rest = &rest[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Marks a message kept in a constant or a variable and translated later with [`Reader::tr`],
@@ -402,6 +435,11 @@ mod tests {
         assert_eq!(
             bg.fill("No such message {x}", &[("x", "1")]),
             "No such message 1"
+        );
+        // One pass: a value holding a placeholder's name is shown as it is.
+        assert_eq!(
+            en.fill("{used} of {max}", &[("used", "{max}"), ("max", "5")]),
+            "{max} of 5"
         );
     }
 }

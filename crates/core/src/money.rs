@@ -45,14 +45,7 @@ impl Money {
             Locale::En => (",", "."),
             Locale::Bg => ("\u{a0}", ","),
         };
-        let digits = major.to_string();
-        let mut number = String::new();
-        for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i).is_multiple_of(3) {
-                number.push_str(group);
-            }
-            number.push(c);
-        }
+        let mut number = crate::i18n::group_digits(&major.to_string(), group);
         if exp > 0 {
             number.push_str(&format!("{decimal}{minor:0width$}", width = exp as usize));
         }

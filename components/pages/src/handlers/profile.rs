@@ -44,6 +44,21 @@ fn with_errors(
     ))
 }
 
+/// A 422 with the profile showing `message` at `field`: a choice that was not among those
+/// offered.
+fn not_offered(
+    ctx: &Ctx,
+    who: &Identity,
+    field: &str,
+    message: &str,
+) -> Result<Response, AppError> {
+    let form = ProfileForm {
+        errors: vec![(field.into(), message.into())],
+        ..ProfileForm::current(who)
+    };
+    with_errors(ctx, who, form, 422)
+}
+
 /// `POST /profile/name` (`name`).
 pub fn change_name(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let who = ctx.require_writer(req)?;
@@ -83,14 +98,12 @@ pub fn change_language(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
         Some(locale) => locale.tag(),
         None if chosen.is_empty() => "",
         None => {
-            let form = ProfileForm {
-                errors: vec![(
-                    "language".into(),
-                    msg("Choose one of the languages offered.").into(),
-                )],
-                ..ProfileForm::current(who)
-            };
-            return with_errors(ctx, who, form, 422);
+            return not_offered(
+                ctx,
+                who,
+                "language",
+                msg("Choose one of the languages offered."),
+            );
         }
     };
     users::set_language(ctx.db()?, &who.user_id, language)?;
@@ -102,14 +115,12 @@ pub fn change_time_zone(ctx: &Ctx, req: &Request) -> Result<Response, AppError> 
     let who = ctx.require_writer(req)?;
     let chosen = req.form().get("time_zone").unwrap_or_default().to_string();
     let Some(zone) = Zone::named(&chosen) else {
-        let form = ProfileForm {
-            errors: vec![(
-                "time_zone".into(),
-                msg("Choose one of the time zones offered.").into(),
-            )],
-            ..ProfileForm::current(who)
-        };
-        return with_errors(ctx, who, form, 422);
+        return not_offered(
+            ctx,
+            who,
+            "time_zone",
+            msg("Choose one of the time zones offered."),
+        );
     };
     users::set_time_zone(ctx.db()?, &who.user_id, zone.name())?;
     Ok(Response::see_other("/profile?done=time-zone"))

@@ -79,32 +79,8 @@ impl<'a> Shell<'a> {
 /// translation may move the pieces. Write the msgid inside `msg` so the catalog test finds it.
 pub fn fill_html(r: Reader, msgid: &str, values: &[(&str, Markup)]) -> Markup {
     let text = html! { (r.tr(msgid)) }.into_string();
-    // One pass, so a value that happens to hold `{name}` stays as it is.
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text.as_str();
-    while let Some(open) = rest.find('{') {
-        out.push_str(&rest[..open]);
-        rest = &rest[open..];
-        let value = rest.find('}').and_then(|close| {
-            let name = &rest[1..close];
-            values
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, v)| (close, v))
-        });
-        match value {
-            Some((close, v)) => {
-                out.push_str(&v.0);
-                rest = &rest[close + 1..];
-            }
-            None => {
-                out.push('{');
-                rest = &rest[1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    PreEscaped(out)
+    let markup: Vec<(&str, &str)> = values.iter().map(|(n, m)| (*n, m.0.as_str())).collect();
+    PreEscaped(crate::i18n::substitute(&text, &markup))
 }
 
 /// Form field errors `(field, message)` with each message in the reader's language (handlers
